@@ -1,0 +1,64 @@
+import type { Event } from '@sentry/node';
+import type { RequestHandler } from 'express';
+import { startRequestTrail, type TrailSettings } from '../../src/request-trail';
+import { getTelemetry } from '../../src/telemetry';
+import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
+import { requestScope } from '../shared/request-scope';
+
+/** Options of {@link breadcrumbs}. */
+export interface BreadcrumbsOptions {
+  /** Most breadcrumbs kept per request; the oldest are dropped first. @default 100 */
+  max?: number;
+  /** A breadcrumb for the incoming request itself (method and path). @default true */
+  request?: boolean;
+  /** A breadcrumb for each DB query (sanitized SQL and duration). @default true */
+  queries?: boolean;
+  /** A breadcrumb for each outgoing HTTP call (scrubbed URL and status). @default true */
+  http?: boolean;
+}
+
+export const DEFAULT_MAX_BREADCRUMBS = 100;
+
+/**
+ * The request's own trail, in order: the request, each query and outgoing call made while handling it
+ * (from its OpenTelemetry spans), and `addBreadcrumb` calls. Per request, bounded.
+ */
+export function breadcrumbs(options: BreadcrumbsOptions = {}): RequestHandler {
+  checkOptionsObject('breadcrumbs', options);
+  checkPositiveInteger('breadcrumbs', 'max', options.max);
+  const settings: TrailSettings = {
+    maxBreadcrumbs: options.max ?? DEFAULT_MAX_BREADCRUMBS,
+    queries: options.queries ?? true,
+    http: options.http ?? true,
+  };
+  const recordRequest = options.request ?? true;
+  const keepLast = (event: Event): Event => {
+    if (event.breadcrumbs && event.breadcrumbs.length > settings.maxBreadcrumbs) {
+      event.breadcrumbs = event.breadcrumbs.slice(-settings.maxBreadcrumbs);
+    }
+    return event;
+  };
+
+  return function breadcrumbsMiddleware(req, _res, next) {
+    const scope = requestScope();
+    if (scope) {
+      startRequestTrail(scope, settings);
+      if (settings.maxBreadcrumbs < DEFAULT_MAX_BREADCRUMBS) scope.addEventProcessor(keepLast);
+      if (recordRequest) {
+        scope.addBreadcrumb(
+          {
+            type: 'http',
+            category: 'request',
+            message: `${req.method} ${req.originalUrl ?? req.url}`,
+            data: { method: req.method, url: req.originalUrl ?? req.url },
+            timestamp: Date.now() / 1000,
+          },
+          settings.maxBreadcrumbs,
+        );
+      }
+    } else {
+      getTelemetry()?.logger.debug('breadcrumbs: no request scope (is initTelemetry running before express loads?)');
+    }
+    next();
+  };
+}

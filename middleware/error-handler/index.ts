@@ -1,0 +1,65 @@
+import * as Sentry from '@sentry/node';
+import type { ErrorRequestHandler, Request } from 'express';
+import { CATEGORY_TAG } from '../../src/classify';
+import { getTelemetry } from '../../src/telemetry';
+import { effectiveStatus, isFilteredOut } from '../client-error-filter';
+import { checkFunction, checkOptionsObject } from '../shared/options';
+import { guarded } from '../shared/request-scope';
+import { errorBody, readProperty, sendError } from './respond';
+
+/** Options of {@link errorHandler}. */
+export interface ErrorHandlerOptions {
+  /** Errors not reported (but still answered): message substrings, RegExps or error names (S15). @default [] */
+  ignoreErrors?: ReadonlyArray<string | RegExp>;
+  /** Last word on reporting; return false to skip. Its throw counts as true. @default undefined */
+  shouldReport?: (error: unknown, req: Request) => boolean;
+  /** Answer the client (JSON). Set false to leave the response to your own handler after this one. @default true */
+  respond?: boolean;
+  /** Include message and stack in 5xx answers. @default true when the environment is 'development' */
+  exposeDetails?: boolean;
+}
+
+function matchesIgnored(error: unknown, ignored: ReadonlyArray<string | RegExp>): boolean {
+  if (ignored.length === 0) return false;
+  const message = typeof error === 'string' ? error : readProperty(error, 'message');
+  const name = readProperty(error, 'name');
+  return ignored.some((rule) =>
+    [message, name].some((text) => typeof text === 'string' && (typeof rule === 'string' ? text.includes(rule) : rule.test(text))),
+  );
+}
+
+/**
+ * Reports each reportable error exactly once, tagged with `error.category` and tied to the request, then
+ * answers the client: 5xx → `{ error, eventId }` without internals (outside development); 4xx → its own
+ * status and message. A response already sent is left alone. Mount it after the routes.
+ */
+export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  checkOptionsObject('errorHandler', options);
+  checkFunction('errorHandler', 'shouldReport', options.shouldReport);
+  if (options.ignoreErrors !== undefined && !Array.isArray(options.ignoreErrors)) {
+    throw new TypeError('errorHandler({ ignoreErrors }): ignoreErrors must be an array of strings or RegExps');
+  }
+  const ignored = options.ignoreErrors ?? [];
+  const respond = options.respond ?? true;
+
+  return function errorHandlerMiddleware(error, req, res, next) {
+    const status = effectiveStatus(error, res);
+    const reportable =
+      !isFilteredOut(req) &&
+      !matchesIgnored(error, ignored) &&
+      guarded('errorHandler shouldReport', () => options.shouldReport?.(error, req) ?? true) !== false;
+    const telemetry = getTelemetry();
+    let eventId: string | undefined;
+    if (reportable) {
+      eventId = guarded('errorHandler capture', () =>
+        Sentry.captureException(error, {
+          mechanism: { type: 'auto.http.express_otel_sentry', handled: false },
+          captureContext: { tags: { [CATEGORY_TAG]: telemetry ? telemetry.categorize(error) : 'http_5xx', 'http.status_code': String(status) } },
+        } as Parameters<typeof Sentry.captureException>[1]),
+      );
+    }
+    if (res.headersSent || !respond) return next(error);
+    const development = options.exposeDetails ?? telemetry?.config.environment === 'development';
+    sendError(res, status, errorBody(error, status, eventId, development));
+  };
+}

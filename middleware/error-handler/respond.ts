@@ -1,0 +1,48 @@
+import type { Response } from 'express';
+
+/** Reads a property without trusting the thrown value (getters may throw, proxies may lie). */
+export function readProperty(value: unknown, key: string): unknown {
+  try {
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (typeof error === 'string') return error.slice(0, 1000);
+  const message = readProperty(error, 'message');
+  return typeof message === 'string' ? message.slice(0, 1000) : '';
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+export function statusText(status: number): string {
+  return STATUS_TEXT[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
+}
+
+/** The JSON body the client gets: nothing internal leaks outside development. */
+export function errorBody(error: unknown, status: number, eventId: string | undefined, development: boolean): Record<string, unknown> {
+  const exposed = readProperty(error, 'expose') === true;
+  if (status < 500) {
+    return { error: messageOf(error) || statusText(status) };
+  }
+  const body: Record<string, unknown> = { error: exposed ? messageOf(error) || statusText(status) : statusText(status) };
+  if (eventId) body.eventId = eventId;
+  if (development) {
+    body.message = messageOf(error);
+    const stack = readProperty(error, 'stack');
+    if (typeof stack === 'string') body.stack = stack.split('\n').slice(0, 20);
+  }
+  return body;
+}
+
+export function sendError(res: Response, status: number, body: Record<string, unknown>): void {
+  res.status(status);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,53 @@
+import type { Request } from 'express';
+import type { Scrubber } from '../../src/scrub';
+import { FILTERED } from '../../src/scrub';
+
+/** Headers that help debugging and carry nothing secret; all others are left out of events. */
+export const SAFE_HEADERS: ReadonlyArray<string> = [
+  'accept', 'accept-encoding', 'accept-language', 'content-length', 'content-type', 'host', 'origin',
+  'referer', 'user-agent', 'x-request-id', 'x-correlation-id',
+];
+
+/** What an event says about its request. */
+export interface RequestSnapshot {
+  method: string;
+  url: string;
+  query_string?: string;
+  headers: Record<string, string>;
+  data?: unknown;
+}
+
+function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (Buffer.isBuffer(body)) return `[binary body, ${body.length} bytes]`;
+  if (typeof body === 'string') return body.length > maxBodyBytes ? `${scrubber.scrubString(body.slice(0, maxBodyBytes))}…[truncated]` : scrubber.scrubString(body);
+  if (typeof body !== 'object') return body;
+  if (Object.keys(body as object).length === 0) return undefined;
+  const scrubbed = scrubber.scrubValue(body);
+  let json: string;
+  try {
+    json = JSON.stringify(scrubbed) ?? '';
+  } catch {
+    return FILTERED;
+  }
+  return json.length > maxBodyBytes ? `${json.slice(0, maxBodyBytes)}…[truncated]` : scrubbed;
+}
+
+/** A scrubbed copy of what the request said; read when an event is built, so a body parser may run later. */
+export function snapshotRequest(req: Request, scrubber: Scrubber, allowedHeaders: ReadonlySet<string>, maxBodyBytes: number): RequestSnapshot {
+  const rawUrl = req.originalUrl ?? req.url ?? '/';
+  const url = scrubber.scrubUrl(rawUrl);
+  const queryAt = url.indexOf('?');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!allowedHeaders.has(name) || value === undefined) continue;
+    headers[name] = scrubber.scrubString(Array.isArray(value) ? value.join(', ') : String(value));
+  }
+  return {
+    method: req.method,
+    url: queryAt === -1 ? url : url.slice(0, queryAt),
+    ...(queryAt === -1 ? {} : { query_string: url.slice(queryAt + 1) }),
+    headers,
+    data: bodySnapshot(req.body, maxBodyBytes, scrubber),
+  };
+}

@@ -1,0 +1,25 @@
+import { getDefaultIsolationScope } from '@sentry/core';
+import * as Sentry from '@sentry/node';
+import type { Scope } from '@sentry/node';
+import { getTelemetry } from '../../src/telemetry';
+
+/**
+ * The Sentry isolation scope of the request being handled, or undefined when there is none (telemetry
+ * not started, or a request that did not come through the instrumented http server). Writing to the
+ * process-wide scope would leak one request's data into every later event, so callers then do nothing.
+ */
+export function requestScope(): Scope | undefined {
+  if (!getTelemetry()) return undefined;
+  const scope = Sentry.getIsolationScope();
+  return scope === getDefaultIsolationScope() ? undefined : scope;
+}
+
+/** Runs a user callback; a throw becomes `undefined` plus one debug line, never a broken request. */
+export function guarded<T>(name: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    getTelemetry()?.logger.debug(`${name} threw and was ignored: ${error instanceof Error ? error.message : typeof error}`);
+    return undefined;
+  }
+}

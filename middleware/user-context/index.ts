@@ -1,0 +1,71 @@
+import type { Request, RequestHandler } from 'express';
+import { setUserContext, type UserContext } from '../../src/helpers';
+import { getTelemetry } from '../../src/telemetry';
+import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
+import { guarded, requestScope } from '../shared/request-scope';
+
+/** Returns the request's user, `undefined`, or a promise of either. */
+export type UserResolver = (req: Request) => UserContext | null | undefined | PromiseLike<UserContext | null | undefined>;
+
+/** Options of {@link userContext}. */
+export interface UserContextOptions {
+  /** How long an async resolver may take before the request goes on without a user. @default 1000 */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_RESOLVE_TIMEOUT_MS = 1000;
+
+function isUser(value: unknown): value is UserContext {
+  if (value === null || typeof value !== 'object') return false;
+  const { id, email, username } = value as Record<string, unknown>;
+  const validId = id === undefined || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  return validId && (id !== undefined || typeof email === 'string' || typeof username === 'string');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function apply(value: unknown): void {
+  if (isUser(value)) setUserContext(value);
+  else if (value !== undefined && value !== null) getTelemetry()?.logger.debug('userContext: the resolver returned something that is not a user; ignored');
+}
+
+/**
+ * Ties every event of the request to the user `resolve(req)` returns and marks its server span with
+ * `user.id` (S7). A resolver that throws, rejects, hangs or returns garbage never breaks the request:
+ * it goes on without a user.
+ */
+export function userContext(resolve: UserResolver, options: UserContextOptions = {}): RequestHandler {
+  if (typeof resolve !== 'function') {
+    throw new TypeError('userContext(resolve): resolve must be a function, e.g. userContext((req) => req.user)');
+  }
+  checkOptionsObject('userContext', options);
+  checkPositiveInteger('userContext', 'timeoutMs', options.timeoutMs);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS;
+
+  return function userContextMiddleware(req, _res, next) {
+    if (!requestScope()) return next();
+    const result = guarded('userContext resolver', () => resolve(req));
+    if (!isThenable(result)) {
+      apply(result);
+      return next();
+    }
+    let done = false;
+    const proceed = (value: unknown) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      guarded('userContext', () => apply(value));
+      next();
+    };
+    const timer = setTimeout(() => {
+      getTelemetry()?.logger.debug(`userContext: the resolver took more than ${timeoutMs} ms; going on without a user`);
+      proceed(undefined);
+    }, timeoutMs);
+    Promise.resolve(result).then(proceed, (error: unknown) => {
+      getTelemetry()?.logger.debug(`userContext resolver rejected and was ignored: ${error instanceof Error ? error.message : typeof error}`);
+      proceed(undefined);
+    });
+  };
+}

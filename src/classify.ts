@@ -1,0 +1,80 @@
+import type { ErrorCategory } from './config/types';
+
+/** The tag every error event carries, so that Sentry alert rules can filter on it (S17, S18). */
+export const CATEGORY_TAG = 'error.category';
+
+const PAYMENT_NAME = /payment|billing|charge|card(?:declined|error)|stripe|checkout/i;
+const AUTH_NAME = /auth|unauthori[sz]ed|forbidden|permission|access ?denied|jwt|token(?:expired|invalid)|credential|login/i;
+const DATABASE_NAME = /database|sql|postgres|knex|sequelize|typeorm|prisma|query(?:failed|error)|connectionerror|pool/i;
+/** SQLSTATE codes are five characters: two for the class, three for the condition. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+function safeGet(value: unknown, key: string): unknown {
+  try {
+    return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined; // a throwing getter says nothing about the category
+  }
+}
+
+/** The error's own name plus its class chain, e.g. ['CardDeclined', 'PaymentError', 'Error']. */
+function namesOf(error: unknown): string[] {
+  const names: string[] = [];
+  const own = safeGet(error, 'name');
+  if (typeof own === 'string') names.push(own);
+  try {
+    let proto = error !== null && typeof error === 'object' ? Object.getPrototypeOf(error) : null;
+    for (let depth = 0; proto && depth < 10; depth++) {
+      const ctorName = safeGet(proto.constructor, 'name');
+      if (typeof ctorName === 'string' && ctorName && ctorName !== 'Object') names.push(ctorName);
+      proto = Object.getPrototypeOf(proto);
+    }
+  } catch {
+    // Proxies and exotic objects: fall back to the own name.
+  }
+  return names;
+}
+
+function looksLikeDatabaseError(error: unknown, names: string[]): boolean {
+  if (names.some((name) => DATABASE_NAME.test(name))) return true;
+  const code = safeGet(error, 'code');
+  // pg's DatabaseError carries a SQLSTATE `code` and a `severity`; knex rethrows it unchanged.
+  if (typeof code === 'string' && SQLSTATE.test(code) && typeof safeGet(error, 'severity') === 'string') return true;
+  const message = safeGet(error, 'message');
+  return typeof message === 'string' && /^Knex: |Timeout acquiring a connection|terminating connection due to/.test(message);
+}
+
+/** The HTTP status an error asks for (`status` or `statusCode`, as http-errors sets them), if any. */
+export function statusOf(error: unknown): number | undefined {
+  for (const key of ['status', 'statusCode']) {
+    const value = safeGet(error, key);
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599) return value;
+  }
+  return undefined;
+}
+
+/**
+ * The built-in categories: `payment`, `database`, `auth`, else `http_5xx`. Pure and total: any value,
+ * including null, strings and objects with throwing getters, gets a category.
+ */
+export function categorizeError(error: unknown): ErrorCategory {
+  const names = namesOf(error);
+  if (names.some((name) => PAYMENT_NAME.test(name))) return 'payment';
+  if (looksLikeDatabaseError(error, names)) return 'database';
+  const status = statusOf(error);
+  if (status === 401 || status === 403 || names.some((name) => AUTH_NAME.test(name))) return 'auth';
+  return 'http_5xx';
+}
+
+/** The user's classifier first (guarded: a throwing classifier falls back to the built-in rules). */
+export function classifyWith(classifier: ((error: unknown) => string | undefined) | undefined, error: unknown): ErrorCategory {
+  if (classifier) {
+    try {
+      const custom = classifier(error);
+      if (typeof custom === 'string' && custom.length > 0) return custom;
+    } catch {
+      // fall through to the built-in rules
+    }
+  }
+  return categorizeError(error);
+}

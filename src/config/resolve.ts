@@ -1,0 +1,187 @@
+import { readNearestPackage } from './package-info';
+import type { ResolvedConfig, TelemetryOptions } from './types';
+
+const DEFAULT_ENVIRONMENT = 'development';
+const PRODUCTION = 'production';
+const DEFAULT_TRACES_SAMPLE_RATE = 1.0;
+const PRODUCTION_TRACES_SAMPLE_RATE = 0.2;
+const DEFAULT_PROFILES_SAMPLE_RATE = 0;
+const DEFAULT_MAX_QUEUED_SPANS = 2048;
+const FALLBACK_SERVICE_NAME = 'express-app';
+
+/** A configuration value that was rejected: the variable, what was received, what is accepted. */
+export class ConfigError extends TypeError {
+  constructor(
+    readonly variable: string,
+    readonly received: unknown,
+    readonly accepted: string,
+    readonly consequence: string,
+  ) {
+    super(`Invalid ${variable}: received ${JSON.stringify(String(received))}; expected ${accepted}. ${consequence}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = NodeJS.ProcessEnv;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** Parses a DSN the way Sentry does: `<protocol>://<publicKey>@<host>[:port]/<projectId>`. */
+export function isValidDsn(dsn: string): boolean {
+  try {
+    const url = new URL(dsn);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.username.length > 0 &&
+      /\/\d+$|\/[\w-]+$/.test(url.pathname)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces the DSN's public key so that log lines never carry it. */
+export function redactDsn(dsn: string): string {
+  try {
+    const url = new URL(dsn);
+    url.username = '***';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '[unparsable DSN]';
+  }
+}
+
+function isValidHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** `OTEL_EXPORTER_OTLP_HEADERS` style: `k1=v1,k2=v2`, values URL-encoded. */
+function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    try {
+      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // An undecodable header is skipped rather than sent half-broken.
+    }
+  }
+  return headers;
+}
+
+function resolveRate(
+  option: number | undefined,
+  variable: string,
+  env: Env,
+  fallback: number,
+  consequence: string,
+  problems: ConfigError[],
+): number {
+  const raw: unknown = option ?? nonEmpty(env[variable]);
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (typeof raw === 'string' && !/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw)) {
+    problems.push(new ConfigError(variable, raw, 'a number from 0 to 1, e.g. 0.2', consequence));
+    return 0;
+  }
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    problems.push(new ConfigError(variable, raw, 'a number from 0 to 1, e.g. 0.2', consequence));
+    return 0;
+  }
+  return value;
+}
+
+function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: ConfigError[]): string | undefined {
+  if (options.otlpEndpoint !== undefined) {
+    return checkEndpoint(options.otlpEndpoint, 'otlpEndpoint', problems);
+  }
+  const traces = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  if (traces) return checkEndpoint(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', problems);
+  const base = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  if (base) {
+    // Per the OTLP spec the signal path is appended to the base endpoint.
+    const endpoint = `${base.replace(/\/+$/, '')}/v1/traces`;
+    return checkEndpoint(endpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems);
+  }
+  return undefined;
+}
+
+function checkEndpoint(value: string, variable: string, problems: ConfigError[]): string | undefined {
+  if (!value) return undefined;
+  if (isValidHttpUrl(value)) return value;
+  problems.push(new ConfigError(variable, value, 'an http(s) URL such as http://collector:4318/v1/traces', 'OTLP export is disabled.'));
+  return undefined;
+}
+
+/**
+ * Merges options, environment and defaults, and validates every value. In strict mode the first
+ * invalid value throws a {@link ConfigError}; otherwise it is reported in `problems` and that part is disabled.
+ */
+export function resolveConfig(options: TelemetryOptions = {}, env: Env = process.env): ResolvedConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('initTelemetry(options): options must be an object, e.g. initTelemetry({ dsn: process.env.SENTRY_DSN })');
+  }
+  const problems: ConfigError[] = [];
+  const strict = options.strict ?? /^(1|true|yes)$/i.test(env.EXPRESS_OTEL_SENTRY_STRICT ?? '');
+  const pkg = readNearestPackage();
+
+  const environment = nonEmpty(options.environment) ?? nonEmpty(env.SENTRY_ENVIRONMENT) ?? nonEmpty(env.NODE_ENV) ?? DEFAULT_ENVIRONMENT;
+  const isProduction = environment === PRODUCTION;
+
+  let dsn = nonEmpty(options.dsn ?? env.SENTRY_DSN);
+  if (dsn && !isValidDsn(dsn)) {
+    problems.push(new ConfigError(options.dsn !== undefined ? 'dsn' : 'SENTRY_DSN', redactDsn(dsn), 'a DSN like https://<key>@o0.ingest.sentry.io/<project>', 'Sentry export is disabled.'));
+    dsn = undefined;
+  }
+
+  const tracesSampleRate = resolveRate(
+    options.tracesSampleRate, 'SENTRY_TRACES_SAMPLE_RATE', env,
+    isProduction ? PRODUCTION_TRACES_SAMPLE_RATE : DEFAULT_TRACES_SAMPLE_RATE,
+    'Tracing is disabled (rate 0); errors are still reported.', problems,
+  );
+  const profilesSampleRate = resolveRate(
+    options.profilesSampleRate, 'SENTRY_PROFILES_SAMPLE_RATE', env, DEFAULT_PROFILES_SAMPLE_RATE,
+    'Profiling is disabled.', problems,
+  );
+
+  let maxQueuedSpans = options.maxQueuedSpans ?? DEFAULT_MAX_QUEUED_SPANS;
+  if (!Number.isInteger(maxQueuedSpans) || maxQueuedSpans < 1) {
+    problems.push(new ConfigError('maxQueuedSpans', maxQueuedSpans, 'a positive integer', `Using ${DEFAULT_MAX_QUEUED_SPANS}.`));
+    maxQueuedSpans = DEFAULT_MAX_QUEUED_SPANS;
+  }
+
+  const release = nonEmpty(options.release) ?? nonEmpty(env.SENTRY_RELEASE) ?? (pkg.name && pkg.version ? `${pkg.name}@${pkg.version}` : undefined);
+  const localViewEnv = nonEmpty(env.SENTRY_LOCAL_VIEW);
+  const localView = options.localView ?? (localViewEnv !== undefined ? /^(1|true|yes|on)$/i.test(localViewEnv) : !dsn && !isProduction);
+  const spotlightEnv = nonEmpty(env.SENTRY_SPOTLIGHT);
+
+  const otlpEndpoint = resolveOtlpEndpoint(options, env, problems);
+  if (strict && problems.length > 0) throw problems[0];
+
+  return {
+    dsn,
+    environment,
+    release,
+    tracesSampleRate,
+    profilesSampleRate,
+    serviceName: nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? pkg.name ?? FALLBACK_SERVICE_NAME,
+    otlpEndpoint,
+    otlpHeaders: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    strict,
+    localView,
+    maxQueuedSpans,
+    ignoreErrors: options.ignoreErrors ?? [],
+    spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : /^(1|true|yes|on)$/i.test(spotlightEnv) ? true : /^(0|false|no|off)$/i.test(spotlightEnv) ? false : spotlightEnv),
+    problems: problems.map((p) => p.message),
+  };
+}

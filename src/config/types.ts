@@ -1,0 +1,64 @@
+import type { ScrubOptions } from '../scrub';
+import type { Logger } from '../logger';
+
+/** What `classifyError` may return: one of the built-in categories or your own. */
+export type ErrorCategory = 'payment' | 'database' | 'auth' | 'http_5xx' | (string & {});
+
+/** Options of {@link initTelemetry}. Every field is optional; the environment fills the gaps. */
+export interface TelemetryOptions {
+  /** Sentry DSN. Empty: nothing goes to Sentry (spans may still go to OTLP). @default process.env.SENTRY_DSN */
+  dsn?: string;
+  /** @default process.env.SENTRY_ENVIRONMENT, else NODE_ENV, else 'development' */
+  environment?: string;
+  /** @default process.env.SENTRY_RELEASE, else `<name>@<version>` of the app's package.json */
+  release?: string;
+  /** Share of traces kept, in [0, 1]. @default SENTRY_TRACES_SAMPLE_RATE, else 1.0 (0.2 in production) */
+  tracesSampleRate?: number;
+  /** Share of sessions profiled, in [0, 1]. @default SENTRY_PROFILES_SAMPLE_RATE, else 0 */
+  profilesSampleRate?: number;
+  /** OpenTelemetry `service.name`. @default OTEL_SERVICE_NAME, else the app's package.json name */
+  serviceName?: string;
+  /**
+   * An OTLP/HTTP traces endpoint that also receives every exported span (e.g. an OpenTelemetry Collector).
+   * @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + '/v1/traces', else none
+   */
+  otlpEndpoint?: string;
+  /** Extra scrubbing rules on top of the defaults. @default {} */
+  scrub?: ScrubOptions;
+  /** Your error categories; the built-in rules apply when it returns undefined. @default undefined */
+  classifyError?: (error: unknown) => string | undefined;
+  /** Throw on a bad configuration value instead of logging it and disabling that part. @default EXPRESS_OTEL_SENTRY_STRICT=1 */
+  strict?: boolean;
+  /** Where the library's own log lines go. @default console */
+  logger?: Logger;
+  /**
+   * Show captured events and traces in the terminal. @default SENTRY_LOCAL_VIEW, else on when no DSN is set
+   * and the environment is not production
+   */
+  localView?: boolean;
+  /** Upper bound for spans waiting to be exported; beyond it spans are dropped and counted. @default 2048 */
+  maxQueuedSpans?: number;
+  /** Messages matching one of these (substring or RegExp) are not reported (S15). @default [] */
+  ignoreErrors?: ReadonlyArray<string | RegExp>;
+  /** Forward events to Sentry Spotlight at this URL (or `true` for its default). @default SENTRY_SPOTLIGHT */
+  spotlight?: boolean | string;
+}
+
+/** The configuration after defaults, environment and validation. */
+export interface ResolvedConfig {
+  dsn: string | undefined;
+  environment: string;
+  release: string | undefined;
+  tracesSampleRate: number;
+  profilesSampleRate: number;
+  serviceName: string;
+  otlpEndpoint: string | undefined;
+  otlpHeaders: Record<string, string>;
+  strict: boolean;
+  localView: boolean;
+  maxQueuedSpans: number;
+  ignoreErrors: ReadonlyArray<string | RegExp>;
+  spotlight: boolean | string;
+  /** Lines to log once set-up is done (warnings about values that were rejected, and so on). */
+  problems: string[];
+}

@@ -1,0 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+
+/** Loads `.env` from `dir` into process.env without overriding variables that are already set. */
+export function loadDotEnv(dir: string = process.cwd()): string[] {
+  const file = join(dir, '.env');
+  if (!existsSync(file)) return [];
+  const parsed = parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  const loaded: string[] = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (process.env[name] === undefined) {
+      process.env[name] = value;
+      loaded.push(name);
+    }
+  }
+  return loaded;
+}

@@ -1,0 +1,98 @@
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
+import * as Sentry from '@sentry/node';
+import type { SeverityLevel } from '@sentry/node';
+
+/** The user an event is tied to (S7). */
+export interface UserContext {
+  id?: string | number;
+  email?: string;
+  username?: string;
+}
+
+/** A step of the trail shown with an error (S8). */
+export interface BreadcrumbInput {
+  message?: string;
+  category?: string;
+  level?: SeverityLevel;
+  data?: Record<string, unknown>;
+}
+
+const LEVELS: ReadonlySet<string> = new Set<SeverityLevel>(['fatal', 'error', 'warning', 'log', 'info', 'debug']);
+
+function isLevel(value: unknown): value is SeverityLevel {
+  return typeof value === 'string' && LEVELS.has(value);
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function captureContextOf(details: Record<string, unknown> | undefined) {
+  return isPlainRecord(details) ? { contexts: { details } } : undefined;
+}
+
+/**
+ * Reports an error (any value: strings, null and circular objects included) with optional details,
+ * which land on the event as `contexts.details`, scrubbed. Returns the event id. Never throws.
+ */
+export function captureException(error: unknown, details?: Record<string, unknown>): string {
+  try {
+    return Sentry.captureException(error, captureContextOf(details));
+  } catch {
+    return '';
+  }
+}
+
+/** Reports a message at a level (default `info`), e.g. `warning` "Suspicious payment amount: N" (S5). */
+export function captureMessage(message: string, level: SeverityLevel = 'info', details?: Record<string, unknown>): string {
+  try {
+    const context = captureContextOf(details);
+    return Sentry.captureMessage(String(message), { level: isLevel(level) ? level : 'info', ...context });
+  } catch {
+    return '';
+  }
+}
+
+/** The server span of the current request, where `http.route` and `user.id` belong. */
+export function currentServerSpan() {
+  return getRPCMetadata(context.active())?.span;
+}
+
+/**
+ * Ties every event of the current request (or, outside a request, of the process) to this user, and
+ * marks the request's server span with `user.id`.
+ */
+export function setUserContext(user: UserContext | null | undefined): void {
+  try {
+    if (!isPlainRecord(user)) {
+      Sentry.setUser(null);
+      return;
+    }
+    const id = typeof user.id === 'number' || typeof user.id === 'string' ? String(user.id) : undefined;
+    Sentry.setUser({
+      ...(id !== undefined ? { id } : {}),
+      ...(typeof user.email === 'string' ? { email: user.email } : {}),
+      ...(typeof user.username === 'string' ? { username: user.username } : {}),
+    });
+    if (id !== undefined) currentServerSpan()?.setAttribute('user.id', id);
+  } catch {
+    // Observability never breaks the request.
+  }
+}
+
+/** Adds a step to the current request's trail (or the process's, outside a request). */
+export function addBreadcrumb(crumb: BreadcrumbInput): void {
+  try {
+    if (!isPlainRecord(crumb)) return;
+    Sentry.addBreadcrumb({
+      message: typeof crumb.message === 'string' ? crumb.message : undefined,
+      category: typeof crumb.category === 'string' ? crumb.category : undefined,
+      level: isLevel(crumb.level) ? crumb.level : 'info',
+      data: isPlainRecord(crumb.data) ? crumb.data : undefined,
+      timestamp: Date.now() / 1000,
+    });
+  } catch {
+    // See setUserContext.
+  }
+}

@@ -1,0 +1,34 @@
+/** Where the library's own log lines go. `console` fits; so do pino and winston loggers. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const PREFIX = '[express-otel-sentry]';
+
+/** Logs through `console`, one prefixed line each; `debug` only when `EXPRESS_OTEL_SENTRY_DEBUG` is set. */
+export function createConsoleLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  const verbose = Boolean(env.EXPRESS_OTEL_SENTRY_DEBUG);
+  return {
+    debug: (message) => {
+      if (verbose) console.debug(`${PREFIX} ${message}`);
+    },
+    info: (message) => console.info(`${PREFIX} ${message}`),
+    warn: (message) => console.warn(`${PREFIX} ${message}`),
+    error: (message) => console.error(`${PREFIX} ${message}`),
+  };
+}
+
+/** Wraps a user logger so that a throwing logger never breaks the caller. */
+export function safeLogger(logger: Logger): Logger {
+  const guard = (level: keyof Logger) => (message: string) => {
+    try {
+      logger[level](message);
+    } catch {
+      // A broken logger must not take the app down; there is nowhere left to report it.
+    }
+  };
+  return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}

@@ -1,0 +1,96 @@
+import { SpanKind, trace, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span } from '@opentelemetry/sdk-trace';
+import * as Sentry from '@sentry/node';
+import type { Breadcrumb, Scope } from '@sentry/node';
+import type { SentryOtlpSpanProcessor } from './tracing/span-processor';
+
+/** How one request's trail is kept. */
+export interface TrailSettings {
+  maxBreadcrumbs: number;
+  queries: boolean;
+  http: boolean;
+}
+
+/** Isolation scopes of requests whose trail is on (set by the `breadcrumbs` middleware). */
+const trails = new WeakMap<Scope, TrailSettings>();
+/** Client spans in flight, with the request scope they belong to. */
+const pending = new WeakMap<ReadableSpan, { scope: Scope; settings: TrailSettings }>();
+
+/** Turns the trail on for the current request (its Sentry isolation scope). */
+export function startRequestTrail(scope: Scope, settings: TrailSettings): void {
+  trails.set(scope, settings);
+}
+
+export function trailSettingsOf(scope: Scope): TrailSettings | undefined {
+  return trails.get(scope);
+}
+
+function isDatabaseSpan(span: ReadableSpan): boolean {
+  return span.attributes['db.system.name'] !== undefined || span.attributes['db.system'] !== undefined;
+}
+
+function isKnexSpan(span: unknown): boolean {
+  const scopeName = (span as { instrumentationScope?: { name?: string } } | undefined)?.instrumentationScope?.name;
+  return typeof scopeName === 'string' && scopeName.includes('knex');
+}
+
+function durationMs(span: ReadableSpan): number {
+  return Math.round((span.duration[0] * 1e3 + span.duration[1] / 1e6) * 100) / 100;
+}
+
+/** A breadcrumb from a finished client span; SQL and URLs are scrubbed when the event is sent. */
+export function breadcrumbFromSpan(span: ReadableSpan): Breadcrumb | undefined {
+  const attributes = span.attributes;
+  const failed = span.status.code === 2;
+  if (isDatabaseSpan(span)) {
+    const query = attributes['db.query.text'] ?? attributes['db.statement'];
+    return {
+      type: 'query',
+      category: 'query',
+      level: failed ? 'error' : 'info',
+      message: typeof query === 'string' ? query : span.name,
+      data: { 'db.system.name': attributes['db.system.name'] ?? attributes['db.system'], duration_ms: durationMs(span) },
+    };
+  }
+  const url = attributes['url.full'] ?? attributes['http.url'];
+  const status = attributes['http.response.status_code'] ?? attributes['http.status_code'];
+  return {
+    type: 'http',
+    category: 'http',
+    level: failed || (typeof status === 'number' && status >= 400) ? 'warning' : 'info',
+    data: {
+      method: attributes['http.request.method'] ?? attributes['http.method'],
+      url,
+      status_code: status,
+      duration_ms: durationMs(span),
+    },
+  };
+}
+
+/**
+ * Each DB query and outgoing HTTP call made while handling a request becomes a breadcrumb of that
+ * request, derived from its OpenTelemetry span (nothing is instrumented twice). Only requests whose
+ * trail was started (by the middleware) collect them, so nothing lands on the process-wide scope.
+ */
+export function attachRequestTrail(processor: SentryOtlpSpanProcessor): void {
+  processor.addListener({
+    onStart(span: Span, parentContext: Context) {
+      if (span.kind !== SpanKind.CLIENT) return;
+      const scope = Sentry.getIsolationScope();
+      const settings = trails.get(scope);
+      if (!settings) return;
+      // knex runs each query through pg: one breadcrumb per query, from the outer (knex) span.
+      if (isKnexSpan(trace.getSpan(parentContext))) return;
+      pending.set(span as unknown as ReadableSpan, { scope, settings });
+    },
+    onEnd(span: ReadableSpan) {
+      const entry = pending.get(span);
+      if (!entry) return;
+      pending.delete(span);
+      const breadcrumb = breadcrumbFromSpan(span);
+      if (!breadcrumb) return;
+      if (breadcrumb.type === 'query' ? !entry.settings.queries : !entry.settings.http) return;
+      entry.scope.addBreadcrumb({ ...breadcrumb, timestamp: Date.now() / 1000 }, entry.settings.maxBreadcrumbs);
+    },
+  });
+}

@@ -1,0 +1,126 @@
+/*
+ * Default rules, as data. Key rules work on the WORDS of a key (see keys.ts): `apiKey`, `api_key`,
+ * `API-KEY` and `api.key` all become ["api", "key"]. Matching words instead of substrings is what lets
+ * `password` match while `passenger`, `keyboard`, `monkey` and `author` do not.
+ *
+ * Sources merged here: sentry-python DEFAULT_DENYLIST + DEFAULT_PII_DENYLIST, Relay's password rule,
+ * Rollbar scrubFields/scrubHeaders, Elastic APM sanitizeFieldNames (its `*x*` wildcards are read at word
+ * level), plus card data, PIN/OTP, SSN, IBAN.
+ */
+
+/**
+ * Sensitive if any single word, or any run of up to MAX_JOIN consecutive words glued together,
+ * equals one of these (lowercase, no separators: `x_forwarded_for` -> "xforwardedfor").
+ */
+export const SENSITIVE_WORDS: readonly string[] = [
+  // passwords
+  'password', 'passwords', 'passwd', 'passwort', 'pwd', 'pw', 'pass', 'passphrase', 'passcode', 'пароль',
+  'mysqlpwd',
+  // secrets, tokens, credentials
+  'secret', 'secrets', 'token', 'tokens', 'jwt', 'bearer', 'credential', 'credentials', 'creds',
+  'auth', 'authz', 'authn', 'signature', 'sig',
+  // keys: any `key` word (api_key, secretKey, private-key, key_id). Elastic's `*key` is a suffix
+  // wildcard; at word level it cannot tell `cacheKey` from `apiKey`, so both are filtered.
+  'key', 'keys', 'apikey', 'privatekey',
+  // sessions and CSRF (`session` alone has its own rule below)
+  'cookie', 'cookies', 'setcookie', 'sid', 'sessid', 'sessionid', 'connectsid', 'phpsessid', 'symfony',
+  'csrf', 'xsrf', 'csrftoken', 'xsrftoken',
+  // client IPs (sentry-python PII list)
+  'xforwardedfor', 'forwardedfor', 'xrealip', 'realip', 'ipaddress', 'remoteaddr', 'clientip',
+  // payment card data (Elastic `*card*`, `*credit*`)
+  'card', 'cards', 'cardholder', 'cardnumber', 'cardno', 'cardnum', 'creditcard', 'debitcard', 'credit',
+  'ccnumber', 'ccnum', 'pan', 'cvv', 'cvc', 'ccv', 'cvn', 'csc', 'expiry', 'expdate', 'expirydate',
+  'expirationdate', 'expmonth', 'expyear',
+  // other regulated identifiers and one-time codes
+  'pin', 'pincode', 'otp', 'totp', 'ssn', 'socialsecuritynumber', 'iban', 'accountnumber',
+];
+
+/** Longest run of words glued together when looking words up in SENSITIVE_WORDS. */
+export const MAX_JOIN = 4;
+
+/**
+ * A single word that STARTS with one of these is sensitive (`passwordConfirmation` is one word when
+ * written `passwordconfirmation`). `auth` itself is not a prefix: `author`/`authority` stay readable.
+ */
+export const SENSITIVE_PREFIXES: readonly string[] = [
+  'passw', 'passphrase', 'secret', 'credential', 'apikey', 'privatekey', 'csrf', 'xsrf', 'bearer',
+  'authoriz', 'authent',
+];
+
+/** Words that start with a sensitive prefix but are ordinary words. */
+export const PREFIX_EXCEPTIONS: readonly string[] = ['secretar'];
+
+/**
+ * A single word that ENDS with one of these is sensitive: catches keys glued without separators,
+ * e.g. `accesstoken`, `clientsecret`, `userpassword`, `oauth`. `key` is deliberately absent
+ * (monkey, donkey, hockey); only known `...key` compounds are listed.
+ */
+export const SENSITIVE_SUFFIXES: readonly string[] = [
+  'password', 'passwd', 'pwd', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials',
+  'cookie', 'cookies', 'sessid', 'sessionid', 'auth', 'csrf', 'xsrf',
+  'apikey', 'privatekey', 'secretkey', 'accesskey', 'signingkey', 'encryptionkey', 'masterkey',
+  'sentrykey', 'licensekey', 'authkey', 'clientkey', 'hmackey', 'sshkey', 'sessionkey', 'deploykey',
+];
+
+/**
+ * `session` is sensitive when it names the session itself (`session`, `user_session`, `session_id`),
+ * not when it qualifies harmless metadata (`session_count`, `sessionTimeout`). So it counts only
+ * as the last word, or when followed by one of these.
+ */
+export const SESSION_FOLLOWERS: readonly string[] = [
+  'id', 'ids', 'key', 'token', 'secret', 'cookie', 'data', 'value', 'val', 'str', 'string', 'hash', 'sig',
+];
+
+/** Header names that carry client identity but whose words are too generic to be keys. */
+export const SENSITIVE_HEADERS: readonly string[] = [
+  'forwarded', 'cf-connecting-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip',
+  'fastly-client-ip', 'x-original-forwarded-for',
+];
+
+/** Headers whose value is a URL: scrubbed with the URL rules so query secrets are caught. */
+export const URL_HEADERS: readonly string[] = ['referer', 'referrer', 'location', 'content-location', 'origin'];
+
+/*
+ * Value patterns. Every regex below must stay linear on hostile input: each alternative starts
+ * with a literal and a lookbehind that excludes every character of its own repeated class, so a
+ * run of token characters is entered at most once; no nested or adjacent overlapping quantifiers.
+ */
+
+/** Well-known credential shapes. Stripe `pk_` keys are publishable (made for browsers): kept. */
+export const TOKEN_SOURCES: readonly string[] = [
+  '(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}',
+  '(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{16,}',
+  '(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{20,}',
+  '(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}',
+  '(?<![A-Za-z0-9_])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])',
+  '(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{8,}',
+  '(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}',
+  '(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}',
+  '(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}',
+  '(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}',
+  // JWT: base64url('{"') is "eyJ" for both header and payload.
+  '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*',
+];
+
+/** scheme://user:password@ -> keeps scheme and user. Password runs to the last '@' before '/' or space. */
+export const USERINFO_SOURCE = '(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\\/\\/[^\\s:@\\/?#]*):([^\\s\\/]*)@';
+
+/** `Bearer <token>` / `Basic <b64>`: keeps the scheme word, the credential is judged in code. */
+export const AUTH_SCHEME_SOURCE = '(?<![A-Za-z0-9_])(bearer|basic)([ \\t]{1,16})([A-Za-z0-9._~+\\/-]+=*)';
+
+/** `key=`, `key:`, `"key": `, `key := `, `user[password]=` in free text; the key is judged in code. */
+export const PAIR_KEY_SOURCE =
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,127})(\\\\?["\']|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
+
+/** Start of a PEM private key block; the end is found in code so an unterminated block costs O(n). */
+export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----';
+
+/**
+ * Fast path: a string matching none of these cannot be changed by any built-in rule. Each rule needs
+ * at least one: PEM/xox/glpat/sk- need '-'; sk_/gh*_/npm_ need '_'; URLs and pairs need ':' or '=';
+ * cards need 4 consecutive digits; the rest are listed literally.
+ */
+export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|bearer|basic';
+
+/** Pair values that are placeholders, not data (SQL binds, printf formats). */
+export const PLACEHOLDER_SOURCE = '^(?:\\?|\\$\\d+|%[sdifjoO])$';

@@ -1,0 +1,99 @@
+import { compileKeyMatcher } from './keys';
+import { normalizeOptions } from './options';
+import { SENSITIVE_HEADERS, URL_HEADERS } from './rules';
+import { replaceSqlLiterals } from './sql';
+import { compileTextScrubber } from './text';
+import { FILTERED, type ScrubOptions, type Scrubber } from './types';
+import { compileUrlScrubber } from './url';
+import { compileWalker } from './walk';
+
+/**
+ * Every public entry point fails closed: whatever goes wrong inside (a bug, a hostile getter, a
+ * stack overflow), the caller receives '[Filtered]' (or `true` for "is this key sensitive?").
+ */
+function guard<A, R>(fn: (arg: A) => R, onError: R): (arg: A) => R {
+  return (arg: A) => {
+    try {
+      return fn(arg);
+    } catch {
+      return onError;
+    }
+  };
+}
+
+function asText(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** Validates options (throw TypeError that says how to fix it), compiles all rules once. */
+export function createScrubber(options?: ScrubOptions): Scrubber {
+  const opts = normalizeOptions(options);
+  const matchKey = compileKeyMatcher(opts);
+  const isSensitiveKey = guard((key: string) => matchKey(asText(key)), true);
+  const text = compileTextScrubber(matchKey, opts.patterns);
+  const scrubString = guard((s: string) => text.scrubString(asText(s)), FILTERED);
+  const urlImpl = compileUrlScrubber(matchKey, text.scrubString);
+  const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);
+  const scrubSql = guard(
+    (sql: string) => text.scrubWithoutPairs(replaceSqlLiterals(asText(sql), text.scrubString)),
+    FILTERED,
+  );
+  const walk = compileWalker({ isSensitiveKey: matchKey, scrubString, scrubUrl, maxDepth: opts.maxDepth });
+  const headerNames = new Set<string>(SENSITIVE_HEADERS);
+  const urlHeaders = new Set<string>(URL_HEADERS);
+
+  function headerValue(name: string, value: unknown): unknown {
+    const lower = name.toLowerCase();
+    if (value === undefined || value === null) return value;
+    if (headerNames.has(lower) || matchKey(name)) return FILTERED;
+    if (typeof value === 'number') return value;
+    const one = urlHeaders.has(lower) ? scrubUrl : scrubString;
+    if (typeof value === 'string') return one(value);
+    if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? one(v) : walk(v)));
+    return walk(value);
+  }
+
+  function scrubHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (headers === null || typeof headers !== 'object') return out;
+    // Fetch `Headers` and Maps keep their entries behind an iterator, not as own properties.
+    const entries: Iterable<[unknown, unknown]> =
+      headers instanceof Map || (typeof Headers !== 'undefined' && headers instanceof Headers)
+        ? (headers as unknown as Map<unknown, unknown>).entries()
+        : Object.entries(headers);
+    for (const [rawName, value] of entries) {
+      const name = asText(rawName);
+      let scrubbed: unknown;
+      try {
+        scrubbed = headerValue(name, value);
+      } catch {
+        scrubbed = FILTERED;
+      }
+      Object.defineProperty(out, name, { value: scrubbed, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+
+  return Object.freeze<Scrubber>({
+    isSensitiveKey,
+    scrubString,
+    scrubUrl,
+    scrubSql,
+    scrubValue: <T>(value: T): T => walk(value) as T,
+    scrubHeaders: (headers: Record<string, unknown>): Record<string, unknown> => {
+      try {
+        return scrubHeaders(headers);
+      } catch {
+        return {};
+      }
+    },
+  });
+}
+
+let cached: Scrubber | undefined;
+
+/** The default scrubber (lazily created, cached). */
+export function defaultScrubber(): Scrubber {
+  if (cached === undefined) cached = createScrubber();
+  return cached;
+}

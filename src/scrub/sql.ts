@@ -1,0 +1,77 @@
+/*
+ * SQL literal removal by a single left-to-right scan (no regex over the whole statement), so hostile
+ * statements cost O(n). PostgreSQL lexical rules: '...' with '' escapes, E'...' with backslash escapes,
+ * $tag$...$tag$, "identifiers" kept, -- and /* *\/ comments scrubbed as free text (people paste
+ * secrets into comments). Unterminated literals are replaced up to the end (fail closed).
+ */
+
+function isIdentChar(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 ||
+    code === 36 || code > 127
+  );
+}
+
+const DOLLAR_TAG_RE = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+
+/** Index just past the closing quote of a '...' literal whose opening quote is at `open`. */
+function endOfQuoted(sql: string, open: number, backslashEscapes: boolean): number {
+  const n = sql.length;
+  for (let i = open + 1; i < n; i++) {
+    const c = sql.charCodeAt(i);
+    if (backslashEscapes && c === 92) {
+      i++;
+    } else if (c === 39) {
+      if (sql.charCodeAt(i + 1) === 39) i++;
+      else return i + 1;
+    }
+  }
+  return n;
+}
+
+export function replaceSqlLiterals(sql: string, scrubComment: (text: string) => string): string {
+  const n = sql.length;
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 39) {
+      // Prefixed literals: E'..' (escapes), N'..', X'..', B'..' — the prefix goes with the literal.
+      let start = i;
+      const p = i > 0 ? sql[i - 1] : '';
+      const prefixed = /^[EeNnXxBb]$/.test(p) && (i < 2 || !isIdentChar(sql.charCodeAt(i - 2)));
+      if (prefixed) start = i - 1;
+      const end = endOfQuoted(sql, i, p === 'E' || p === 'e');
+      out += `${sql.slice(last, start)}?`;
+      i = last = end;
+    } else if (c === 34) {
+      const close = sql.indexOf('"', i + 1);
+      i = close === -1 ? n : close + 1;
+    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+      const nl = sql.indexOf('\n', i);
+      const end = nl === -1 ? n : nl;
+      out += sql.slice(last, i) + scrubComment(sql.slice(i, end));
+      i = last = end;
+    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+      const close = sql.indexOf('*/', i + 2);
+      const end = close === -1 ? n : close + 2;
+      out += sql.slice(last, i) + scrubComment(sql.slice(i, end));
+      i = last = end;
+    } else if (c === 36 && (i === 0 || !isIdentChar(sql.charCodeAt(i - 1)))) {
+      DOLLAR_TAG_RE.lastIndex = i;
+      const m = DOLLAR_TAG_RE.exec(sql);
+      if (m === null) {
+        i++;
+        continue;
+      }
+      const close = sql.indexOf(m[0], i + m[0].length);
+      const end = close === -1 ? n : close + m[0].length;
+      out += `${sql.slice(last, i)}?`;
+      i = last = end;
+    } else {
+      i++;
+    }
+  }
+  return out + sql.slice(last);
+}

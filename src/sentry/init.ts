@@ -1,0 +1,115 @@
+import * as Sentry from '@sentry/node';
+import type { ErrorEvent, EventHint } from '@sentry/node';
+import type { Integration } from '@sentry/core';
+import type { ResolvedConfig } from '../config/types';
+import type { Logger } from '../logger';
+import type { Scrubber } from '../scrub';
+import { CATEGORY_TAG } from '../classify';
+import { scrubBreadcrumb, scrubEvent } from './scrub-event';
+import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
+import { profilingIntegration } from './profiling';
+
+/** Used when no DSN is set: the pipeline runs (local view, test kit) but the transport sends nothing. */
+export const LOCAL_DSN = 'http://local@127.0.0.1/0';
+
+/** Headers that say nothing secret and help debugging; every other request header is left out. */
+export const SAFE_REQUEST_HEADERS = [
+  'accept', 'accept-encoding', 'accept-language', 'content-length', 'content-type', 'host', 'origin',
+  'referer', 'user-agent', 'x-request-id', 'x-correlation-id', 'traceparent', 'sentry-trace',
+];
+
+/**
+ * Sentry's defaults we keep. Dropped: framework error handlers and fetch/console wrappers (OpenTelemetry
+ * and our middleware own those), local variables (values of secrets), child-process/worker hooks, and
+ * Dedupe: on a server, the same bug hit by two requests in a row is two occurrences (two users affected),
+ * and "reported once" is guaranteed by marking each captured error instead.
+ */
+const KEPT_INTEGRATIONS = new Set([
+  'EventFilters', 'FunctionToString', 'LinkedErrors', 'RequestData', 'NodeSystemError',
+  'OnUncaughtException', 'OnUnhandledRejection', 'ContextLines', 'Context', 'ProcessSession', 'Modules',
+]);
+
+export interface SentrySetup {
+  config: ResolvedConfig;
+  scrubber: Scrubber;
+  logger: Logger;
+  sinks: Set<EnvelopeSink>;
+  categorize: (error: unknown) => string;
+}
+
+function isErrorEvent(event: ErrorEvent): boolean {
+  return Boolean(event.exception?.values?.length);
+}
+
+/** Tags the category and scrubs the event; fails closed (an event we cannot scrub is dropped). */
+export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize' | 'logger'>) {
+  return (event: ErrorEvent, hint: EventHint): ErrorEvent | null => {
+    try {
+      if (isErrorEvent(event) && !event.tags?.[CATEGORY_TAG]) {
+        event.tags = { ...event.tags, [CATEGORY_TAG]: setup.categorize(hint.originalException) };
+      }
+      return scrubEvent(setup.scrubber, event) as ErrorEvent;
+    } catch (error) {
+      setup.logger.warn(`an event was dropped because it could not be scrubbed: ${error instanceof Error ? error.name : typeof error}`);
+      return null;
+    }
+  };
+}
+
+/** The rate read by Sentry itself at init; hidden so that it cannot switch Sentry's own tracing on. */
+const SENTRY_TRACING_VARIABLES = ['SENTRY_TRACES_SAMPLE_RATE', 'SENTRY_TRACE_LIFECYCLE'];
+
+function withoutSentryTracingEnv<T>(fn: () => T): T {
+  const saved = SENTRY_TRACING_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const [name] of saved) delete process.env[name];
+  try {
+    return fn();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/**
+ * Errors go through @sentry/node with tracing left to OpenTelemetry: no Sentry tracer provider, no
+ * Sentry sampling, no load-time rewriting of express/pg/knex, and `openTelemetryIntegration()` so that
+ * every event carries the active OpenTelemetry span's trace and span id.
+ */
+export function initSentry(setup: SentrySetup): void {
+  const { config, scrubber } = setup;
+  const profiling = profilingIntegration(config.profilesSampleRate, setup.logger);
+  const keep = (integrations: Integration[]): Integration[] => [
+    ...(profiling ? [profiling] : []),
+    ...integrations.filter((integration) => KEPT_INTEGRATIONS.has(integration.name)),
+    // Per-request isolation scopes; spans, breadcrumbs and header propagation come from OpenTelemetry.
+    Sentry.httpIntegration({ spans: false, breadcrumbs: false, tracePropagation: false, maxRequestBodySize: 'none' }),
+    Sentry.openTelemetryIntegration(),
+  ];
+  withoutSentryTracingEnv(() =>
+    Sentry.init({
+      dsn: config.dsn ?? LOCAL_DSN,
+      environment: config.environment,
+      release: config.release,
+      enableOpenTelemetrySetup: false,
+      enableRuntimeChannelInjection: false,
+      integrations: keep,
+      ignoreErrors: [...config.ignoreErrors],
+      maxBreadcrumbs: 100,
+      ...(profiling ? { profileSessionSampleRate: config.profilesSampleRate, profileLifecycle: 'trace' as const } : {}),
+      normalizeDepth: 5,
+      spotlight: config.spotlight,
+      dataCollection: {
+        userInfo: false,
+        cookies: false,
+        httpHeaders: { request: { allow: SAFE_REQUEST_HEADERS }, response: false },
+        httpBodies: [],
+        urlQueryParams: true,
+        databaseQueryData: false,
+        stackFrameVariables: false,
+        genAI: { inputs: false, outputs: false },
+      },
+      transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined),
+      beforeSend: makeBeforeSend(setup),
+      beforeBreadcrumb: (breadcrumb) => scrubBreadcrumb(scrubber, breadcrumb),
+    }),
+  );
+}

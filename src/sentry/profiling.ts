@@ -1,0 +1,38 @@
+import type { Integration } from '@sentry/core';
+import type { Logger } from '../logger';
+
+const PROFILING_PACKAGE = '@sentry/profiling-node';
+
+function versionOf(packageName: string): string | undefined {
+  try {
+    return (require(`${packageName}/package.json`) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Profiling (S12) needs @sentry/profiling-node built for exactly our @sentry/node: its releases pin one
+ * version, and a second copy of the SDK in one app splits scopes and doubles events. When the versions
+ * do not match, or the package is absent, profiling stays off and one log line says why.
+ */
+export function profilingIntegration(rate: number, logger: Logger): Integration | undefined {
+  if (rate <= 0) return undefined;
+  const ours = versionOf('@sentry/node');
+  const theirs = versionOf(PROFILING_PACKAGE);
+  if (!theirs) {
+    logger.info(`profiling unavailable: SENTRY_PROFILES_SAMPLE_RATE=${rate} but ${PROFILING_PACKAGE} is not installed (install ${PROFILING_PACKAGE}@${ours} to enable it).`);
+    return undefined;
+  }
+  if (theirs !== ours) {
+    logger.warn(`profiling unavailable: ${PROFILING_PACKAGE}@${theirs} requires @sentry/node@${theirs} but this app uses @sentry/node@${ours}; two SDK copies would split scopes and events.`);
+    return undefined;
+  }
+  try {
+    const profiling = require(PROFILING_PACKAGE) as { nodeProfilingIntegration: () => Integration };
+    return profiling.nodeProfilingIntegration();
+  } catch (error) {
+    logger.warn(`profiling unavailable: ${PROFILING_PACKAGE} failed to load (${error instanceof Error ? error.message : String(error)}).`);
+    return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+import type { Breadcrumb, Event } from '@sentry/node';
+import { FILTERED, type Scrubber } from '../scrub';
+
+function scrubQueryString(scrubber: Scrubber, query: unknown): unknown {
+  if (typeof query === 'string') return scrubber.scrubUrl(`?${query.replace(/^\?/, '')}`).slice(1);
+  return scrubber.scrubValue(query);
+}
+
+function scrubRequest(scrubber: Scrubber, request: NonNullable<Event['request']>): Event['request'] {
+  // Cookies and the client's address are personal data; they never leave, whatever was collected.
+  const { cookies: _cookies, env: _env, ...rest } = request;
+  return {
+    ...(scrubber.scrubValue(rest) as Event['request']),
+    url: request.url === undefined ? undefined : scrubber.scrubUrl(request.url),
+    query_string: request.query_string === undefined ? undefined : (scrubQueryString(scrubber, request.query_string) as string),
+    headers: request.headers === undefined ? undefined : (scrubber.scrubHeaders(request.headers) as Record<string, string>),
+  };
+}
+
+/** A scrubbed copy of a breadcrumb: its message, its data, and any URL in it. */
+export function scrubBreadcrumb(scrubber: Scrubber, breadcrumb: Breadcrumb): Breadcrumb {
+  try {
+    const data = breadcrumb.data === undefined ? undefined : (scrubber.scrubValue(breadcrumb.data) as Record<string, unknown>);
+    if (data && typeof breadcrumb.data?.url === 'string') data.url = scrubber.scrubUrl(breadcrumb.data.url);
+    if (data && typeof breadcrumb.data?.query === 'string') data.query = scrubber.scrubSql(breadcrumb.data.query);
+    return {
+      ...breadcrumb,
+      message: breadcrumb.message === undefined ? undefined : scrubber.scrubString(breadcrumb.message),
+      data,
+    };
+  } catch {
+    return { timestamp: breadcrumb.timestamp, category: breadcrumb.category, message: FILTERED };
+  }
+}
+
+/**
+ * The last step before an event leaves the process: every string, key and URL in it passes the one scrubber.
+ * Returns a new event; fails closed (a part that cannot be scrubbed is replaced, never sent as is).
+ */
+export function scrubEvent(scrubber: Scrubber, event: Event): Event {
+  const { request, breadcrumbs, user, ...rest } = event;
+  const scrubbed = scrubber.scrubValue(rest) as Event;
+  if (request) scrubbed.request = guard(() => scrubRequest(scrubber, request), {});
+  if (breadcrumbs) scrubbed.breadcrumbs = breadcrumbs.map((crumb) => scrubBreadcrumb(scrubber, crumb));
+  if (user) {
+    const { ip_address: _ip, ...userRest } = user;
+    scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
+  }
+  return scrubbed;
+}
+
+function guard<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}

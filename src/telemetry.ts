@@ -1,0 +1,131 @@
+import * as Sentry from '@sentry/node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import { classifyWith } from './classify';
+import { resolveConfig } from './config/resolve';
+import type { ResolvedConfig, TelemetryOptions } from './config/types';
+import { createConsoleLogger, safeLogger, type Logger } from './logger';
+import { createScrubber, defaultScrubber, type Scrubber } from './scrub';
+import { initSentry } from './sentry/init';
+import type { EnvelopeSink } from './sentry/transport';
+import { OwnEndpoints } from './tracing/instrumentations';
+import { addConfiguredExporters, startTracing } from './tracing/sdk';
+import { SentryOtlpSpanProcessor } from './tracing/span-processor';
+import type { ExportQueueStats } from './tracing/export-queue';
+import { attachRequestTrail } from './request-trail';
+
+const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
+
+/** The handle `initTelemetry` returns: the one piece of global state of the library. */
+export interface Telemetry {
+  /** The configuration in force (after environment, defaults and validation). */
+  readonly config: Readonly<ResolvedConfig>;
+  /** Resolves true when everything queued (events and spans) was delivered within `timeoutMs`. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  /** Flushes both pipelines, then stops them. Safe to call twice. */
+  shutdown(timeoutMs?: number): Promise<boolean>;
+  /** The scrubber every outgoing byte passes through. */
+  readonly scrubber: Scrubber;
+  /** Maps an error to its `error.category` (your classifier first, then the built-in rules). */
+  categorize(error: unknown): string;
+  /** Exported, failed and dropped spans per destination. */
+  spanStats(): Record<string, ExportQueueStats>;
+  /** @internal For the test kit and the local view. */
+  readonly spanProcessor: SentryOtlpSpanProcessor;
+  /** @internal For the test kit and the local view. */
+  readonly envelopeSinks: Set<EnvelopeSink>;
+  readonly logger: Logger;
+}
+
+const HANDLE = Symbol.for('express-otel-sentry.telemetry');
+type GlobalWithHandle = typeof globalThis & { [HANDLE]?: Telemetry };
+
+/** The handle of `initTelemetry`, or undefined before it ran. */
+export function getTelemetry(): Telemetry | undefined {
+  return (globalThis as GlobalWithHandle)[HANDLE];
+}
+
+function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}
+
+function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolean): Scrubber {
+  if (!options.scrub) return defaultScrubber();
+  try {
+    return createScrubber(options.scrub);
+  } catch (error) {
+    if (strict) throw error;
+    logger.error(`${error instanceof Error ? error.message : String(error)} Using the default scrubbing rules.`);
+    return defaultScrubber();
+  }
+}
+
+function logStartup(config: ResolvedConfig, logger: Logger): void {
+  for (const problem of config.problems) logger.error(problem);
+  if (config.dsn) logger.info(`Sentry initialized for environment: ${config.environment}`);
+  else logger.info('Sentry is disabled: SENTRY_DSN is empty, so no events or spans are sent to Sentry.');
+  if (config.environment === 'production' && config.tracesSampleRate === 1) {
+    logger.warn('SENTRY_TRACES_SAMPLE_RATE is 1.0 in production: every request is traced and exported. Use 0.2 or less (S4).');
+  }
+}
+
+/**
+ * Sets up error monitoring (Sentry) and tracing (OpenTelemetry) once per process. Call it before
+ * express, pg and knex are loaded (the `register` preload does). A second call returns the same handle.
+ */
+export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const existing = getTelemetry();
+  if (existing) return existing;
+
+  const config = resolveConfig(options);
+  const logger = safeLogger(options.logger ?? createConsoleLogger());
+  const scrubber = buildScrubber(options, logger, config.strict);
+  const envelopeSinks = new Set<EnvelopeSink>();
+  const categorize = (error: unknown) => classifyWith(options.classifyError, error);
+  const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans });
+  const own = new OwnEndpoints();
+  addConfiguredExporters(config, spanProcessor, own);
+
+  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize });
+  attachRequestTrail(spanProcessor);
+  let sdk: NodeSDK | undefined;
+  if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '')) sdk = startTracing(config, spanProcessor, own);
+  logStartup(config, logger);
+
+  let stopped: Promise<boolean> | undefined;
+  const telemetry: Telemetry = {
+    config,
+    scrubber,
+    logger,
+    spanProcessor,
+    envelopeSinks,
+    categorize,
+    spanStats: () => spanProcessor.stats(),
+    flush: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) =>
+      withTimeout(Promise.all([spanProcessor.forceFlush(), Sentry.flush(timeoutMs).then((ok) => (ok ? undefined : Promise.reject()))]), timeoutMs),
+    shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
+      stopped ??= withTimeout(
+        Promise.all([
+          (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined),
+          Sentry.close(timeoutMs).then((ok) => (ok ? undefined : Promise.reject())),
+        ]),
+        timeoutMs,
+      );
+      return stopped;
+    },
+  };
+  (globalThis as GlobalWithHandle)[HANDLE] = telemetry;
+  return telemetry;
+}

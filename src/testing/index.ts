@@ -1,0 +1,163 @@
+import { AssertionError } from 'node:assert';
+import { ExportResultCode } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
+import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry';
+import { assertEvent } from './matchers';
+import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
+import type { CapturedEvent, SpanNode, Testkit, TestkitOptions, WaitOptions } from './types';
+
+export type * from './types';
+export { eventText } from './matchers';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const decoder = new TextDecoder();
+
+function toText(payload: string | Uint8Array): string {
+  return typeof payload === 'string' ? payload : decoder.decode(payload);
+}
+
+function buildTree(spans: NormalizedSpan[]): SpanNode[] {
+  const nodes = new Map(spans.map((span) => [span.spanId, { span, children: [] as SpanNode[] }]));
+  const roots: SpanNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.span.parentSpanId ? nodes.get(node.span.parentSpanId) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  const byStart = (a: SpanNode, b: SpanNode) => (BigInt(a.span.startTimeUnixNano) < BigInt(b.span.startTimeUnixNano) ? -1 : 1);
+  const sort = (list: SpanNode[]) => {
+    list.sort(byStart);
+    list.forEach((node) => sort(node.children));
+  };
+  sort(roots);
+  return roots;
+}
+
+/**
+ * Captures events and spans in memory through the real pipelines: the same scrubbing, sampling,
+ * filters and trace linking as production, serialized to the real wire formats (Sentry envelopes,
+ * OTLP/JSON) and parsed back. No network, no DSN. Create it before express, pg and knex are loaded
+ * (e.g. in a mocha `--require` file); creating it again returns the same kit.
+ */
+export function createTestkit(options: TestkitOptions = {}): Testkit {
+  const global = globalThis as typeof globalThis & { [KIT]?: Testkit };
+  if (global[KIT]) return global[KIT];
+  const telemetry: Telemetry = getTelemetry() ?? initTelemetry({ ...options, dsn: '', otlpEndpoint: '', localView: false });
+
+  let events: CapturedEvent[] = [];
+  let spans: NormalizedSpan[] = [];
+  let payloads: string[] = [];
+  const arrivals = new Set<() => void>();
+  const notify = () => arrivals.forEach((wake) => wake());
+
+  telemetry.envelopeSinks.add((envelope: Envelope) => {
+    const text = toText(serializeEnvelope(envelope));
+    payloads.push(text);
+    const [, items] = parseEnvelope(text);
+    for (const [header, payload] of items) {
+      if (header.type === 'event') events.push(payload as CapturedEvent);
+    }
+    notify();
+  });
+
+  const exporter: SpanExporter = {
+    export(batch: ReadableSpan[], done) {
+      try {
+        const body = JsonTraceSerializer.serializeRequest(batch);
+        const text = body ? decoder.decode(body) : '{}';
+        payloads.push(text);
+        spans.push(...normalizeTracesRequest(JSON.parse(text)));
+        done({ code: ExportResultCode.SUCCESS });
+      } catch (error) {
+        done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+      notify();
+    },
+    shutdown: async () => undefined,
+  };
+  telemetry.spanProcessor.addExporter('testkit', exporter);
+
+  const flush = async () => {
+    await telemetry.flush(DEFAULT_TIMEOUT_MS);
+  };
+
+  /** Re-checks `done` after every arrival; flushes first so that nothing waits on a batch timer. */
+  async function waitUntil<T>(check: () => T | undefined, what: () => string, options: WaitOptions = {}): Promise<T> {
+    await flush();
+    const first = check();
+    if (first !== undefined) return first;
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<T>((resolve, reject) => {
+      const wake = () => {
+        const result = check();
+        if (result === undefined) {
+          void flush();
+          return;
+        }
+        cleanup();
+        resolve(result);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new AssertionError({ message: `timed out after ${timeout} ms waiting for ${what()}` }));
+      }, timeout);
+      const cleanup = () => {
+        clearTimeout(timer);
+        arrivals.delete(wake);
+      };
+      arrivals.add(wake);
+      void flush().then(wake);
+    });
+  }
+
+  const kit: Testkit = {
+    events: () => [...events],
+    messages: () => events.filter((event) => !event.exception?.values?.length),
+    exceptions: () => events.filter((event) => Boolean(event.exception?.values?.length)),
+    spans: () => [...spans],
+    spansOf: (traceId) => spans.filter((span) => span.traceId === traceId),
+    traceOf: (event) => {
+      const traceId = event.contexts?.trace?.trace_id;
+      return typeof traceId === 'string' ? buildTree(spans.filter((span) => span.traceId === traceId)) : [];
+    },
+    breadcrumbsOf: (event) => event.breadcrumbs ?? [],
+    waitForEvents: (count, options) =>
+      waitUntil(() => (events.length >= count ? [...events] : undefined), () => `${count} event(s); got ${events.length}`, options),
+    waitForSpans: (predicate, options) =>
+      waitUntil(
+        () => {
+          if (typeof predicate === 'number') return spans.length >= predicate ? [...spans] : undefined;
+          const found = spans.filter(predicate);
+          return found.length > 0 ? found : undefined;
+        },
+        () => `spans matching ${typeof predicate === 'number' ? `count ${predicate}` : predicate.toString()}; got ${spans.length}: ${spans.map((s) => s.name).join(', ')}`,
+        options,
+      ),
+    expectEvent: (matcher) => assertEvent(events, matcher),
+    expectNoEvents: async () => {
+      await flush();
+      if (events.length > 0) {
+        throw new AssertionError({ message: `expected no events, captured ${events.length}: ${events.map((e) => e.exception?.values?.[0]?.value ?? e.message).join('; ')}` });
+      }
+    },
+    expectNoSecrets: async (values) => {
+      await flush();
+      const found = values.filter((value) => value && payloads.some((payload) => payload.includes(value)));
+      if (found.length > 0) {
+        throw new AssertionError({ message: `secret value(s) left the process: ${found.map((v) => JSON.stringify(v)).join(', ')}` });
+      }
+    },
+    payloads: () => [...payloads],
+    flush,
+    reset: () => {
+      events = [];
+      spans = [];
+      payloads = [];
+    },
+  };
+  global[KIT] = kit;
+  return kit;
+}
+
+const KIT = Symbol.for('express-otel-sentry.testkit');

@@ -1,0 +1,68 @@
+import type { RequestOptions } from 'node:http';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+
+/** Where the telemetry itself is sent: requests there are never traced (no spans about spans). */
+export class OwnEndpoints {
+  private readonly targets: Array<{ host: string; port: string; pathPrefix: string }> = [];
+
+  add(url: string | undefined): void {
+    if (!url) return;
+    try {
+      const parsed = new URL(url);
+      const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+      // Sentry's envelope and OTLP endpoints share the `/api/<project>/` prefix.
+      const apiPrefix = /^(\/.*?\/api\/[^/]+\/|\/api\/[^/]+\/)/.exec(parsed.pathname)?.[1];
+      this.targets.push({ host: parsed.hostname.toLowerCase(), port, pathPrefix: apiPrefix ?? parsed.pathname });
+    } catch {
+      // An unparsable URL is rejected by config validation before it gets here.
+    }
+  }
+
+  matches(host: string | undefined | null, port: string | number | undefined | null, path: string | undefined | null): boolean {
+    if (!host) return false;
+    const normalizedHost = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/:\d+$/, '');
+    const normalizedPort = port === undefined || port === null || port === '' ? undefined : String(port);
+    return this.targets.some(
+      (target) =>
+        target.host === normalizedHost &&
+        (normalizedPort === undefined || normalizedPort === target.port) &&
+        (path ?? '/').startsWith(target.pathPrefix),
+    );
+  }
+}
+
+function isOwnHttpRequest(own: OwnEndpoints, request: RequestOptions): boolean {
+  const host = request.hostname ?? request.host?.replace(/:\d+$/, '');
+  return own.matches(host, request.port ?? request.host?.match(/:(\d+)$/)?.[1], request.path) || /[?&]sentry_key=/.test(request.path ?? '');
+}
+
+/**
+ * Only what matters for an Express app: incoming and outgoing HTTP (node:http and fetch/undici),
+ * Express routes, pg and knex. `getNodeAutoInstrumentations()` would load ~40 packages for this.
+ */
+export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreOutgoingRequestHook: (request) => isOwnHttpRequest(own, request),
+    }),
+    new UndiciInstrumentation({
+      ignoreRequestHook: (request) => {
+        try {
+          const origin = new URL(request.origin);
+          return own.matches(origin.hostname, origin.port || (origin.protocol === 'https:' ? '443' : '80'), request.path);
+        } catch {
+          return false;
+        }
+      },
+    }),
+    // Middleware layers (body parsers, cors, ours) add a span each and say nothing about the route.
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    new PgInstrumentation({ enhancedDatabaseReporting: false }),
+    new KnexInstrumentation(),
+  ];
+}

@@ -1,0 +1,122 @@
+import type { Context } from '@opentelemetry/api';
+import { TraceFlags } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Scrubber } from '../scrub';
+import type { Logger } from '../logger';
+import { ExportQueue, type ExportQueueStats } from './export-queue';
+import { scrubSpan } from './scrub-span';
+
+/** Options of {@link SentryOtlpSpanProcessor}. */
+export interface SentryOtlpSpanProcessorOptions {
+  /** Scrubs every span before it leaves the process. */
+  scrubber: Scrubber;
+  logger: Logger;
+  /** Spans waiting per destination before new ones are dropped. @default 2048 */
+  maxQueueSize?: number;
+  /** @default 512 */
+  maxExportBatchSize?: number;
+  /** How long spans may wait for a batch to fill. @default 1000 */
+  scheduledDelayMillis?: number;
+  /** @default 10000 */
+  exportTimeoutMillis?: number;
+}
+
+/** Called for every recorded span, sampled or not (breadcrumbs and the local view use it). */
+export interface SpanListener {
+  onStart?(span: Span, parentContext: Context): void;
+  onEnd?(span: ReadableSpan): void;
+}
+
+const DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 10_000 };
+
+/**
+ * Batches finished, sampled spans and exports them, scrubbed, to every destination at once (Sentry's
+ * OTLP endpoint, an OpenTelemetry Collector, the test kit). Each destination has its own bounded queue.
+ * Unsampled spans are recorded (so that listeners see every request's queries) but never exported.
+ */
+export class SentryOtlpSpanProcessor implements SpanProcessor {
+  private readonly queues = new Map<string, ExportQueue>();
+  private readonly listeners = new Set<SpanListener>();
+  private readonly settings: Required<Omit<SentryOtlpSpanProcessorOptions, 'scrubber' | 'logger'>>;
+  private readonly scrubbed = new WeakMap<ReadableSpan, ReadableSpan>();
+
+  constructor(private readonly options: SentryOtlpSpanProcessorOptions) {
+    this.settings = {
+      maxQueueSize: options.maxQueueSize ?? DEFAULTS.maxQueueSize,
+      maxExportBatchSize: options.maxExportBatchSize ?? DEFAULTS.maxExportBatchSize,
+      scheduledDelayMillis: options.scheduledDelayMillis ?? DEFAULTS.scheduledDelayMillis,
+      exportTimeoutMillis: options.exportTimeoutMillis ?? DEFAULTS.exportTimeoutMillis,
+    };
+  }
+
+  /** Adds a destination; its name must be unique ('sentry', 'otlp', 'testkit', ...). */
+  addExporter(name: string, exporter: SpanExporter): void {
+    this.queues.get(name)?.shutdown().catch(() => undefined);
+    this.queues.set(
+      name,
+      new ExportQueue({
+        name,
+        exporter,
+        ...this.settings,
+        maxQueueSize: this.settings.maxQueueSize,
+        maxBatchSize: this.settings.maxExportBatchSize,
+        prepare: (spans) => spans.map((span) => this.scrub(span)),
+        logger: this.options.logger,
+      }),
+    );
+  }
+
+  hasExporters(): boolean {
+    return this.queues.size > 0;
+  }
+
+  addListener(listener: SpanListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stats(): Record<string, ExportQueueStats> {
+    const out: Record<string, ExportQueueStats> = {};
+    for (const [name, queue] of this.queues) out[name] = { ...queue.stats };
+    return out;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    for (const listener of this.listeners) {
+      try {
+        listener.onStart?.(span, parentContext);
+      } catch {
+        // A listener is an observer: its failure must not affect the span or the request.
+      }
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    for (const listener of this.listeners) {
+      try {
+        listener.onEnd?.(span);
+      } catch {
+        // See onStart.
+      }
+    }
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    for (const queue of this.queues.values()) queue.push(span);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.flush()));
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.shutdown()));
+  }
+
+  private scrub(span: ReadableSpan): ReadableSpan {
+    let copy = this.scrubbed.get(span);
+    if (!copy) {
+      copy = scrubSpan(this.options.scrubber, span);
+      this.scrubbed.set(span, copy);
+    }
+    return copy;
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { getTestDatabase } from '../support/database';
+import { startChildApp, type ChildApp } from '../support/child-app';
+import { startFakeSentry, type FakeSentry, type RecordedSpan } from '../support/fake-sentry';
+
+const VARIANTS = ['express5/app.cjs', 'express5/app.mjs', 'express4/app.cjs', 'express4/app.mjs'];
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+function descendsFrom(span: RecordedSpan, ancestor: RecordedSpan, all: RecordedSpan[]): boolean {
+  const byId = new Map(all.map((s) => [s.spanId, s]));
+  let current: RecordedSpan | undefined = span;
+  for (let depth = 0; current && depth < 50; depth++) {
+    if (current.parentSpanId === ancestor.spanId) return true;
+    current = current.parentSpanId ? byId.get(current.parentSpanId) : undefined;
+  }
+  return false;
+}
+
+describe('tracing layer (child processes, --import express-otel-sentry/register)', function () {
+  let fake: FakeSentry;
+  let databaseUrl: string;
+
+  before(async () => {
+    fake = await startFakeSentry();
+    databaseUrl = (await getTestDatabase()).url;
+  });
+  after(async () => fake?.close());
+  beforeEach(() => fake.reset());
+
+  for (const variant of VARIANTS) {
+    describe(variant, () => {
+      let app: ChildApp;
+      before(async () => {
+        app = await startChildApp({
+          entry: variant,
+          env: {
+            SENTRY_DSN: fake.dsn,
+            DATABASE_URL: databaseUrl,
+            OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl,
+            SENTRY_ENVIRONMENT: 'staging',
+          },
+        });
+      });
+      after(async () => {
+        await app?.stop();
+      });
+
+      it('traces a request: server span with http.route, express spans, knex and pg client spans below it, SQL without values', async () => {
+        const response = await app.fetch(`/db/5`);
+        assert.equal(response.status, 200);
+        await fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id'), { source: 'sentry' });
+        await fake.waitForSpans((spans) => spans.filter((s) => s.attributes['db.system.name'] === 'postgresql').length >= 2);
+        const spans = fake.spans().filter((s) => s.source === 'sentry');
+        const server = spans.find((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id');
+        assert.ok(server, `no server span with http.route; got ${spans.map((s) => `${s.kind}:${s.name}`).join(', ')}`);
+        const trace = spans.filter((s) => s.traceId === server.traceId);
+        const express = trace.filter((s) => s.scope.includes('express'));
+        assert.ok(express.length > 0, 'no express spans');
+        const knex = trace.filter((s) => s.scope.includes('knex') && s.kind === 'CLIENT');
+        const pg = trace.filter((s) => s.scope.includes('pg') && s.kind === 'CLIENT' && s.attributes['db.system.name'] === 'postgresql');
+        assert.ok(knex.length >= 1, 'no knex client span');
+        assert.ok(pg.length >= 2, 'expected pg spans for the knex query and the raw query');
+        for (const span of [...knex, ...pg]) {
+          assert.equal(span.attributes['db.system.name'], 'postgresql');
+          assert.ok(descendsFrom(span, server, trace), `${span.name} does not descend from the server span`);
+        }
+        const texts = [...knex, ...pg].map((s) => String(s.attributes['db.query.text'] ?? ''));
+        assert.ok(texts.some((t) => t.includes('$1')), `pg text should be parameterized: ${texts.join(' | ')}`);
+        assert.deepEqual(fake.findSecrets(['param-value-never-exported', 'secret-label-value']), []);
+      });
+
+      it('reports a thrown error once, with a stack trace, on the trace of the continued inbound traceparent', async () => {
+        const response = await app.fetch(`/boom`, { headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` } });
+        assert.equal(response.status, 500);
+        const body = (await response.json()) as { error: string; eventId: string };
+        assert.equal(body.error, 'Internal Server Error');
+        const [event] = await fake.waitForEvents(1);
+        await fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER' && s.traceId === TRACE_ID));
+        const server = fake.spans().find((s) => s.kind === 'SERVER' && s.traceId === TRACE_ID)!;
+        assert.equal(event.event_id, body.eventId);
+        assert.equal(event.contexts.trace.trace_id, TRACE_ID);
+        assert.equal(server.parentSpanId, '00f067aa0ba902b7');
+        const frames = event.exception.values[0].stacktrace.frames;
+        assert.ok(frames.length > 0, 'no stack frames');
+        assert.equal(event.exception.values[0].value, 'Test error - this should appear in Sentry!');
+        assert.equal(event.tags['error.category'], 'http_5xx');
+        assert.equal(event.environment, 'staging');
+        assert.equal(event.release, 'express-otel-sentry@0.1.0');
+        await app.stop('SIGTERM').then(() => undefined);
+        assert.equal(fake.events().length, 1, 'the error was reported more than once');
+        app = await startChildApp({
+          entry: variant,
+          env: { SENTRY_DSN: fake.dsn, DATABASE_URL: databaseUrl, OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl, SENTRY_ENVIRONMENT: 'staging' },
+        });
+      });
+
+      it('never traces its own requests to Sentry; the collector receives the same spans as Sentry', async () => {
+        await app.fetch(`/outgoing`);
+        await app.fetch(`/boom`);
+        await fake.waitForEvents(1);
+        await app.stop('SIGTERM');
+        const own = fake.spans().filter((s) => /\/api\/42\/|sentry_key|\/collector/.test(String(s.attributes['url.full'] ?? s.attributes['url.path'] ?? '')));
+        assert.deepEqual(own.map((s) => s.name), []);
+        const sentryIds = fake.spans().filter((s) => s.source === 'sentry').map((s) => s.spanId).sort();
+        const collectorIds = fake.spans().filter((s) => s.source === 'collector').map((s) => s.spanId).sort();
+        assert.ok(sentryIds.length > 0);
+        assert.deepEqual(collectorIds, sentryIds);
+        assert.ok(fake.spans().some((s) => s.kind === 'CLIENT' && String(s.attributes['url.full'] ?? '').includes('/health')), 'the outgoing fetch was not traced');
+        app = await startChildApp({
+          entry: variant,
+          env: { SENTRY_DSN: fake.dsn, DATABASE_URL: databaseUrl, OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl, SENTRY_ENVIRONMENT: 'staging' },
+        });
+      });
+    });
+  }
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { errorHandler, userContext } from '../../middleware';
+import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { kit } from '../support/setup';
+
+for (const { name, express } of EXPRESS_VERSIONS) {
+  describe(`userContext (${name})`, () => {
+    beforeEach(() => kit.reset());
+
+    function appWith(resolve: Parameters<typeof userContext>[0], options?: Parameters<typeof userContext>[1]) {
+      const app = express();
+      app.use(userContext(resolve, options));
+      app.get('/fail', () => {
+        throw new Error('profile failed');
+      });
+      app.get('/ok', (_req, res) => res.json({ ok: true }));
+      app.use(errorHandler());
+      return app;
+    }
+
+    it('ties the error event to the user and the server span to user.id (sync resolver)', async () => {
+      const app = appWith(() => ({ id: 42, email: 'anna@example.com', username: 'anna' }));
+      await request(app).get('/fail').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.deepEqual(event.user, { id: '42', email: 'anna@example.com', username: 'anna' });
+      const [server] = await kit.waitForSpans((span) => span.kind === 'SERVER' && span.traceId === event.contexts?.trace?.trace_id);
+      assert.equal(server.attributes['user.id'], '42');
+    });
+
+    it('waits for an async resolver', async () => {
+      const app = appWith(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { id: 'u-7' };
+      });
+      await request(app).get('/fail').expect(500);
+      await kit.waitForEvents(1);
+      kit.expectEvent({ message: 'profile failed', user: { id: 'u-7' } });
+    });
+
+    for (const [label, resolver] of [
+      ['throws', () => { throw new Error('resolver broke'); }],
+      ['rejects', () => Promise.reject(new Error('resolver rejected'))],
+      ['returns garbage', () => 'not a user' as never],
+      ['returns a non-finite id', () => ({ id: Number.NaN })],
+      ['returns null', () => null],
+    ] as const) {
+      it(`a resolver that ${label} never breaks the request: it goes on without a user`, async () => {
+        const app = appWith(resolver as never);
+        await request(app).get('/ok').expect(200, { ok: true });
+        await request(app).get('/fail').expect(500);
+        const [event] = await kit.waitForEvents(1);
+        assert.equal(event.user?.id, undefined);
+      });
+    }
+
+    it('a resolver that hangs times out and the request goes on', async () => {
+      const app = appWith(() => new Promise(() => undefined), { timeoutMs: 50 });
+      await request(app).get('/ok').expect(200);
+    });
+
+    it('validates its arguments at construction', () => {
+      assert.throws(() => userContext('nope' as never), /resolve must be a function/);
+      assert.throws(() => userContext(() => undefined, { timeoutMs: -1 }), /timeoutMs must be a positive integer/);
+    });
+  });
+}

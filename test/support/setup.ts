@@ -1,0 +1,7 @@
+/**
+ * Loaded by mocha before any test file (see .mocharc.json): the test kit starts the real pipelines
+ * before express, pg and knex are required, so that they are instrumented in this process.
+ */
+import { createTestkit } from '../../src/testing';
+
+export const kit = createTestkit({ environment: 'test', logger: { debug() {}, info() {}, warn: console.warn, error: console.error } });
