@@ -12,6 +12,7 @@ import { addConfiguredExporters, startTracing } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
 import type { ExportQueueStats } from './tracing/export-queue';
 import { attachRequestTrail } from './request-trail';
+import { attachLocalView } from './local-view';
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
@@ -100,6 +101,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize });
   attachRequestTrail(spanProcessor);
+  if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: NodeSDK | undefined;
   if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '')) sdk = startTracing(config, spanProcessor, own);
   logStartup(config, logger);

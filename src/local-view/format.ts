@@ -1,0 +1,80 @@
+import type { Event } from '@sentry/node';
+
+/** One line per span of a trace, indented as a tree. */
+export interface TraceLine {
+  depth: number;
+  name: string;
+  durationMs: number;
+  error: boolean;
+  detail?: string;
+}
+
+const RESET = '\u001b[0m';
+const styles = { dim: '\u001b[2m', red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m' };
+export type Style = keyof typeof styles;
+export type Paint = (style: Style, text: string) => string;
+
+export function painter(colors: boolean): Paint {
+  return colors ? (style, text) => `${styles[style]}${text}${RESET}` : (_style, text) => text;
+}
+
+function time(seconds: number | undefined): string {
+  if (typeof seconds !== 'number') return '            ';
+  return new Date(seconds * 1000).toISOString().slice(11, 23);
+}
+
+function ms(value: number): string {
+  return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
+}
+
+/** An event as a developer wants to see it in the terminal: what, who, why, where. */
+export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
+  const exception = event.exception?.values?.[event.exception.values.length - 1];
+  const level = event.level ?? (exception ? 'error' : 'info');
+  const title = exception ? `${exception.type ?? 'Error'}: ${exception.value ?? ''}` : (event.message ?? event.logentry?.message ?? '');
+  const color: Style = level === 'error' || level === 'fatal' ? 'red' : level === 'warning' ? 'yellow' : 'cyan';
+  const lines = [paint(color, `── ${level} ── ${title}`) + paint('dim', `  (event ${event.event_id?.slice(0, 8) ?? '?'})`)];
+  const facts: string[] = [];
+  if (event.tags?.['error.category']) facts.push(`category ${String(event.tags['error.category'])}`);
+  if (event.user && Object.keys(event.user).length > 0) {
+    facts.push(`user ${[event.user.id, event.user.email, event.user.username].filter(Boolean).join(' ')}`);
+  }
+  if (event.request?.method) facts.push(`${event.request.method} ${event.request.url ?? ''}`);
+  const traceId = event.contexts?.trace?.trace_id;
+  if (typeof traceId === 'string') facts.push(`trace ${traceId.slice(0, 8)}`);
+  if (facts.length > 0) lines.push(`   ${facts.join(' · ')}`);
+  const details = event.contexts?.details;
+  if (details) lines.push(`   details ${JSON.stringify(details)}`);
+  const crumbs = event.breadcrumbs ?? [];
+  if (crumbs.length > 0) {
+    lines.push(paint('dim', '   breadcrumbs:'));
+    for (const crumb of crumbs.slice(-10)) {
+      const data = crumb.data ?? {};
+      const text = crumb.message ?? [data.method, data.url, data.status_code].filter((v) => v !== undefined).join(' ');
+      const duration = typeof data.duration_ms === 'number' ? paint('dim', `  (${ms(data.duration_ms)})`) : '';
+      lines.push(`     ${paint('dim', time(crumb.timestamp))} ${(crumb.category ?? '').padEnd(8)} ${text}${duration}`);
+    }
+  }
+  const frames = (exception?.stacktrace?.frames ?? []).filter((frame) => frame.in_app !== false).slice(-maxFrames).reverse();
+  if (frames.length > 0) {
+    lines.push(paint('dim', '   stack:'));
+    for (const frame of frames) {
+      const name = frame.function && frame.function !== '?' ? frame.function : '<anonymous>';
+      lines.push(`     at ${name} (${frame.filename ?? '?'}:${frame.lineno ?? '?'})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A trace as a tree with durations: server span → express → knex → pg. */
+export function formatTrace(traceId: string, lines: TraceLine[], paint: Paint): string {
+  const root = lines[0];
+  const header = paint(root?.error ? 'red' : 'bold', `── trace ${traceId.slice(0, 8)} ── ${root?.name ?? ''} · ${ms(root?.durationMs ?? 0)}`);
+  const body = lines.map((line) => {
+    const indent = line.depth === 0 ? '   ' : `   ${'│  '.repeat(line.depth - 1)}├─ `;
+    const name = line.error ? paint('red', line.name) : line.name;
+    const detail = line.detail ? paint('dim', `  ${line.detail}`) : '';
+    return `${indent}${name}  ${paint('dim', ms(line.durationMs))}${detail}`;
+  });
+  return [header, ...body].join('\n');
+}
