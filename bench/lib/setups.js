@@ -1,0 +1,66 @@
+'use strict';
+/**
+ * The setups compared, each a process serving bench/app.js. `env(sink)` points its telemetry at the
+ * bench sink under its own key, so that what each one sends is counted separately.
+ */
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const preload = (file) => ['--import', `./${path.relative(ROOT, path.join(ROOT, file)).split(path.sep).join('/')}`];
+
+/** @typedef {{ key: string, label: string, args: string[], rate?: number, errorEvents: boolean, env: (sink: any, projectId: number) => Record<string, string> }} Setup */
+
+/** @type {Setup[]} */
+const SETUPS = [
+  { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
+  ...[1, 0.2].map((rate) => ({
+    key: `ours-${rate.toFixed(1)}`,
+    label: `ours (full observability()), rate ${rate.toFixed(1)}`,
+    args: preload('dist/src/register.js'),
+    rate,
+    errorEvents: true,
+    env: (sink, projectId) => ({
+      SENTRY_DSN: sink.dsnFor(`ours-${rate.toFixed(1)}`, projectId),
+      SENTRY_TRACES_SAMPLE_RATE: String(rate),
+      SENTRY_ENVIRONMENT: 'bench',
+      SENTRY_LOCAL_VIEW: '0',
+    }),
+  })),
+  ...[1, 0.2].map((rate) => ({
+    key: `sentry-${rate.toFixed(1)}`,
+    label: `@sentry/node 11 default, rate ${rate.toFixed(1)}`,
+    args: preload('bench/preload/sentry.mjs'),
+    rate,
+    errorEvents: true,
+    env: (sink, projectId) => ({ SENTRY_DSN: sink.dsnFor(`sentry-${rate.toFixed(1)}`, projectId), BENCH_RATE: String(rate) }),
+  })),
+  {
+    key: 'otel-auto',
+    label: 'OTel NodeSDK + auto-instrumentations',
+    args: preload('bench/preload/otel.cjs'),
+    rate: 1,
+    errorEvents: false,
+    env: (sink) => ({ BENCH_OTEL: 'auto', BENCH_OTLP_URL: sink.otlpUrlFor('otel-auto') }),
+  },
+  {
+    key: 'otel-min',
+    label: 'OTel NodeSDK, http + express',
+    args: preload('bench/preload/otel.cjs'),
+    rate: 1,
+    errorEvents: false,
+    env: (sink) => ({ BENCH_OTEL: 'minimal', BENCH_OTLP_URL: sink.otlpUrlFor('otel-min') }),
+  },
+  {
+    key: 'otel-min-0.2',
+    label: 'OTel http + express, ParentBased(0.2)',
+    args: preload('bench/preload/otel.cjs'),
+    rate: 0.2,
+    errorEvents: false,
+    env: (sink) => ({ BENCH_OTEL: 'minimal', BENCH_RATE: '0.2', BENCH_OTLP_URL: sink.otlpUrlFor('otel-min-0.2') }),
+  },
+];
+
+/** Variables of the runner's environment that would change a setup's configuration. */
+const CONFIG_VARIABLES = /^(SENTRY_|OTEL_|EXPRESS_OTEL_SENTRY_|BENCH_|NODE_OPTIONS$|NODE_ENV$)/;
+
+module.exports = { SETUPS, ROOT, CONFIG_VARIABLES };

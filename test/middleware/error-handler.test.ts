@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { errorHandler } from '../../middleware';
+import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { kit } from '../support/setup';
+
+class PaymentError extends Error {
+  override name = 'PaymentError';
+}
+class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError';
+  status = 500;
+}
+
+for (const { name, express } of EXPRESS_VERSIONS) {
+  describe(`errorHandler (${name})`, () => {
+    beforeEach(() => kit.reset());
+
+    function app(options?: Parameters<typeof errorHandler>[0]) {
+      const instance = express();
+      instance.get('/sync', () => {
+        throw new Error('sync failure with internals');
+      });
+      // Express 4 does not catch rejected promises: the handler passes the error on itself.
+      instance.get('/async', (_req, _res, next) => {
+        Promise.resolve()
+          .then(() => {
+            throw new PaymentError('card declined');
+          })
+          .catch(next);
+      });
+      instance.get('/next', (_req, _res, next) => next(new UnauthorizedError('bad token')));
+      instance.get('/db', (_req, _res, next) => next(Object.assign(new Error('relation "bookings" does not exist'), { code: '42P01', severity: 'ERROR' })));
+      instance.get('/middleware-error', (_req, _res, next) => next());
+      instance.get('/exposed', (_req, _res, next) => next(Object.assign(new Error('Maintenance until 10:00'), { status: 503, expose: true })));
+      instance.get('/not-found', (_req, _res, next) => next(Object.assign(new Error('Booking 9 not found'), { status: 404 })));
+      instance.get('/sent', (_req, res, next) => {
+        res.status(200).json({ partial: true });
+        next(new Error('after the response'));
+      });
+      instance.use(errorHandler(options));
+      return instance;
+    }
+
+    it('a 500: exactly one event, the eventId in the answer, no stack or internal message', async () => {
+      const response = await request(app()).get('/sync').expect(500);
+      assert.deepEqual(Object.keys(response.body).sort(), ['error', 'eventId']);
+      assert.equal(response.body.error, 'Internal Server Error');
+      const events = await kit.waitForEvents(1);
+      await kit.flush();
+      assert.equal(kit.events().length, 1);
+      assert.equal(events[0].event_id, response.body.eventId);
+      assert.equal(events[0].tags?.['error.category'], 'http_5xx');
+      assert.ok(events[0].exception?.values?.[0].stacktrace?.frames?.length);
+    });
+
+    for (const [path, category] of [['/async', 'payment'], ['/next', 'auth'], ['/db', 'database']] as const) {
+      it(`tags ${path} with error.category=${category}`, async () => {
+        await request(app()).get(path).expect(500);
+        await kit.waitForEvents(1);
+        kit.expectEvent({ category });
+      });
+    }
+
+    it('a 4xx answers with its own status and message and is reported when no filter is mounted', async () => {
+      const response = await request(app()).get('/not-found').expect(404);
+      assert.deepEqual(response.body, { error: 'Booking 9 not found' });
+    });
+
+    it('an error marked expose shows its own message', async () => {
+      const response = await request(app()).get('/exposed').expect(503);
+      assert.equal(response.body.error, 'Maintenance until 10:00');
+    });
+
+    it('leaves a response already sent alone (and still reports)', async () => {
+      const response = await request(app()).get('/sent').expect(200);
+      assert.deepEqual(response.body, { partial: true });
+      await kit.waitForEvents(1);
+      kit.expectEvent({ message: 'after the response' });
+    });
+
+    it('ignoreErrors and shouldReport skip reporting but still answer; a throwing shouldReport counts as report', async () => {
+      await request(app({ ignoreErrors: [/internals/] })).get('/sync').expect(500);
+      await request(app({ shouldReport: () => false })).get('/async').expect(500);
+      await kit.expectNoEvents();
+      await request(app({ shouldReport: () => { throw new Error('hook broke'); } })).get('/async').expect(500);
+      await kit.waitForEvents(1);
+    });
+
+    it('shows message and stack in development only when asked', async () => {
+      const response = await request(app({ exposeDetails: true })).get('/sync').expect(500);
+      assert.equal(response.body.message, 'sync failure with internals');
+      assert.ok(Array.isArray(response.body.stack));
+    });
+  });
+}
+
+describe('errorHandler options', () => {
+  it('validates at construction', () => {
+    assert.throws(() => errorHandler({ shouldReport: 'yes' as never }), /shouldReport must be a function/);
+    assert.throws(() => errorHandler({ ignoreErrors: 'x' as never }), /ignoreErrors must be an array/);
+  });
+});

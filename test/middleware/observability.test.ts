@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { observability } from '../../middleware';
+import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { kit } from '../support/setup';
+
+for (const { name, express } of EXPRESS_VERSIONS) {
+  describe(`observability (${name})`, () => {
+    beforeEach(() => kit.reset());
+
+    function app(options: Parameters<typeof observability>[0]) {
+      const obs = observability(options);
+      const instance = express();
+      instance.use(obs.request);
+      instance.use(express.json());
+      instance.post('/bookings', (_req, _res, next) => next(Object.assign(new Error('date is required'), { status: 400 })));
+      instance.get('/crash', () => {
+        throw new Error('Test error - this should appear in Sentry!');
+      });
+      instance.use(obs.errors);
+      return instance;
+    }
+
+    it('composes the parts: user, breadcrumbs, scrubbed request, 4xx filtered, 5xx reported once', async () => {
+      const instance = app({ user: (req) => ({ id: String(req.get('x-user') ?? 'anonymous') }) });
+      await request(instance).post('/bookings').send({}).expect(400);
+      const response = await request(instance).get('/crash?password=hunter2').set('x-user', 'u-1').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      await kit.flush();
+      assert.equal(kit.events().length, 1);
+      assert.equal(event.event_id, response.body.eventId);
+      assert.equal(event.user?.id, 'u-1');
+      assert.equal(kit.breadcrumbsOf(event)[0]?.category, 'request');
+      assert.equal(event.request?.method, 'GET');
+      await kit.expectNoSecrets(['hunter2']);
+    });
+
+    it('each part can be switched off', async () => {
+      const instance = app({ breadcrumbs: false, scrubbing: false, clientErrorFilter: false });
+      await request(instance).post('/bookings').send({}).expect(400);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(kit.breadcrumbsOf(event).filter((crumb) => crumb.category === 'request').length, 0);
+    });
+
+    it('with the error handler off, errors pass through to the next handler', async () => {
+      const obs = observability({ errorHandler: false });
+      const instance = express();
+      instance.get('/crash', () => {
+        throw new Error('passes through');
+      });
+      instance.use(obs.errors);
+      instance.use((_error: unknown, _req: unknown, res: { status(code: number): { send(body: string): void } }, _next: unknown) => res.status(599).send('mine'));
+      await request(instance).get('/crash').expect(599);
+      await kit.expectNoEvents();
+    });
+  });
+}
+
+describe('observability options', () => {
+  it('validates each part', () => {
+    assert.throws(() => observability({ breadcrumbs: 'yes' as never }), /use an options object, true or false/);
+    assert.throws(() => observability({ user: 'nope' as never }), /resolve must be a function/);
+    assert.throws(() => observability({ errorHandler: { shouldReport: 1 as never } }), /shouldReport must be a function/);
+  });
+});

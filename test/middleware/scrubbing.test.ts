@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { errorHandler, scrubbing } from '../../middleware';
+import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { kit } from '../support/setup';
+
+const CARD = '4242 4242 4242 4242';
+
+for (const { name, express } of EXPRESS_VERSIONS) {
+  describe(`scrubbing (${name})`, () => {
+    beforeEach(() => kit.reset());
+
+    function app(options?: Parameters<typeof scrubbing>[0], mountBeforeParser = true) {
+      const instance = express();
+      if (mountBeforeParser) instance.use(scrubbing(options));
+      instance.use(express.json());
+      if (!mountBeforeParser) instance.use(scrubbing(options));
+      instance.post('/payments', () => {
+        throw new Error('gateway down');
+      });
+      instance.use(errorHandler());
+      return instance;
+    }
+
+    it('attaches a scrubbed snapshot: method, URL, query, safe headers, body (read when the event is built)', async () => {
+      await request(app())
+        .post('/payments?booking=7&token=tok_123456789&card=4111111111111111')
+        .set('authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl')
+        .set('cookie', 'session=s3cr3t-session')
+        .set('x-request-id', 'req-1')
+        .send({ amount: 150000, card_number: CARD, password: 'hunter2', note: `my card is ${CARD}`, author: 'Dilnoza' })
+        .expect(500);
+      const [event] = await kit.waitForEvents(1);
+      const req = event.request!;
+      assert.equal(req.method, 'POST');
+      assert.match(String(req.url), /\/payments$/);
+      assert.match(String(req.query_string), /booking=7/);
+      assert.doesNotMatch(String(req.query_string), /tok_123456789|4111111111111111/);
+      assert.deepEqual(Object.keys(req.headers ?? {}).sort().includes('authorization'), false);
+      assert.equal(req.headers?.['x-request-id'], 'req-1');
+      assert.equal(req.headers?.cookie, undefined);
+      assert.equal(req.cookies, undefined);
+      const body = req.data as Record<string, unknown>;
+      assert.equal(body.amount, 150000);
+      assert.equal(body.author, 'Dilnoza');
+      assert.equal(body.card_number, '[Filtered]');
+      assert.equal(body.password, '[Filtered]');
+      assert.doesNotMatch(String(body.note), /4242/);
+      await kit.expectNoSecrets(['hunter2', 'tok_123456789', 's3cr3t-session', '4242 4242 4242 4242', '4111111111111111', 'c2lnbmF0dXJl']);
+    });
+
+    it('caps the body at maxBodyBytes', async () => {
+      await request(app({ maxBodyBytes: 64 }, false))
+        .post('/payments')
+        .send({ note: 'x'.repeat(500) })
+        .expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.match(String(event.request?.data), /…\[truncated\]$/);
+      assert.ok(String(event.request?.data).length < 100);
+    });
+
+    it('applies per-route extra rules', async () => {
+      await request(app({ routes: [{ path: '/payments', keys: ['amount'] }] }))
+        .post('/payments')
+        .send({ amount: 150000, comment: 'ok' })
+        .expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.deepEqual(event.request?.data, { amount: '[Filtered]', comment: 'ok' });
+    });
+  });
+}
+
+describe('scrubbing options', () => {
+  it('validates at construction', () => {
+    assert.throws(() => scrubbing({ maxBodyBytes: 0 }), /maxBodyBytes must be a positive integer/);
+    assert.throws(() => scrubbing({ keys: 'password' as never }), TypeError);
+  });
+});
