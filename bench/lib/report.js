@@ -31,6 +31,12 @@ function summarize(rotations, setups, routes) {
         p50: median(runs.map((run) => run.routes[route]?.p50)),
         p99: median(runs.map((run) => run.routes[route]?.p99)),
         serverCpu: median(runs.map((run) => run.routes[route]?.serverCpu)),
+        cpuUs: median(runs.map((run) => run.routes[route]?.cpuUsPerRequest)),
+        cpuRatio: median(rotations.map((rotation) => {
+          const mine = rotation.setups[setup.key]?.routes[route];
+          const bare = rotation.setups.bare?.routes[route];
+          return mine && bare ? bare.cpuUsPerRequest / mine.cpuUsPerRequest : NaN;
+        })),
         ratio: median(ratios),
         ratios,
       };
@@ -80,10 +86,10 @@ function render(summary, setups, routes, meta) {
   for (const route of routes) {
     out.push('', `### GET ${route}`, '');
     out.push(table(
-      ['setup', 'req/s', 'ratio to bare', 'p50 ms', 'p99 ms', 'server CPU'],
+      ['setup', 'req/s', 'ratio to bare', 'p50 ms', 'p99 ms', 'server CPU', 'CPU µs/req', 'bare/this CPU'],
       setups.map((setup) => {
-        const figures = summary[setup.key].routes[route];
-        return [setup.label, fixed(figures.rps, 0), fixed(figures.ratio, 2), fixed(figures.p50, 2), fixed(figures.p99, 2), `${fixed(figures.serverCpu * 100, 0)}%`];
+        const f = summary[setup.key].routes[route];
+        return [setup.label, fixed(f.rps, 0), fixed(f.ratio, 2), fixed(f.p50, 2), fixed(f.p99, 2), `${fixed(f.serverCpu * 100, 0)}%`, fixed(f.cpuUs, 0), fixed(f.cpuRatio, 2)];
       }),
     ));
   }

@@ -21,7 +21,7 @@ async function send(what, method, path, { body, token } = {}) {
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
   const summary = json && typeof json === 'object'
-    ? (json.error ?? json.status ?? (json.id !== undefined ? `id ${json.id}` : JSON.stringify(json).slice(0, 60)))
+    ? (json.error ?? [json.id !== undefined ? `id ${json.id}` : '', json.status ?? ''].join(' ').trim())
     : text.slice(0, 60);
   const event = json && json.eventId ? `  event ${json.eventId}` : '';
   console.log(`${method.padEnd(4)} ${path.padEnd(26)} → ${response.status}  ${String(summary).slice(0, 90)}${event}\n     ${what}`);

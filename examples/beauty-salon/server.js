@@ -15,33 +15,33 @@ const { welcomeText } = require('./welcome');
 const DATA_DIR = path.join(__dirname, '..', '..', '.data', 'pg-example');
 const CLOSE_TIMEOUT_MS = 3000;
 
-/** Things to undo at shutdown, newest first. @type {Array<() => Promise<unknown> | unknown>} */
-const cleanups = [];
+/** What is running, so that shutdown can stop it in the right order. */
+const running = {
+  /** @type {import('node:http').Server | undefined} */ server: undefined,
+  /** @type {{ stop: () => Promise<void> } | undefined} */ gateway: undefined,
+  /** @type {import('knex').Knex | undefined} */ db: undefined,
+  /** @type {{ stop: () => Promise<void> } | undefined} */ database: undefined,
+};
 
 async function main() {
-  const database = await resolveDatabase({ dataDir: DATA_DIR });
-  cleanups.unshift(() => database.stop());
-  const db = connect(database.url);
-  cleanups.unshift(() => db.destroy());
+  const externalGateway = process.env.PAYMENT_GATEWAY_URL;
+  // The database and the payment gateway start side by side.
+  const [database, gateway] = await Promise.all([
+    resolveDatabase({ dataDir: DATA_DIR }).then((started) => (running.database = started)),
+    externalGateway ? undefined : startPaymentGateway().then((started) => (running.gateway = started)),
+  ]);
+  const db = (running.db = connect(database.url));
   await prepare(db);
 
-  let gatewayUrl = process.env.PAYMENT_GATEWAY_URL;
-  if (!gatewayUrl) {
-    const gateway = await startPaymentGateway();
-    cleanups.unshift(() => gateway.stop());
-    gatewayUrl = gateway.url;
-  }
-
-  const app = createApp({ db, gatewayUrl: gatewayUrl.replace(/\/+$/, '') });
-  const server = app.listen(Number(process.env.PORT || 3000));
+  const gatewayUrl = (gateway ? gateway.url : String(externalGateway)).replace(/\/+$/, '');
+  const server = (running.server = createApp({ db, gatewayUrl }).listen(Number(process.env.PORT || 3000)));
   await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  cleanups.unshift(() => closeServer(server));
 
   const config = getTelemetry()?.config;
   console.log(welcomeText({
     port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
-    gateway: process.env.PAYMENT_GATEWAY_URL ? gatewayUrl : `${gatewayUrl} (child process, service.name payment-gateway)`,
-    database: database.kind === 'external' ? 'DATABASE_URL' : `embedded PostgreSQL in ${path.relative(process.cwd(), database.dataDir) || '.'}`,
+    gateway: gateway ? `${gatewayUrl} (child process, service.name payment-gateway)` : gatewayUrl,
+    database: database.kind === 'external' ? 'DATABASE_URL' : `embedded PostgreSQL in ${path.relative(process.cwd(), database.dataDir)}`,
     sentry: !config ? 'off (start with --import express-otel-sentry/register)'
       : config.dsn ? `events and spans go to ${new URL(config.dsn).host} (environment ${config.environment})`
         : 'no SENTRY_DSN: nothing leaves this machine',
@@ -60,7 +60,10 @@ function closeServer(server) {
 }
 
 async function cleanUp() {
-  for (const step of cleanups.splice(0)) {
+  const { server, gateway, db, database } = running;
+  const steps = [server && (() => closeServer(server)), gateway && gateway.stop, db && (() => db.destroy()), database && database.stop];
+  for (const step of steps) {
+    if (!step) continue;
     try {
       await step();
     } catch (error) {
@@ -72,6 +75,7 @@ async function cleanUp() {
 // Because the app handles SIGTERM/SIGINT itself, the preload only starts flushing telemetry and leaves
 // the exit to us: close everything, wait for that flush (bounded by the preload), then exit.
 let stopping = false;
+/** @param {NodeJS.Signals} signal */
 function onSignal(signal) {
   if (stopping) process.exit(1); // a second Ctrl-C: don't wait any longer
   stopping = true;

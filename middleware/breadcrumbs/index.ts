@@ -49,7 +49,8 @@ export function breadcrumbs(options: BreadcrumbsOptions = {}): RequestHandler {
           {
             type: 'http',
             category: 'request',
-            message: `${req.method} ${req.originalUrl ?? req.url}`,
+            // The query string stays in data.url, where it is scrubbed as a URL when an event is sent.
+            message: `${req.method} ${(req.originalUrl ?? req.url).split('?')[0]}`,
             data: { method: req.method, url: req.originalUrl ?? req.url },
             timestamp: Date.now() / 1000,
           },

@@ -25,7 +25,12 @@ export function scrubBreadcrumb(scrubber: Scrubber, breadcrumb: Breadcrumb): Bre
     if (data && typeof breadcrumb.data?.query === 'string') data.query = scrubber.scrubSql(breadcrumb.data.query);
     return {
       ...breadcrumb,
-      message: breadcrumb.message === undefined ? undefined : scrubber.scrubString(breadcrumb.message),
+      message:
+        breadcrumb.message === undefined
+          ? undefined
+          : breadcrumb.category === 'query'
+            ? scrubber.scrubSql(breadcrumb.message)
+            : scrubber.scrubString(breadcrumb.message),
       data,
     };
   } catch {

@@ -1,9 +1,11 @@
-import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { FILTERED, type Scrubber } from '../scrub';
 
 const SQL_ATTRIBUTES = new Set(['db.query.text', 'db.statement', 'db.query.summary']);
 const URL_ATTRIBUTES = new Set(['url.full', 'url.query', 'url.path', 'http.url', 'http.target', 'url.original']);
+/** The client's address on server spans is personal data (S13): it is not sent. */
+const CLIENT_ADDRESS_ATTRIBUTES = new Set(['client.address', 'client.port', 'http.client_ip', 'network.peer.address', 'network.peer.port', 'net.peer.ip', 'net.sock.peer.addr']);
 
 function scrubScalar(scrubber: Scrubber, key: string, value: string): string {
   if (SQL_ATTRIBUTES.has(key)) return scrubber.scrubSql(value);
@@ -20,9 +22,10 @@ function scrubAttributeValue(scrubber: Scrubber, key: string, value: AttributeVa
 }
 
 /** A scrubbed copy of span attributes: sensitive keys filtered, SQL and URLs sanitized, secrets in text removed. */
-export function scrubAttributes(scrubber: Scrubber, attributes: Attributes): Attributes {
+export function scrubAttributes(scrubber: Scrubber, attributes: Attributes, isServer = false): Attributes {
   const out: Attributes = {};
   for (const key of Object.keys(attributes)) {
+    if (isServer && CLIENT_ADDRESS_ATTRIBUTES.has(key)) continue;
     try {
       out[key] = scrubber.isSensitiveKey(key) ? FILTERED : scrubAttributeValue(scrubber, key, attributes[key]);
     } catch {
@@ -50,7 +53,7 @@ export function scrubSpan(scrubber: Scrubber, span: ReadableSpan): ReadableSpan 
     startTime: span.startTime,
     endTime: span.endTime,
     status,
-    attributes: scrubAttributes(scrubber, span.attributes),
+    attributes: scrubAttributes(scrubber, span.attributes, span.kind === SpanKind.SERVER),
     links: span.links.map((link) => ({ ...link, attributes: link.attributes && scrubAttributes(scrubber, link.attributes) })),
     events: span.events.map((event) => scrubEvent(scrubber, event)),
     duration: span.duration,

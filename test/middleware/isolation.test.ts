@@ -63,7 +63,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
         const text = event.exception?.values?.[0]?.value ?? '';
         const owner = /-(\d+)$/.exec(text)?.[1];
         if (event.user?.id !== owner) foreign.push(`${text}: user ${event.user?.id}`);
-        if (event.tags?.['request.owner'] !== owner) foreign.push(`${text}: tag ${event.tags?.['request.owner']}`);
+        if (event.tags?.['request.owner'] !== owner) foreign.push(`${text}: tag ${String(event.tags?.["request.owner"])}`);
         if ((event.contexts?.owner as { id?: string } | undefined)?.id !== owner) foreign.push(`${text}: context`);
         for (const crumb of kit.breadcrumbsOf(event)) {
           const crumbOwner = crumb.message?.startsWith('crumb-') ? crumb.message.slice(6) : crumb.category === 'request' ? /\/users\/(\d+)/.exec(crumb.message ?? '')?.[1] : owner;
