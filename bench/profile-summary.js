@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * node bench/profile-summary.js <file.cpuprofile> [top=25] [startup|serving|all]
+ * node bench/profile-summary.js <file.cpuprofile> [top=25] [startup|serving|all] [requests]
  * Self time by function and by package (node_modules/<pkg>, dist/<dir>, node internals), and the
  * inclusive time of functions (which calls cost the most with everything under them).
  * `serving` (default) keeps the samples from the first request on; `startup` those before it.
+ * With the number of requests served (run.js prints it), times are also shown per request.
  */
 const fs = require('node:fs');
 
-const [file, topArg, phase = 'serving'] = process.argv.slice(2);
+const [file, topArg, phase = 'serving', requestsArg] = process.argv.slice(2);
+const requests = Number(requestsArg || 0);
 if (!file) {
   console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top]');
   process.exit(1);
@@ -96,7 +98,8 @@ for (const [id, us] of selfUs) {
 const show = (title, map, count) => {
   console.log(`\n## ${title}`);
   for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, count)) {
-    console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+    const perRequest = requests ? `${(us / requests).toFixed(1).padStart(7)} µs/req  ` : '';
+    console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${perRequest}${name}`);
   }
 };
 console.log(`${file} (${phase}): ${(total / 1e6).toFixed(2)} s sampled`);

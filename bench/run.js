@@ -2,7 +2,7 @@
 'use strict';
 /**
  * npm run bench [-- --quick] [--rotations N] [--duration S] [--warmup S] [--setups a,b] [--routes /hello,/db]
- *               [--connections N] [--profile <setup>] [--nice N] [--no-build]
+ *               [--connections N] [--profile setup,setup] [--nice N] [--no-build]
  *
  * Starts each setup as its own process on the same app (bench/app.js), pinned to CPU 0, and loads it
  * with autocannon from a second process on CPU 1 (this runner, the sink and PostgreSQL share CPU 1).
@@ -31,7 +31,7 @@ function parseArgs(argv) {
     else if (name === 'no-build') args.build = false;
     else if (['rotations', 'duration', 'warmup', 'connections'].includes(name)) args[name] = Number(takeValue());
     else if (name === 'setups' || name === 'routes') args[name] = takeValue().split(',').filter(Boolean);
-    else if (name === 'profile') args.profile = takeValue();
+    else if (name === 'profile') args.profile = takeValue().split(',');
     else if (name === 'nice') args.nice = Number(takeValue());
     else throw new TypeError(`unknown option ${argv[i]}: see the comment at the top of bench/run.js`);
   }
@@ -69,7 +69,7 @@ function pinSelf() {
 
 async function runSetup(setup, rotationIndex, context) {
   const { sink, options, databaseUrl, pinning } = context;
-  const nodeArgs = options.profile === setup.key
+  const nodeArgs = options.profile?.includes(setup.key)
     ? ['--cpu-prof', '--cpu-prof-dir', path.join(ROOT, 'bench', 'results', 'profiles'), `--cpu-prof-name=${setup.key}-r${rotationIndex}.cpuprofile`]
     : [];
   const profiling = nodeArgs.length > 0;
@@ -118,7 +118,7 @@ async function main() {
         const run = rotation.setups[setup.key];
         const figures = options.routes.map((route) => `${route} ${Math.round(run.routes[route]?.rps ?? NaN)}`).join(', ');
         console.log(`rotation ${r + 1}/${options.rotations} ${setup.key.padEnd(12)} start ${run.startupSeconds.toFixed(2)} s, ` +
-          `rss ${Math.round(run.rssMb)} MB, req/s ${figures}; sink: ${run.sink.spans} spans, ${run.sink.events} events`);
+          `rss ${Math.round(run.rssMb)} MB, req/s ${figures}, ${run.answered} answered; sink: ${run.sink.spans} spans, ${run.sink.events} events`);
       }
       rotations.push(rotation);
     }

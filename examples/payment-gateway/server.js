@@ -42,8 +42,10 @@ app.use(obs.errors);
 
 const server = app.listen(Number(process.env.PORT || 4000), () => {
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  console.log(`Payment gateway: LISTENING ${port} at http://localhost:${port}`);
-  if (process.send) process.send({ port }); // started by the salon: tell it where we are
+  // Started by the salon, we tell it the port over IPC (it prints the address); alone, we print the
+  // LISTENING line that scripts and the test suite wait for.
+  if (process.send) process.send({ port });
+  else console.log(`Payment gateway: LISTENING ${port} at http://localhost:${port}`);
 });
 
 // Started by the salon: when it goes away (even killed), the IPC channel closes and we follow.

@@ -2,6 +2,7 @@ import type { Event } from '@sentry/node';
 import type { Request, RequestHandler } from 'express';
 import { createScrubber, defaultScrubber, FILTERED, type Scrubber, type ScrubOptions } from '../../src/scrub';
 import { getTelemetry } from '../../src/telemetry';
+import { SCRUBBED_REQUEST_MARK } from '../../src/sentry/scrub-event';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
 import { requestScope } from '../shared/request-scope';
 import { SAFE_HEADERS, snapshotRequest } from './snapshot';
@@ -61,6 +62,7 @@ export function scrubbing(options: ScrubbingOptions = {}): RequestHandler {
         try {
           const snapshot = snapshotRequest(req, scrubberFor(req), allowedHeaders, body ? maxBodyBytes : 0);
           event.request = { ...snapshot, data: body ? snapshot.data : undefined };
+          event.sdkProcessingMetadata = { ...event.sdkProcessingMetadata, [SCRUBBED_REQUEST_MARK]: true };
         } catch {
           event.request = { url: FILTERED };
         }

@@ -1,4 +1,5 @@
 import type { Event } from '@sentry/node';
+import { isMessageEvent } from '../sentry/event-kind';
 
 /** One line per span of a trace, indented as a tree. */
 export interface TraceLine {
@@ -29,7 +30,7 @@ function ms(value: number): string {
 
 /** An event as a developer wants to see it in the terminal: what, who, why, where. */
 export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
-  const exception = event.exception?.values?.[event.exception.values.length - 1];
+  const exception = isMessageEvent(event) ? undefined : event.exception?.values?.[event.exception.values.length - 1];
   const level = event.level ?? (exception ? 'error' : 'info');
   const title = exception ? `${exception.type ?? 'Error'}: ${exception.value ?? ''}` : (event.message ?? event.logentry?.message ?? '');
   const color: Style = level === 'error' || level === 'fatal' ? 'red' : level === 'warning' ? 'yellow' : 'cyan';
@@ -55,7 +56,7 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
       lines.push(`     ${paint('dim', time(crumb.timestamp))} ${(crumb.category ?? '').padEnd(8)} ${text}${duration}`);
     }
   }
-  const frames = (exception?.stacktrace?.frames ?? []).filter((frame) => frame.in_app !== false).slice(-maxFrames).reverse();
+  const frames = (event.exception?.values?.at(-1)?.stacktrace?.frames ?? []).filter((frame) => frame.in_app !== false).slice(-maxFrames).reverse();
   if (frames.length > 0) {
     lines.push(paint('dim', '   stack:'));
     for (const frame of frames) {

@@ -8,6 +8,7 @@ import { CATEGORY_TAG } from '../classify';
 import { scrubBreadcrumb, scrubEvent } from './scrub-event';
 import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
+import { isMessageEvent } from './event-kind';
 
 /** Used when no DSN is set: the pipeline runs (local view, test kit) but the transport sends nothing. */
 export const LOCAL_DSN = 'http://local@127.0.0.1/0';
@@ -37,15 +38,12 @@ export interface SentrySetup {
   categorize: (error: unknown) => string;
 }
 
-function isErrorEvent(event: ErrorEvent): boolean {
-  return Boolean(event.exception?.values?.length);
-}
 
 /** Tags the category and scrubs the event; fails closed (an event we cannot scrub is dropped). */
 export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize' | 'logger'>) {
   return (event: ErrorEvent, hint: EventHint): ErrorEvent | null => {
     try {
-      if (isErrorEvent(event) && !event.tags?.[CATEGORY_TAG]) {
+      if (!isMessageEvent(event) && !event.tags?.[CATEGORY_TAG]) {
         event.tags = { ...event.tags, [CATEGORY_TAG]: setup.categorize(hint.originalException) };
       }
       return scrubEvent(setup.scrubber, event) as ErrorEvent;

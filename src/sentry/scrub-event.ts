@@ -39,13 +39,22 @@ export function scrubBreadcrumb(scrubber: Scrubber, breadcrumb: Breadcrumb): Bre
 }
 
 /**
+ * Set by the `scrubbing` middleware on events whose request snapshot it already scrubbed with the
+ * route's own rules (which may relax the defaults with `allowKeys`); the snapshot is then kept as is.
+ */
+export const SCRUBBED_REQUEST_MARK = 'expressOtelSentryScrubbedRequest';
+
+/**
  * The last step before an event leaves the process: every string, key and URL in it passes the one scrubber.
  * Returns a new event; fails closed (a part that cannot be scrubbed is replaced, never sent as is).
  */
 export function scrubEvent(scrubber: Scrubber, event: Event): Event {
   const { request, breadcrumbs, user, ...rest } = event;
   const scrubbed = scrubber.scrubValue(rest) as Event;
-  if (request) scrubbed.request = guard(() => scrubRequest(scrubber, request), {});
+  if (request) {
+    const alreadyScrubbed = event.sdkProcessingMetadata?.[SCRUBBED_REQUEST_MARK] === true;
+    scrubbed.request = alreadyScrubbed ? request : guard(() => scrubRequest(scrubber, request), {});
+  }
   if (breadcrumbs) scrubbed.breadcrumbs = breadcrumbs.map((crumb) => scrubBreadcrumb(scrubber, crumb));
   if (user) {
     const { ip_address: _ip, ...userRest } = user;

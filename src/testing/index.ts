@@ -4,6 +4,7 @@ import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
 import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry';
+import { isMessageEvent } from '../sentry/event-kind';
 import { assertEvent } from './matchers';
 import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
 import type { CapturedEvent, SpanNode, Testkit, TestkitOptions, WaitOptions } from './types';
@@ -113,8 +114,8 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
 
   const kit: Testkit = {
     events: () => [...events],
-    messages: () => events.filter((event) => !event.exception?.values?.length),
-    exceptions: () => events.filter((event) => Boolean(event.exception?.values?.length)),
+    messages: () => events.filter(isMessageEvent),
+    exceptions: () => events.filter((event) => !isMessageEvent(event)),
     spans: () => [...spans],
     spansOf: (traceId) => spans.filter((span) => span.traceId === traceId),
     traceOf: (event) => {

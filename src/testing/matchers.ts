@@ -22,6 +22,7 @@ export function eventText(event: CapturedEvent): string | undefined {
 
 export function eventMatches(event: CapturedEvent, matcher: EventMatcher): boolean {
   const exception = event.exception?.values?.[event.exception.values.length - 1];
+  // Messages carry a type-less synthetic exception; their "type" does not exist.
   return (
     textMatches(matcher.type, exception?.type) &&
     textMatches(matcher.message, eventText(event)) &&

@@ -59,6 +59,14 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.ok(String(event.request?.data).length < 100);
     });
 
+    it('per-route allowKeys relax the defaults for that route only (and expectNoSecrets notices)', async () => {
+      const instance = app({ routes: [{ path: '/payments', allowKeys: ['password'] }] });
+      await request(instance).post('/payments').send({ password: 'route-allowed-value' }).expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal((event.request?.data as Record<string, unknown>).password, 'route-allowed-value');
+      await assert.rejects(kit.expectNoSecrets(['route-allowed-value']), /secret value\(s\) left the process/);
+    });
+
     it('applies per-route extra rules', async () => {
       await request(app({ routes: [{ path: '/payments', keys: ['amount'] }] }))
         .post('/payments')
