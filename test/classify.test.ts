@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { categorizeError, classifyWith, statusOf } from '../src/classify';
+
+class PaymentError extends Error {}
+class CardDeclined extends PaymentError {}
+class UnauthorizedError extends Error {}
+class KnexTimeoutError extends Error {}
+
+const throwingGetters = new Proxy({}, { get() { throw new Error('getter'); }, getPrototypeOf() { throw new Error('proto'); } });
+
+describe('categorizeError', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['a PaymentError', new PaymentError('declined'), 'payment'],
+    ['a subclass of PaymentError', new CardDeclined('declined'), 'payment'],
+    ['a plain error named PaymentError', Object.assign(new Error('x'), { name: 'PaymentError' }), 'payment'],
+    ['a pg DatabaseError (SQLSTATE + severity)', Object.assign(new Error('relation does not exist'), { code: '42P01', severity: 'ERROR' }), 'database'],
+    ['a knex timeout', new KnexTimeoutError('Knex: Timeout acquiring a connection'), 'database'],
+    ['a 401', Object.assign(new Error('no token'), { status: 401 }), 'auth'],
+    ['a 403 statusCode', Object.assign(new Error('forbidden'), { statusCode: 403 }), 'auth'],
+    ['an UnauthorizedError', new UnauthorizedError('bad token'), 'auth'],
+    ['any other error', new Error('boom'), 'http_5xx'],
+    ['a TypeError', new TypeError('x is undefined'), 'http_5xx'],
+    ['a string', 'boom', 'http_5xx'],
+    ['null', null, 'http_5xx'],
+    ['undefined', undefined, 'http_5xx'],
+    ['a number', 42, 'http_5xx'],
+    ['an object whose getters throw', throwingGetters, 'http_5xx'],
+    ['an error code that is no SQLSTATE', Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'http_5xx'],
+  ];
+  for (const [name, error, expected] of cases) {
+    it(`${name} → ${expected}`, () => assert.equal(categorizeError(error), expected));
+  }
+
+  it('a classifier comes first; undefined, an empty string or a throw fall back to the rules', () => {
+    assert.equal(classifyWith(() => 'booking', new Error('x')), 'booking');
+    assert.equal(classifyWith(() => undefined, new PaymentError('x')), 'payment');
+    assert.equal(classifyWith(() => '', new PaymentError('x')), 'payment');
+    assert.equal(classifyWith(() => { throw new Error('classifier broke'); }, new PaymentError('x')), 'payment');
+  });
+
+  it('statusOf reads status or statusCode, only valid HTTP statuses', () => {
+    assert.equal(statusOf({ status: 404 }), 404);
+    assert.equal(statusOf({ statusCode: 503 }), 503);
+    assert.equal(statusOf({ status: '404' }), undefined);
+    assert.equal(statusOf({ status: 42 }), undefined);
+    assert.equal(statusOf(throwingGetters), undefined);
+  });
+});

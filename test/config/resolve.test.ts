@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { resolveConfig, isValidDsn, redactDsn } from '../../src/config/resolve';
+
+const DSN = 'https://0123456789abcdef@o1.ingest.sentry.io/42';
+
+describe('resolveConfig', () => {
+  const cases: Array<[string, Parameters<typeof resolveConfig>[0], NodeJS.ProcessEnv, Partial<ReturnType<typeof resolveConfig>>]> = [
+    ['defaults in development', {}, {}, { dsn: undefined, environment: 'development', tracesSampleRate: 1, profilesSampleRate: 0, localView: true }],
+    ['NODE_ENV production lowers the default rate to 0.2', {}, { NODE_ENV: 'production' }, { environment: 'production', tracesSampleRate: 0.2, localView: false }],
+    ['SENTRY_ENVIRONMENT wins over NODE_ENV', {}, { NODE_ENV: 'production', SENTRY_ENVIRONMENT: 'staging' }, { environment: 'staging', tracesSampleRate: 1 }],
+    ['options win over the environment', { tracesSampleRate: 0.5, environment: 'qa' }, { SENTRY_TRACES_SAMPLE_RATE: '0.1', SENTRY_ENVIRONMENT: 'x' }, { tracesSampleRate: 0.5, environment: 'qa' }],
+    ['a DSN turns the local view off', {}, { SENTRY_DSN: DSN }, { dsn: DSN, localView: false }],
+    ['SENTRY_LOCAL_VIEW forces it', {}, { SENTRY_DSN: DSN, SENTRY_LOCAL_VIEW: '1' }, { localView: true }],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, { otlpEndpoint: 'http://collector:4318/v1/traces' }],
+    ['the traces endpoint is taken as is', {}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }, { otlpEndpoint: 'http://c:4318/custom' }],
+    ['OTLP headers are parsed', {}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,team=a' }, { otlpHeaders: { authorization: 'Bearer x', team: 'a' } }],
+    ['SENTRY_RELEASE wins', {}, { SENTRY_RELEASE: 'salon@2.0.0' }, { release: 'salon@2.0.0' }],
+    ['the release defaults to the package name@version', {}, {}, { release: 'express-otel-sentry@0.1.0', serviceName: 'express-otel-sentry' }],
+    ['OTEL_SERVICE_NAME', {}, { OTEL_SERVICE_NAME: 'salon-api' }, { serviceName: 'salon-api' }],
+  ];
+  for (const [name, options, env, expected] of cases) {
+    it(name, () => {
+      const config = resolveConfig(options, env);
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(config[key as keyof typeof config], value, key);
+      assert.deepEqual(config.problems, []);
+    });
+  }
+
+  const invalid: Array<[string, NodeJS.ProcessEnv, RegExp, Partial<ReturnType<typeof resolveConfig>>]> = [
+    ['a non-numeric rate', { SENTRY_TRACES_SAMPLE_RATE: 'abc' }, /Invalid SENTRY_TRACES_SAMPLE_RATE: received "abc"; expected a number from 0 to 1/, { tracesSampleRate: 0 }],
+    ['a rate above 1', { SENTRY_TRACES_SAMPLE_RATE: '1.5' }, /SENTRY_TRACES_SAMPLE_RATE: received "1.5"/, { tracesSampleRate: 0 }],
+    ['a negative profiles rate', { SENTRY_PROFILES_SAMPLE_RATE: '-1' }, /SENTRY_PROFILES_SAMPLE_RATE/, { profilesSampleRate: 0 }],
+    ['an unparsable DSN (its key is not echoed)', { SENTRY_DSN: 'not a dsn' }, /Invalid SENTRY_DSN/, { dsn: undefined }],
+    ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
+  ];
+  for (const [name, env, message, expected] of invalid) {
+    it(`logs and disables: ${name}`, () => {
+      const config = resolveConfig({}, env);
+      assert.equal(config.problems.length, 1);
+      assert.match(config.problems[0], message);
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(config[key as keyof typeof config], value, key);
+    });
+    it(`throws in strict mode: ${name}`, () => {
+      assert.throws(() => resolveConfig({ strict: true }, env), message);
+      assert.throws(() => resolveConfig({}, { ...env, EXPRESS_OTEL_SENTRY_STRICT: '1' }), TypeError);
+    });
+  }
+
+  it('rejects non-object options with a TypeError that shows the fix', () => {
+    assert.throws(() => resolveConfig('dsn' as never), /options must be an object/);
+  });
+
+  it('never mutates the options it is given', () => {
+    const options = Object.freeze({ tracesSampleRate: 0.3, scrub: Object.freeze({ keys: Object.freeze(['pin']) }) });
+    resolveConfig(options, {});
+  });
+
+  it('validates and redacts DSNs', () => {
+    assert.equal(isValidDsn(DSN), true);
+    assert.equal(isValidDsn('http://127.0.0.1/0'), false);
+    assert.doesNotMatch(redactDsn(DSN), /0123456789abcdef/);
+  });
+});

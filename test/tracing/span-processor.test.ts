@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { SpanKind, TraceFlags } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { AlwaysOffSampler, InMemorySpanExporter, TracerProvider, createAlwaysRecordSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { defaultScrubber } from '../../src/scrub';
+import { SentryOtlpSpanProcessor } from '../../src/tracing/span-processor';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A destination that never answers until released: a black-hole collector. */
+class StuckExporter implements SpanExporter {
+  pending: Array<(result: ExportResult) => void> = [];
+  export(_spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.pending.push(done);
+  }
+  release(): void {
+    this.pending.splice(0).forEach((done) => done({ code: ExportResultCode.SUCCESS }));
+  }
+  async shutdown(): Promise<void> {}
+}
+
+/** A destination that answers at once (InMemorySpanExporter answers on a later turn). */
+class RecordingExporter implements SpanExporter {
+  readonly spans: ReadableSpan[] = [];
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans.push(...spans);
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+function setup(options: Partial<ConstructorParameters<typeof SentryOtlpSpanProcessor>[0]> = {}, sampler?: ConstructorParameters<typeof TracerProvider>[0]) {
+  const warnings: string[] = [];
+  const processor = new SentryOtlpSpanProcessor({ scrubber: defaultScrubber(), logger: { ...quiet, warn: (m: string) => warnings.push(m) }, ...options });
+  const provider = new TracerProvider({ ...sampler, spanProcessors: [processor] });
+  return { processor, tracer: provider.getTracer('test'), warnings };
+}
+
+describe('SentryOtlpSpanProcessor', () => {
+  it('exports finished sampled spans to every destination, scrubbed, without touching the original', async () => {
+    const { processor, tracer } = setup();
+    const a = new InMemorySpanExporter();
+    const b = new InMemorySpanExporter();
+    processor.addExporter('sentry', a);
+    processor.addExporter('otlp', b);
+    const span = tracer.startSpan('GET /pay', { kind: SpanKind.CLIENT, attributes: {
+      'url.full': 'https://psp.example/pay?api_key=sk_live_abcdefghijklmnopqrstuv&amount=5',
+      'db.query.text': "select * from cards where number = '4111111111111111'",
+      'http.request.header.authorization': 'Bearer abc.def.ghi',
+    } });
+    span.end();
+    await processor.forceFlush();
+    for (const exporter of [a, b]) {
+      const [exported] = exporter.getFinishedSpans();
+      assert.doesNotMatch(String(exported.attributes['url.full']), /sk_live/);
+      assert.match(String(exported.attributes['url.full']), /amount=5/);
+      assert.equal(exported.attributes['db.query.text'], 'select * from cards where number = ?');
+      assert.equal(exported.attributes['http.request.header.authorization'], '[Filtered]');
+    }
+    assert.match(String((span as unknown as ReadableSpan).attributes['url.full']), /sk_live/, 'the original span was changed');
+    assert.equal(processor.stats().sentry.exported, 1);
+  });
+
+  it('records unsampled spans for listeners but never exports them', async () => {
+    const { processor, tracer } = setup({}, { sampler: createAlwaysRecordSampler(new AlwaysOffSampler()) });
+    const exporter = new InMemorySpanExporter();
+    processor.addExporter('sentry', exporter);
+    const seen: ReadableSpan[] = [];
+    processor.addListener({ onEnd: (span) => seen.push(span) });
+    const span = tracer.startSpan('unsampled');
+    assert.equal(span.spanContext().traceFlags & TraceFlags.SAMPLED, 0);
+    span.end();
+    await processor.forceFlush();
+    assert.equal(seen.length, 1);
+    assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+
+  it('a stuck destination fills only its own bounded queue: drops are counted and logged, the other keeps exporting', async () => {
+    const { processor, tracer, warnings } = setup({ maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 1, exportTimeoutMillis: 500 });
+    const stuck = new StuckExporter();
+    const healthy = new RecordingExporter();
+    processor.addExporter('collector', stuck);
+    processor.addExporter('sentry', healthy);
+    // Rounds of one batch, each followed by a turn of the event loop, in which the healthy queue exports.
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 5; i++) tracer.startSpan(`span ${round}.${i}`).end();
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    }
+    const flushed = processor.forceFlush();
+    stuck.release();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    stuck.release();
+    await flushed;
+    const stats = processor.stats();
+    assert.equal(healthy.spans.length, 100, JSON.stringify(stats));
+    assert.ok(stats.collector.dropped > 0, 'nothing was dropped');
+    assert.ok(stats.collector.queued <= 10);
+    assert.equal(warnings.length, 1, 'one warning per minute, not one per span');
+    assert.match(warnings[0], /span queue for collector is full \(10\)/);
+  });
+
+  it('a throwing listener or exporter never reaches the caller', async () => {
+    const { processor, tracer } = setup();
+    processor.addListener({ onStart: () => { throw new Error('listener'); }, onEnd: () => { throw new Error('listener'); } });
+    processor.addExporter('broken', { export: () => { throw new Error('exporter'); }, shutdown: async () => undefined });
+    tracer.startSpan('survives').end();
+    await processor.forceFlush();
+    assert.equal(processor.stats().broken.failed, 1);
+  });
+});
