@@ -73,6 +73,20 @@ function ownerOf(id) {
   return owner;
 }
 
+/** At start-up: the module whose top-level code (its requires included) is running. */
+const moduleCache = new Map();
+function loadingModuleOf(id) {
+  if (moduleCache.has(id)) return moduleCache.get(id);
+  const node = nodes.get(id);
+  const f = node.callFrame;
+  let owner;
+  if (f.functionName === '' && f.lineNumber === 0 && f.url && !f.url.startsWith('node:')) owner = packageOf(f.url);
+  else owner = parent.has(id) ? loadingModuleOf(parent.get(id)) : '(not loading a module)';
+  moduleCache.set(id, owner);
+  return owner;
+}
+
+const byModule = new Map();
 const bySelf = new Map();
 const byOwner = new Map();
 const byPackage = new Map();
@@ -81,6 +95,8 @@ for (const [id, us] of selfUs) {
   const node = nodes.get(id);
   const key = label(node);
   bySelf.set(key, (bySelf.get(key) ?? 0) + us);
+  const loading = loadingModuleOf(id);
+  byModule.set(loading, (byModule.get(loading) ?? 0) + us);
   const owner = ownerOf(id);
   byOwner.set(owner, (byOwner.get(owner) ?? 0) + us);
   const pkg = packageOf(node.callFrame.url);
@@ -103,6 +119,7 @@ const show = (title, map, count) => {
   }
 };
 console.log(`${file} (${phase}): ${(total / 1e6).toFixed(2)} s sampled`);
+if (phase === 'startup') show('start-up time by the package whose module code runs (its own requires included)', byModule, top);
 show('time by owning package (Node internals charged to their caller)', byOwner, top);
 show('self time by package', byPackage, top);
 show('self time by function', bySelf, top);

@@ -84,7 +84,7 @@ async function runSetup(setup, rotationIndex, context) {
     const stopped = await stopServer(server, profiling ? 'SIGUSR2' : 'SIGTERM');
     const routes = Object.fromEntries(results.map((result) => [result.route, result]));
     const answered = results.reduce((total, result) => total + result.answered, 0);
-    return { startupSeconds: server.startupSeconds, rssMb, routes, answered, stopped, sink: sink.snapshot(setup.key, true) };
+    return { startupSeconds: server.startupSeconds, startupCpuSeconds: server.startupCpuSeconds, rssMb, routes, answered, stopped, sink: sink.snapshot(setup.key, true) };
   } catch (error) {
     server.child.kill('SIGKILL');
     throw error;
@@ -117,7 +117,7 @@ async function main() {
         rotation.setups[setup.key] = await runSetup(setup, r, context);
         const run = rotation.setups[setup.key];
         const figures = options.routes.map((route) => `${route} ${Math.round(run.routes[route]?.rps ?? NaN)}`).join(', ');
-        console.log(`rotation ${r + 1}/${options.rotations} ${setup.key.padEnd(12)} start ${run.startupSeconds.toFixed(2)} s, ` +
+        console.log(`rotation ${r + 1}/${options.rotations} ${setup.key.padEnd(12)} start ${run.startupSeconds.toFixed(2)} s (cpu ${run.startupCpuSeconds.toFixed(2)} s), ` +
           `rss ${Math.round(run.rssMb)} MB, req/s ${figures}, ${run.answered} answered; sink: ${run.sink.spans} spans, ${run.sink.events} events`);
       }
       rotations.push(rotation);

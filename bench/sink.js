@@ -108,7 +108,7 @@ function countOtlpJson(buf, counts) {
 }
 
 // ---------------------------------------------------------------- Sentry envelopes
-function countEnvelope(buf, counts) {
+function countEnvelope(buf, counts, keep) {
   let pos = buf.indexOf(0x0a) + 1; // skip the envelope header
   if (pos === 0) return;
   while (pos < buf.length) {
@@ -127,6 +127,7 @@ function countEnvelope(buf, counts) {
     pos = end + 1;
     counts.itemTypes[header.type] = (counts.itemTypes[header.type] ?? 0) + 1;
     countItem(header, payload, counts);
+    if (keep && header.type === 'event') keep(JSON.parse(payload.toString('utf8')));
   }
 }
 
@@ -182,7 +183,9 @@ function classify(pathname, projects) {
   return { key: undefined, kind: 'unknown' };
 }
 
-function createSink({ dump = false } = {}) {
+/** `keepEvents`: also keep the last 50 events of each setup (parsed), for debugging. */
+function createSink({ dump = false, keepEvents = false } = {}) {
+  const kept = new Map();
   const projects = new Map(); // project id → setup key
   const counts = new Map(); // setup key → counts
   let unknown = 0;
@@ -209,7 +212,10 @@ function createSink({ dump = false } = {}) {
         const body = decompress(Buffer.concat(chunks), req.headers['content-encoding']);
         c.bytes += body.length;
         if (dump) process.stderr.write(`[sink] ${key} ${kind} ${req.headers['content-type']}\n${body.toString('utf8').slice(0, 3000)}\n`);
-        if (kind === 'envelope') countEnvelope(body, c);
+        const keep = keepEvents
+          ? (event) => kept.set(key, [...(kept.get(key) ?? []), event].slice(-50))
+          : undefined;
+        if (kind === 'envelope') countEnvelope(body, c, keep);
         else if (/protobuf/.test(req.headers['content-type'] ?? '')) countOtlpProtobuf(body, c);
         else countOtlpJson(body, c);
       } catch (error) {
@@ -241,6 +247,7 @@ function createSink({ dump = false } = {}) {
       if (take) counts.set(key, freshCounts());
       return copy;
     },
+    events: (key) => kept.get(key) ?? [],
     unknownRequests: () => unknown,
     lastBadBody: () => lastBadBody,
     close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),

@@ -1,5 +1,5 @@
 import { context } from '@opentelemetry/api';
-import { getRPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import * as Sentry from '@sentry/node';
 import type { SeverityLevel } from '@sentry/node';
 
@@ -95,4 +95,12 @@ export function addBreadcrumb(crumb: BreadcrumbInput): void {
   } catch {
     // See setUserContext.
   }
+}
+
+/**
+ * Runs `fn` without tracing: start-up migrations, health probes of your own, anything that is not
+ * worth a trace. Works for sync and async functions (the context follows the promise).
+ */
+export function withoutTracing<T>(fn: () => T): T {
+  return context.with(suppressTracing(context.active()), fn);
 }

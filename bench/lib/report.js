@@ -50,6 +50,7 @@ function summarize(rotations, setups, routes) {
       label: setup.label,
       routes: perRoute,
       startupSeconds: median(runs.map((run) => run.startupSeconds)),
+      startupCpuSeconds: median(runs.map((run) => run.startupCpuSeconds)),
       rssMb: median(runs.map((run) => run.rssMb)),
       rssAboveBareMb: median(rssAboveBare),
       bareRss: median(bares.map((run) => run?.rssMb)),
@@ -95,10 +96,10 @@ function render(summary, setups, routes, meta) {
   }
   out.push('', '### Memory and start-up', '');
   out.push(table(
-    ['setup', 'RSS after load MB', 'above bare MB', 'start → listening s'],
+    ['setup', 'RSS after load MB', 'above bare MB', 'start → listening s', 'CPU until listening s'],
     setups.map((setup) => {
       const s = summary[setup.key];
-      return [setup.label, fixed(s.rssMb, 0), setup.key === 'bare' ? '—' : fixed(s.rssAboveBareMb, 0), fixed(s.startupSeconds, 2)];
+      return [setup.label, fixed(s.rssMb, 0), setup.key === 'bare' ? '—' : fixed(s.rssAboveBareMb, 0), fixed(s.startupSeconds, 2), fixed(s.startupCpuSeconds, 2)];
     }),
   ));
   out.push('', '### What the sink received (all rotations)', '');

@@ -71,12 +71,12 @@ function startServer(setup, { sink, projectId, databaseUrl, pinning, nodeArgs = 
     };
     child.stdout.on('data', (chunk) => {
       keep(chunk);
-      const match = /LISTENING (\d+)/.exec(output);
+      const match = /LISTENING (\d+) ([\d.]+)/.exec(output);
       if (!match || settled) return;
       settled = true;
       clearTimeout(timer);
       const startupSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      resolve({ child, port: Number(match[1]), startupSeconds, exited, output: () => output });
+      resolve({ child, port: Number(match[1]), startupSeconds, startupCpuSeconds: Number(match[2]), exited, output: () => output });
     });
     exited.then(({ code, signal }) => fail(`exited early (code ${code}, signal ${signal})`));
   });

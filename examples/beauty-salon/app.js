@@ -10,10 +10,11 @@ const { paymentsRouter } = require('./routes/payments');
 const { profileRouter } = require('./routes/profile');
 
 /**
- * @param {{ db: import('knex').Knex, gatewayUrl: string }} deps
+ * @param {{ db: import('knex').Knex, gatewayUrl: string, observability?: import('express-otel-sentry/middleware').ObservabilityOptions }} deps
+ *   `observability` overrides parts of the suite (the test suite in examples/testing uses it).
  * @returns {import('express').Express}
  */
-function createApp({ db, gatewayUrl }) {
+function createApp({ db, gatewayUrl, observability: overrides = {} }) {
   const app = express();
   app.use(express.json({ limit: '100kb' }));
   // Authentication runs first so that the user resolver below sees req.user.
@@ -22,6 +23,7 @@ function createApp({ db, gatewayUrl }) {
   const obs = observability({
     // Every event of an authenticated request is tied to its client (S7).
     user: (req) => (req.user ? { id: req.user.id, email: req.user.email, username: req.user.name } : undefined),
+    ...overrides,
   });
   app.use(obs.request); // request snapshot (scrubbed), breadcrumb trail, user context
 

@@ -21,7 +21,7 @@ function prefixLines(stream, out) {
 function startPaymentGateway() {
   const child = fork(ENTRY, [], {
     execArgv: ['--import', 'express-otel-sentry/register'],
-    env: { ...process.env, PORT: process.env.PAYMENT_GATEWAY_PORT || '0', OTEL_SERVICE_NAME: 'payment-gateway' },
+    env: { ...process.env, PORT: process.env.PAYMENT_GATEWAY_PORT || '0', OTEL_SERVICE_NAME: 'payment-gateway', SENTRY_RELEASE: 'payment-gateway@1.0.0' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   prefixLines(/** @type {import('node:stream').Readable} */ (child.stdout), process.stdout);

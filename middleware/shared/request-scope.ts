@@ -14,12 +14,21 @@ export function requestScope(): Scope | undefined {
   return scope === getDefaultIsolationScope() ? undefined : scope;
 }
 
+/** What a thrown value says about itself, for a log line; its `message` may be a getter that throws too. */
+export function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : typeof error;
+  } catch {
+    return 'an error that cannot be described';
+  }
+}
+
 /** Runs a user callback; a throw becomes `undefined` plus one debug line, never a broken request. */
 export function guarded<T>(name: string, fn: () => T): T | undefined {
   try {
     return fn();
   } catch (error) {
-    getTelemetry()?.logger.debug(`${name} threw and was ignored: ${error instanceof Error ? error.message : typeof error}`);
+    getTelemetry()?.logger.debug(`${name} threw and was ignored: ${describeThrown(error)}`);
     return undefined;
   }
 }

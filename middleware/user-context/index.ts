@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { setUserContext, type UserContext } from '../../src/helpers';
 import { getTelemetry } from '../../src/telemetry';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
-import { guarded, requestScope } from '../shared/request-scope';
+import { describeThrown, guarded, requestScope } from '../shared/request-scope';
 
 /** Returns the request's user, `undefined`, or a promise of either. */
 export type UserResolver = (req: Request) => UserContext | null | undefined | PromiseLike<UserContext | null | undefined>;
@@ -64,7 +64,7 @@ export function userContext(resolve: UserResolver, options: UserContextOptions =
       proceed(undefined);
     }, timeoutMs);
     Promise.resolve(result).then(proceed, (error: unknown) => {
-      getTelemetry()?.logger.debug(`userContext resolver rejected and was ignored: ${error instanceof Error ? error.message : typeof error}`);
+      getTelemetry()?.logger.debug(`userContext resolver rejected and was ignored: ${describeThrown(error)}`);
       proceed(undefined);
     });
   };

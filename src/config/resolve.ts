@@ -176,6 +176,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     profilesSampleRate,
     serviceName: nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? pkg.name ?? FALLBACK_SERVICE_NAME,
     otlpEndpoint,
+    sendSpansToSentry: options.sendSpansToSentry ?? !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? ''),
     otlpHeaders: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
     strict,
     localView,

@@ -23,6 +23,11 @@ export interface TelemetryOptions {
    * @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + '/v1/traces', else none
    */
   otlpEndpoint?: string;
+  /**
+   * Export spans to Sentry's OTLP endpoint. Turn off when a collector forwards them to Sentry (errors
+   * still go to the DSN). @default EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY, else true
+   */
+  sendSpansToSentry?: boolean;
   /** Extra scrubbing rules on top of the defaults. @default {} */
   scrub?: ScrubOptions;
   /** Your error categories; the built-in rules apply when it returns undefined. @default undefined */
@@ -54,6 +59,7 @@ export interface ResolvedConfig {
   serviceName: string;
   otlpEndpoint: string | undefined;
   otlpHeaders: Record<string, string>;
+  sendSpansToSentry: boolean;
   strict: boolean;
   localView: boolean;
   maxQueuedSpans: number;

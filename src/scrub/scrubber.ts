@@ -1,4 +1,4 @@
-import { compileKeyMatcher } from './keys';
+import { compactKey, compileKeyMatcher } from './keys';
 import { normalizeOptions } from './options';
 import { SENSITIVE_HEADERS, URL_HEADERS } from './rules';
 import { replaceSqlLiterals } from './sql';
@@ -39,7 +39,9 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
     FILTERED,
   );
   const walk = compileWalker({ isSensitiveKey: matchKey, scrubString, scrubUrl, maxDepth: opts.maxDepth });
-  const headerNames = new Set<string>(SENSITIVE_HEADERS);
+  // allowKeys must win here too, and these names bypass the key matcher that applies it.
+  const allowed = new Set(opts.allowKeys.map(compactKey));
+  const headerNames = new Set<string>(SENSITIVE_HEADERS.filter((h) => !allowed.has(compactKey(h))));
   const urlHeaders = new Set<string>(URL_HEADERS);
 
   function headerValue(name: string, value: unknown): unknown {

@@ -1,8 +1,37 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { BaseTransportOptions, Envelope, Transport, TransportMakeRequestResponse } from '@sentry/core';
 import { makeNodeTransport } from '@sentry/node';
 
 /** Receives every envelope the SDK sends (the test kit, the local view). */
 export type EnvelopeSink = (envelope: Envelope) => void;
+
+/**
+ * How long Sentry may stay silent on a connection before the request is abandoned. The SDK's own
+ * agent timeout only closes idle sockets: a backend that accepts and never answers would otherwise hold
+ * each request forever, fill the SDK's 64-slot send buffer and silently drop every later event, even
+ * after the backend recovers.
+ */
+export const SENTRY_RESPONSE_TIMEOUT_MS = 10_000;
+
+type NodeTransportOptions = Parameters<typeof makeNodeTransport>[0];
+type HttpModule = NonNullable<NodeTransportOptions['httpModule']>;
+
+function withResponseTimeout(url: string, timeoutMs: number): HttpModule | undefined {
+  let native: typeof http | typeof https;
+  try {
+    native = new URL(url).protocol === 'https:' ? https : http;
+  } catch {
+    return undefined; // the SDK reports an unusable URL itself
+  }
+  return {
+    request(options, callback) {
+      const req = native.request(options as http.RequestOptions, callback as (res: http.IncomingMessage) => void);
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`Sentry did not answer within ${timeoutMs} ms`)));
+      return req;
+    },
+  };
+}
 
 /**
  * Sends envelopes to Sentry when a DSN is configured, and hands each one to the registered sinks.
@@ -11,7 +40,10 @@ export type EnvelopeSink = (envelope: Envelope) => void;
  */
 export function makeTeeTransportFactory(sinks: Set<EnvelopeSink>, sendToNetwork: boolean) {
   return (options: BaseTransportOptions): Transport => {
-    const network = sendToNetwork ? makeNodeTransport(options as Parameters<typeof makeNodeTransport>[0]) : undefined;
+    const nodeOptions = options as NodeTransportOptions;
+    const network = sendToNetwork
+      ? makeNodeTransport({ ...nodeOptions, httpModule: nodeOptions.httpModule ?? withResponseTimeout(options.url, SENTRY_RESPONSE_TIMEOUT_MS) })
+      : undefined;
     return {
       send(envelope: Envelope): PromiseLike<TransportMakeRequestResponse> {
         for (const sink of sinks) {

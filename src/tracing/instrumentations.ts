@@ -60,8 +60,9 @@ export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
         }
       },
     }),
-    // Middleware layers (body parsers, cors, ours) add a span each and say nothing about the route.
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    // Middleware layers (body parsers, cors, ours) add a span each and say nothing about the route;
+    // router spans are named after the router's first route, which misleads. Handlers keep theirs.
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
     new PgInstrumentation({ enhancedDatabaseReporting: false }),
     new KnexInstrumentation(),
   ];

@@ -12,7 +12,7 @@ import type { SentryOtlpSpanProcessor } from './span-processor';
 /** Adds the destinations the configuration names: Sentry's OTLP endpoint and/or a collector. */
 export function addConfiguredExporters(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): void {
   if (config.dsn) {
-    const endpoint = getOtlpTracesEndpoint(config.dsn);
+    const endpoint = config.sendSpansToSentry ? getOtlpTracesEndpoint(config.dsn) : undefined;
     if (endpoint) {
       processor.addExporter('sentry', new OTLPTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
       own.add(endpoint.url);

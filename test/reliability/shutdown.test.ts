@@ -1,0 +1,92 @@
+/**
+ * Shutdown (issue 7): on SIGTERM the preload flushes pending events and spans within its bound (2 s by
+ * default), then the process ends by the signal, as Node would have. A backend that is down (refusing,
+ * black-holed, slow) cannot keep the process alive past the bound.
+ * (The healthy /burst case with captureException is in test/integration/config.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import type { ChildApp } from '../support/child-app';
+import { startFakeSentry, type FakeSentry, type FakeSentryMode } from '../support/fake-sentry';
+import { assertHealthy, startReliabilityApp } from './support';
+
+const ERRORS = 20;
+/** The preload's default flush bound plus what a loaded 2-core machine needs to end a process. */
+const SHUTDOWN_TIMEOUT_MS = 2000;
+const PROCESS_OVERHEAD_MS = 1500;
+const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + PROCESS_OVERHEAD_MS;
+
+/** 20 failing requests at once: 20 events and 20 traces pending in the child. */
+async function failTwentyRequests(app: ChildApp): Promise<void> {
+  const responses = await Promise.all(Array.from({ length: ERRORS }, (_, i) => app.fetch(`/error?n=shutdown-${i}`)));
+  assert.deepEqual(responses.map((r) => r.status), Array(ERRORS).fill(500));
+  await Promise.all(responses.map((r) => r.arrayBuffer()));
+}
+
+describe('reliability: SIGTERM with events and spans in flight', function () {
+  this.timeout(60_000);
+  let fake: FakeSentry;
+  const exits: Array<{ backend: string; ms: number; events: number }> = [];
+
+  before(async () => {
+    fake = await startFakeSentry();
+  });
+  after(async () => {
+    if (exits.length > 0) {
+      console.log(`\n  SIGTERM exit times (bound ${EXIT_BOUND_MS} ms = ${SHUTDOWN_TIMEOUT_MS} ms flush + ${PROCESS_OVERHEAD_MS} ms process overhead)`);
+      console.table(exits);
+    }
+    await fake?.close();
+  });
+  beforeEach(async () => {
+    await fake.setMode('ok');
+    fake.reset();
+  });
+
+  it('healthy but slowish backend (500 ms answers): 20/20 events and every span of their traces delivered, exit by the signal within the bound', async () => {
+    const app = await startReliabilityApp(fake);
+    await fake.setMode({ delayMs: 500 });
+    await failTwentyRequests(app);
+    const exit = await app.stop('SIGTERM');
+    exits.push({ backend: 'ok, 500 ms answers', ms: exit.ms, events: fake.events().length });
+    assert.equal(exit.signal, 'SIGTERM', app.output());
+    assert.ok(exit.ms < EXIT_BOUND_MS, `exit took ${exit.ms} ms`);
+
+    const events = fake.events().filter((e) => String(e.exception?.values?.[0]?.value).startsWith('reliability error shutdown-'));
+    assert.equal(events.length, ERRORS, fake.summary());
+    assert.equal(new Set(events.map((e) => e.exception.values[0].value)).size, ERRORS, 'an event was sent twice');
+    for (const source of ['sentry', 'collector'] as const) {
+      const spans = fake.spans().filter((s) => s.source === source);
+      for (const event of events) {
+        const traceId = event.contexts.trace.trace_id;
+        const trace = spans.filter((s) => s.traceId === traceId);
+        assert.ok(trace.some((s) => s.kind === 'SERVER'), `${source}: no server span for the trace of "${event.exception.values[0].value}"`);
+        assert.ok(trace.some((s) => s.name === 'request handler'), `${source}: no express span for "${event.exception.values[0].value}"`);
+        assert.ok(trace.some((s) => s.spanId === event.contexts.trace.span_id), `${source}: the event's span was not delivered`);
+      }
+    }
+    assert.doesNotMatch(app.output(), /RELIABILITY_UNHANDLED_REJECTION|RELIABILITY_UNCAUGHT_EXCEPTION/);
+  });
+
+  const down: Array<{ name: string; mode: FakeSentryMode }> = [
+    { name: 'refusing connections', mode: 'refuse' },
+    { name: 'black hole (accepts, never answers)', mode: 'blackhole' },
+    { name: 'slow (5 s answers)', mode: { delayMs: 5000 } },
+  ];
+  for (const backend of down) {
+    it(`backend ${backend.name}: the process still ends by the signal within the bound`, async () => {
+      const app = await startReliabilityApp(fake);
+      await fake.setMode(backend.mode);
+      try {
+        await failTwentyRequests(app);
+        assertHealthy(app);
+        const exit = await app.stop('SIGTERM');
+        exits.push({ backend: backend.name, ms: exit.ms, events: fake.events().length });
+        assert.equal(exit.signal, 'SIGTERM', app.output());
+        assert.ok(exit.ms < EXIT_BOUND_MS, `exit took ${exit.ms} ms`);
+        assert.doesNotMatch(app.output(), /RELIABILITY_UNHANDLED_REJECTION|RELIABILITY_UNCAUGHT_EXCEPTION/);
+      } finally {
+        await fake.setMode('ok');
+      }
+    });
+  }
+});
