@@ -32,16 +32,68 @@ function captureContextOf(details: Record<string, unknown> | undefined) {
   return isPlainRecord(details) ? { contexts: { details } } : undefined;
 }
 
+function read(value: unknown, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A stand-in for a thrown value the SDK cannot read (getters that throw, hostile proxies): its name,
+ * message and stack where readable, so that the error is still reported rather than lost.
+ */
+function readableCopy(error: unknown): Error {
+  const name = read(error, 'name');
+  const message = read(error, 'message');
+  const stack = read(error, 'stack');
+  const copy = new Error(typeof message === 'string' ? message : '[unreadable error]');
+  copy.name = typeof name === 'string' ? name : 'Error';
+  if (typeof stack === 'string') copy.stack = stack;
+  return copy;
+}
+
+/**
+ * Whether the SDK can read the value without an exception. It must be checked up front: a getter that
+ * throws inside the SDK's asynchronous processing loses the event and leaves every later flush waiting
+ * for its full timeout.
+ */
+function isSafelyReadable(error: unknown): boolean {
+  if (error === null || (typeof error !== 'object' && typeof error !== 'function')) return true;
+  try {
+    const record = error as Record<string, unknown>;
+    void record.name;
+    void record.message;
+    void record.stack;
+    void record.cause;
+    Object.prototype.toString.call(error);
+    Object.keys(error);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sentry.captureException that never throws; a value the SDK cannot read is reported as a readable copy. */
+export function safeCaptureException(error: unknown, hint?: Parameters<typeof Sentry.captureException>[1]): string {
+  try {
+    return Sentry.captureException(isSafelyReadable(error) ? error : readableCopy(error), hint);
+  } catch {
+    try {
+      return Sentry.captureException(readableCopy(error), hint);
+    } catch {
+      return '';
+    }
+  }
+}
+
 /**
  * Reports an error (any value: strings, null and circular objects included) with optional details,
  * which land on the event as `contexts.details`, scrubbed. Returns the event id. Never throws.
  */
 export function captureException(error: unknown, details?: Record<string, unknown>): string {
-  try {
-    return Sentry.captureException(error, captureContextOf(details));
-  } catch {
-    return '';
-  }
+  return safeCaptureException(error, captureContextOf(details));
 }
 
 /** Reports a message at a level (default `info`), e.g. `warning` "Suspicious payment amount: N" (S5). */

@@ -1,4 +1,4 @@
-import * as Sentry from '@sentry/node';
+import { safeCaptureException } from '../../src/helpers';
 import type { ErrorRequestHandler, Request } from 'express';
 import { CATEGORY_TAG } from '../../src/classify';
 import { getTelemetry } from '../../src/telemetry';
@@ -52,10 +52,10 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     let eventId: string | undefined;
     if (reportable) {
       eventId = guarded('errorHandler capture', () =>
-        Sentry.captureException(error, {
+        safeCaptureException(error, {
           mechanism: { type: 'auto.http.express_otel_sentry', handled: false },
           captureContext: { tags: { [CATEGORY_TAG]: telemetry ? telemetry.categorize(error) : 'http_5xx', 'http.status_code': String(status) } },
-        } as Parameters<typeof Sentry.captureException>[1]),
+        } as Parameters<typeof safeCaptureException>[1]),
       );
     }
     if (res.headersSent || !respond) return next(error);

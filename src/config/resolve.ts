@@ -1,3 +1,4 @@
+import { defaultScrubber } from '../scrub';
 import { readNearestPackage } from './package-info';
 import type { ResolvedConfig, TelemetryOptions } from './types';
 
@@ -119,7 +120,8 @@ function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: Conf
 function checkEndpoint(value: string, variable: string, problems: ConfigError[]): string | undefined {
   if (!value) return undefined;
   if (isValidHttpUrl(value)) return value;
-  problems.push(new ConfigError(variable, value, 'an http(s) URL such as http://collector:4318/v1/traces', 'OTLP export is disabled.'));
+  // The value is printed: a password or token in it (user:password@, ?api_key=) must not be.
+  problems.push(new ConfigError(variable, defaultScrubber().scrubUrl(value), 'an http(s) URL such as http://collector:4318/v1/traces', 'OTLP export is disabled.'));
   return undefined;
 }
 

@@ -9,12 +9,29 @@ import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
 import type { SentryOtlpSpanProcessor } from './span-processor';
 
+/**
+ * OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry the collector's credentials. The OTLP exporter reads them at
+ * construction and adds them to EVERY exporter, so Sentry's exporter is built with them hidden.
+ */
+const COLLECTOR_HEADER_VARIABLES = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'];
+
+function withoutCollectorHeaders<T>(fn: () => T): T {
+  const saved = COLLECTOR_HEADER_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const [name] of saved) delete process.env[name];
+  try {
+    return fn();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
+
 /** Adds the destinations the configuration names: Sentry's OTLP endpoint and/or a collector. */
 export function addConfiguredExporters(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): void {
   if (config.dsn) {
     const endpoint = config.sendSpansToSentry ? getOtlpTracesEndpoint(config.dsn) : undefined;
     if (endpoint) {
-      processor.addExporter('sentry', new OTLPTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
+      const exporter = withoutCollectorHeaders(() => new OTLPTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
+      processor.addExporter('sentry', exporter);
       own.add(endpoint.url);
     }
     own.add(config.dsn.replace(/\/\/[^@/]*@/, '//'));

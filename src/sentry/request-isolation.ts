@@ -1,0 +1,82 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import {
+  defineIntegration, getIsolationScope, httpRequestToRequestData, stripUrlQueryAndFragment, withIsolationScope,
+  type Client, type Event,
+} from '@sentry/core';
+import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
+
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+type RequestPair = { request: http.IncomingMessage; response: http.ServerResponse };
+
+/** Where the request waits, unconverted, until an event needs it (scope merging copies a function as is). */
+const REQUEST_KEY = 'expressOtelSentryRequest';
+const PATCHED = Symbol.for('express-otel-sentry.request-isolation');
+
+interface RequestMetadata {
+  [REQUEST_KEY]?: () => RequestPair;
+  requestSession?: { status?: RequestSessionStatus };
+  normalizedRequest?: unknown;
+  ipAddress?: string;
+}
+
+function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator): Emit {
+  const wrapped = function emitInRequestScope(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
+    const pair: RequestPair = { request: req as http.IncomingMessage, response: res as http.ServerResponse };
+    const isolationScope = getIsolationScope().clone();
+    isolationScope.setClient(client);
+    isolationScope.setSDKProcessingMetadata({ [REQUEST_KEY]: () => pair, requestSession: { status: 'ok' } });
+    // Request mode: the process session ends, and this request's events count against its own session.
+    isolationScope.setSession();
+    client.emit('startRequestSession');
+    pair.response.once('close', () => {
+      const metadata = isolationScope.getScopeData().sdkProcessingMetadata as RequestMetadata;
+      sessions.record(metadata.requestSession?.status);
+    });
+    return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
+  };
+  (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;
+  return wrapped;
+}
+
+function patch(proto: { emit: Emit }, client: Client, sessions: RequestSessionAggregator): void {
+  if ((proto.emit as unknown as Record<symbol, unknown>)[PATCHED]) return;
+  proto.emit = isolatedEmit(proto.emit, client, sessions);
+}
+
+/** Request data for an event, built only when an event is (what the Http integration did on every request). */
+function addRequestData(event: Event): Event {
+  const metadata = event.sdkProcessingMetadata as RequestMetadata | undefined;
+  const get = metadata?.[REQUEST_KEY];
+  if (!metadata || typeof get !== 'function') return event;
+  delete metadata[REQUEST_KEY];
+  const { request, response } = get();
+  metadata.normalizedRequest ??= httpRequestToRequestData(request);
+  metadata.ipAddress ??= request.socket?.remoteAddress;
+  if (!event.transaction && event.type === undefined) {
+    event.transaction = `${(request.method || 'GET').toUpperCase()} ${stripUrlQueryAndFragment(request.url || '/')}`;
+  }
+  if (response.headersSent && !event.contexts?.response) {
+    event.contexts = { ...event.contexts, response: { status_code: response.statusCode } };
+  }
+  return event;
+}
+
+/**
+ * One Sentry isolation scope per incoming request, so that user, tags, breadcrumbs and contexts set while
+ * handling it stay on its events; and request-mode sessions for release health. It replaces @sentry/node's
+ * Http integration, which also clones scopes for a Sentry trace, reads and copies every header, and builds
+ * request data on every request: here tracing belongs to OpenTelemetry and request data is built only
+ * when an event needs it. List it before RequestData, which reads what `processEvent` adds.
+ */
+export const requestIsolationIntegration = defineIntegration(() => ({
+  name: 'ExpressOtelSentryRequestIsolation',
+  setup(client: Client) {
+    const sessions = new RequestSessionAggregator(client);
+    patch(http.Server.prototype as unknown as { emit: Emit }, client, sessions);
+    patch(https.Server.prototype as unknown as { emit: Emit }, client, sessions);
+  },
+  processEvent: addRequestData,
+}));

@@ -1,0 +1,52 @@
+/**
+ * The URL and host parts of server span attributes, computed as OpenTelemetry's HttpInstrumentation
+ * computes them (WHATWG URL rules), but without building a URL object for the common simple path.
+ */
+
+/** Query parameters whose values HttpInstrumentation replaces with REDACTED (signed URLs). */
+const REDACTED_QUERY_PARAMS = ['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
+
+/** Paths the URL parser leaves exactly as they are: no escapes, dot segments, backslashes or odd characters. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+
+export interface UrlParts {
+  path?: string;
+  query?: string;
+}
+
+function redactQuery(search: string): string {
+  const params = new URLSearchParams(search);
+  for (const name of REDACTED_QUERY_PARAMS) if (params.has(name)) params.set(name, 'REDACTED');
+  return params.toString();
+}
+
+/** `url.path` and `url.query` of a request target (origin-form or absolute-form). */
+export function requestUrlParts(target: string, scheme: string, host: string | undefined): UrlParts {
+  const queryAt = target.indexOf('?');
+  const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+  const hashAt = rawPath.indexOf('#');
+  if (hashAt === -1 && PLAIN_PATH.test(rawPath) && !rawPath.includes('/.')) {
+    if (queryAt === -1) return { path: rawPath };
+    const search = target.slice(queryAt + 1).split('#')[0];
+    return { path: rawPath, query: search ? redactQuery(search) : undefined };
+  }
+  try {
+    const url = new URL(target, `${scheme}://${host || 'localhost'}`);
+    return { path: url.pathname, query: url.search ? redactQuery(url.search.slice(1)) : undefined };
+  } catch {
+    return {};
+  }
+}
+
+/** `server.address` and `server.port` from a Host (or forwarded host) header, as HttpInstrumentation parses it. */
+export function parseHost(header: string, proto: string | undefined): { host: string; port?: string } {
+  const parts = header.split(':');
+  const defaultPort = proto === 'http' ? '80' : proto === 'https' ? '443' : undefined;
+  if (parts.length === 1) return { host: parts[0], port: defaultPort };
+  if (parts.length === 2) return { host: parts[0], port: parts[1] };
+  if (parts[0].startsWith('[')) {
+    if (parts[parts.length - 1].endsWith(']')) return { host: header, port: defaultPort };
+    if (parts[parts.length - 2].endsWith(']')) return { host: parts.slice(0, -1).join(':'), port: parts[parts.length - 1] };
+  }
+  return { host: header };
+}
