@@ -5,9 +5,10 @@ import type { ResolvedConfig } from '../config/types';
 import type { Logger } from '../logger';
 import type { Scrubber } from '../scrub';
 import { CATEGORY_TAG } from '../classify';
-import { scrubBreadcrumb, scrubEvent } from './scrub-event';
+import { scrubEvent } from './scrub-event';
 import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
+import { requestIsolationIntegration } from './request-isolation';
 import { isMessageEvent } from './event-kind';
 
 /** Used when no DSN is set: the pipeline runs (local view, test kit) but the transport sends nothing. */
@@ -73,13 +74,14 @@ function withoutSentryTracingEnv<T>(fn: () => T): T {
  * every event carries the active OpenTelemetry span's trace and span id.
  */
 export function initSentry(setup: SentrySetup): void {
-  const { config, scrubber } = setup;
+  const { config } = setup;
   const profiling = profilingIntegration(config.profilesSampleRate, setup.logger);
   const keep = (integrations: Integration[]): Integration[] => [
+    // Per-request isolation scopes and sessions (first: RequestData reads the request data it adds to
+    // events); spans, breadcrumbs and header propagation come from OpenTelemetry.
+    requestIsolationIntegration(),
     ...(profiling ? [profiling] : []),
     ...integrations.filter((integration) => KEPT_INTEGRATIONS.has(integration.name)),
-    // Per-request isolation scopes; spans, breadcrumbs and header propagation come from OpenTelemetry.
-    Sentry.httpIntegration({ spans: false, breadcrumbs: false, tracePropagation: false, maxRequestBodySize: 'none' }),
     Sentry.openTelemetryIntegration(),
   ];
   withoutSentryTracingEnv(() =>
@@ -106,8 +108,8 @@ export function initSentry(setup: SentrySetup): void {
         genAI: { inputs: false, outputs: false },
       },
       transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined),
+      // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
       beforeSend: makeBeforeSend(setup),
-      beforeBreadcrumb: (breadcrumb) => scrubBreadcrumb(scrubber, breadcrumb),
     }),
   );
 }
