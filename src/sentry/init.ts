@@ -11,6 +11,9 @@ import { profilingIntegration } from './profiling';
 import { requestIsolationIntegration } from './request-isolation';
 import { isMessageEvent } from './event-kind';
 
+/** Longest exception value (message) sent; the rest is cut with an ellipsis. */
+export const MAX_VALUE_LENGTH = 8192;
+
 /** Used when no DSN is set: the pipeline runs (local view, test kit) but the transport sends nothing. */
 export const LOCAL_DSN = 'http://local@127.0.0.1/0';
 
@@ -96,6 +99,8 @@ export function initSentry(setup: SentrySetup): void {
       maxBreadcrumbs: 100,
       ...(profiling ? { profileSessionSampleRate: config.profilesSampleRate, profileLifecycle: 'trace' as const } : {}),
       normalizeDepth: 5,
+      // Sentry ingestion refuses events over 1 MiB: one 1 MB error message would cost the whole event.
+      maxValueLength: MAX_VALUE_LENGTH,
       spotlight: config.spotlight,
       dataCollection: {
         userInfo: false,

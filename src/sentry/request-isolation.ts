@@ -53,7 +53,12 @@ function addRequestData(event: Event): Event {
   if (!metadata || typeof get !== 'function') return event;
   delete metadata[REQUEST_KEY];
   const { request, response } = get();
-  metadata.normalizedRequest ??= httpRequestToRequestData(request);
+  if (!metadata.normalizedRequest) {
+    // The parsed body (req.body) is left out: RequestData attaches any body it finds, whatever
+    // dataCollection says. Bodies reach events only through the scrubbing middleware, the opt-in.
+    const { data: _body, ...withoutBody } = httpRequestToRequestData(request);
+    metadata.normalizedRequest = withoutBody;
+  }
   metadata.ipAddress ??= request.socket?.remoteAddress;
   if (!event.transaction && event.type === undefined) {
     event.transaction = `${(request.method || 'GET').toUpperCase()} ${stripUrlQueryAndFragment(request.url || '/')}`;

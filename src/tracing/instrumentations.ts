@@ -42,12 +42,14 @@ function isOwnHttpRequest(own: OwnEndpoints, request: RequestOptions): boolean {
 }
 
 /**
- * Only what matters for an Express app: incoming and outgoing HTTP (node:http and fetch/undici),
+ * Only what matters for an Express app: outgoing HTTP (node:http and fetch/undici),
  * Express routes, pg and knex. `getNodeAutoInstrumentations()` would load ~40 packages for this.
  */
 export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
   return [
+    // Outgoing calls only: server spans come from traceIncomingRequests (http-server.ts), which is cheaper.
     new HttpInstrumentation({
+      disableIncomingRequestInstrumentation: true,
       ignoreOutgoingRequestHook: (request) => isOwnHttpRequest(own, request),
     }),
     new UndiciInstrumentation({

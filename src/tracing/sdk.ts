@@ -1,10 +1,16 @@
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { context, diag, DiagConsoleLogger, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator, diagLogLevelFromString, getNumberFromEnv, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { createAlwaysRecordSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import { createAlwaysRecordSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { getOtlpTracesEndpoint } from '@sentry/node';
 import type { ResolvedConfig } from '../config/types';
+import { HTTP_SERVER_SCOPE, traceIncomingRequests } from './http-server';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
 import type { SentryOtlpSpanProcessor } from './span-processor';
@@ -42,29 +48,64 @@ export function addConfiguredExporters(config: ResolvedConfig, processor: Sentry
   }
 }
 
+/** What `startTracing` returns; `shutdown()` flushes and stops the span pipeline. */
+export interface TracingHandle {
+  shutdown(): Promise<void>;
+}
+
+/** Span limits from OTEL_SPAN_* / OTEL_ATTRIBUTE_* variables, read as NodeSDK reads them. */
+function spanLimitsFromEnv(): SpanLimits {
+  const limits: SpanLimits = {
+    attributeCountLimit: getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_COUNT_LIMIT'),
+    attributeValueLengthLimit: getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
+    eventCountLimit: getNumberFromEnv('OTEL_SPAN_EVENT_COUNT_LIMIT'),
+    linkCountLimit: getNumberFromEnv('OTEL_SPAN_LINK_COUNT_LIMIT'),
+    attributePerEventCountLimit: getNumberFromEnv('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT'),
+    attributePerLinkCountLimit: getNumberFromEnv('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+}
+
 /**
  * OpenTelemetry owns tracing: ParentBased(TraceIdRatio) decides what is exported, but every span is
  * recorded so that each request's trail (breadcrumbs) is complete even when its trace is not kept.
- * No metrics or logs pipelines: NodeSDK would otherwise start OTLP exporters to localhost:4318.
+ *
+ * The pieces NodeSDK would assemble, assembled directly: NodeSDK's module loads every exporter it might
+ * be configured with (OTLP gRPC/proto/JSON for traces, metrics and logs, Zipkin, Prometheus), which
+ * costs start-up time for nothing here. Same behaviour: our resource only (no detectors), the sampler,
+ * propagators, AsyncLocalStorage context, OTEL_LOG_LEVEL and OTEL_SPAN_* limits; no metrics or logs.
+ * Incoming requests get their server spans from `traceIncomingRequests`, not HttpInstrumentation.
  */
 export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): NodeSDK {
-  const sdk = new NodeSDK({
+  const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
+  if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
+  registerInstrumentations({ instrumentations: createInstrumentations(own) });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      // Later propagators win on extract: W3C traceparent is preferred over sentry-trace when both arrive.
+      propagators: [new SentryTraceHeaderPropagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({
       'service.name': config.serviceName,
       ...(config.release ? { 'service.version': config.release } : {}),
       'deployment.environment.name': config.environment,
     }),
-    autoDetectResources: false,
     sampler: createAlwaysRecordSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.tracesSampleRate) })),
+    spanLimits: spanLimitsFromEnv(),
     spanProcessors: [processor],
-    textMapPropagator: new CompositePropagator({
-      // Later propagators win on extract: W3C traceparent is preferred over sentry-trace when both arrive.
-      propagators: [new SentryTraceHeaderPropagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-    instrumentations: createInstrumentations(own),
-    metricReaders: [],
-    logRecordProcessors: [],
   });
-  sdk.start();
-  return sdk;
+  trace.setGlobalTracerProvider(provider);
+  const untrace = traceIncomingRequests(provider.getTracer(HTTP_SERVER_SCOPE));
+  const handle: TracingHandle = {
+    shutdown: async () => {
+      untrace();
+      await provider.shutdown();
+    },
+  };
+  // telemetry.ts only calls shutdown(); its declared type is NodeSDK's until it names TracingHandle.
+  return handle as unknown as NodeSDK;
 }

@@ -118,13 +118,18 @@ const CASES: Case[] = [
     check: (_b, e) => assert.ok(e.exception.values.length <= 6, `${e.exception.values.length} linked exceptions`),
   },
   {
-    name: '1 MB error message', path: '/throw/huge-message', status: 500, events: 1,
+    name: '1 MB error message: the value is cut so that the event stays under Sentry\'s 1 MiB limit', path: '/throw/huge-message', status: 500, events: 1,
     check: (body, e) => {
       assert.ok(JSON.stringify(body).length < 200, 'the client got the huge message');
       assert.match(exceptionValue(e), /^huge:x+/);
+      assert.ok(exceptionValue(e).length <= 8192 + 3, `exception value of ${exceptionValue(e).length} chars`);
+      assert.ok(JSON.stringify(e).length < 256 * 1024, `event of ${JSON.stringify(e).length} bytes`);
     },
   },
-  { name: '1 MB thrown string', path: '/throw/huge-string', status: 500, events: 1 },
+  {
+    name: '1 MB thrown string', path: '/throw/huge-string', status: 500, events: 1,
+    check: (_b, e) => assert.ok(JSON.stringify(e).length < 256 * 1024, `event of ${JSON.stringify(e).length} bytes`),
+  },
 ];
 
 const USER_MODES = ['throw', 'throw-hostile', 'reject', 'reject-hostile', 'hang', 'garbage'];

@@ -78,6 +78,13 @@ describe('reliability: PII and secrets on the wire and in the logs', function ()
         assert.equal(event.user?.id, 'u-42', 'the user context itself is kept');
         for (const name of ['x-forwarded-for', 'x-real-ip', 'forwarded']) assert.equal(event.request?.headers?.[name], undefined, name);
       }
+      const servers = fake.spans().filter((s) => s.kind === 'SERVER');
+      assert.ok(servers.length >= 4);
+      for (const span of servers) {
+        for (const key of ['client.address', 'network.peer.address', 'http.client_ip', 'net.peer.ip', 'net.sock.peer.addr']) {
+          assert.equal(span.attributes[key], undefined, `${span.source} span "${span.name}" carries ${key}`);
+        }
+      }
       assert.deepEqual(fake.findSecrets([FORWARDED_IP, REAL_IP]), []);
     });
 
