@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as Sentry from '@sentry/node';
 import { addBreadcrumb, captureException, captureMessage, setUserContext } from '../src';
 import { kit } from './support/setup';
 
@@ -59,17 +60,23 @@ describe('helpers (the seed’s app.core.sentry)', () => {
   }
 
   it('setUserContext and addBreadcrumb outside a request apply to the process, and survive garbage', async () => {
-    setUserContext({ id: 7, email: 'anna@example.com', username: 'anna' });
-    addBreadcrumb({ message: 'User initiated booking cancellation', category: 'booking', data: { booking_id: 3 } });
-    addBreadcrumb(null as never);
-    addBreadcrumb({ message: 'odd', level: 'loud' as never });
-    captureException(new Error('outside a request'));
-    const [event] = await kit.waitForEvents(1);
-    assert.deepEqual(event.user, { id: '7', email: 'anna@example.com', username: 'anna' });
-    const crumbs = kit.breadcrumbsOf(event);
-    assert.ok(crumbs.some((crumb) => crumb.message === 'User initiated booking cancellation'));
-    assert.equal(crumbs.find((crumb) => crumb.message === 'odd')?.level, 'info');
-    setUserContext(null);
-    setUserContext('garbage' as never);
+    try {
+      setUserContext({ id: 7, email: 'anna@example.com', username: 'anna' });
+      addBreadcrumb({ message: 'User initiated booking cancellation', category: 'booking', data: { booking_id: 3 } });
+      addBreadcrumb(null as never);
+      addBreadcrumb({ message: 'odd', level: 'loud' as never });
+      captureException(new Error('outside a request'));
+      const [event] = await kit.waitForEvents(1);
+      assert.deepEqual(event.user, { id: '7', email: 'anna@example.com', username: 'anna' });
+      const crumbs = kit.breadcrumbsOf(event);
+      assert.ok(crumbs.some((crumb) => crumb.message === 'User initiated booking cancellation'));
+      assert.equal(crumbs.find((crumb) => crumb.message === 'odd')?.level, 'info');
+      setUserContext('garbage' as never);
+    } finally {
+      // The process-wide scope is shared with every later test: leave it as it was found.
+      setUserContext(null);
+      Sentry.getIsolationScope().clearBreadcrumbs();
+    }
   });
+
 });
