@@ -1,47 +1,39 @@
 import assert from 'node:assert/strict';
-import { getTestDatabase } from '../support/database';
 import { startChildApp } from '../support/child-app';
-import { startFakeSentry, type FakeSentry } from '../support/fake-sentry';
+import { useFakeBackend } from '../support/hooks';
 
 const APP = 'express5/app.cjs';
 
 describe('configuration from the environment (child processes)', function () {
-  let fake: FakeSentry;
-  let databaseUrl: string;
-  before(async () => {
-    fake = await startFakeSentry();
-    databaseUrl = (await getTestDatabase()).url;
-  });
-  after(async () => fake?.close());
-  beforeEach(() => fake.reset());
+  const backend = useFakeBackend();
 
   it('SENTRY_TRACES_SAMPLE_RATE=0: no spans are exported, errors are still sent', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: fake.dsn, SENTRY_TRACES_SAMPLE_RATE: '0', DATABASE_URL: databaseUrl } });
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: '0', DATABASE_URL: backend.databaseUrl } });
     await app.fetch(`/db/1`);
     const response = await app.fetch(`/boom`);
     assert.equal(response.status, 500);
-    await fake.waitForEvents(1);
+    await backend.fake.waitForEvents(1);
     const exit = await app.stop('SIGTERM');
     assert.equal(exit.signal, 'SIGTERM');
-    assert.deepEqual(fake.spans().map((s) => `${s.name} ${s.scope} ${s.parentSpanId ?? 'root'}`), []);
-    assert.equal(fake.events().length, 1);
+    assert.deepEqual(backend.fake.spans().map((s) => `${s.name} ${s.scope} ${s.parentSpanId ?? 'root'}`), []);
+    assert.equal(backend.fake.events().length, 1);
     // Sentry's own tracing stays off although the variable is set: the event carries OpenTelemetry's trace.
-    assert.match(fake.events()[0].contexts.trace.trace_id, /^[0-9a-f]{32}$/);
+    assert.match(backend.fake.events()[0].contexts.trace.trace_id, /^[0-9a-f]{32}$/);
   });
 
   it('an empty DSN: nothing is sent, the app works, one line says why', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: '', DATABASE_URL: databaseUrl } });
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: '', DATABASE_URL: backend.databaseUrl } });
     assert.equal((await app.fetch(`/boom`)).status, 500);
     assert.equal((await app.fetch(`/health`)).status, 200);
     await app.stop('SIGTERM');
-    assert.equal(fake.rawBodies().length, 0);
+    assert.equal(backend.fake.rawBodies().length, 0);
     const lines = app.output().split('\n').filter((line) => /Sentry is disabled/.test(line));
     assert.equal(lines.length, 1, app.output());
     assert.match(lines[0], /SENTRY_DSN is empty/);
   });
 
   it('SENTRY_TRACES_SAMPLE_RATE=abc: one line naming the variable and the value; the app serves', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });
     assert.equal((await app.fetch(`/health`)).status, 200);
     await app.stop('SIGTERM');
     const lines = app.output().split('\n').filter((line) => line.includes('SENTRY_TRACES_SAMPLE_RATE'));
@@ -52,27 +44,27 @@ describe('configuration from the environment (child processes)', function () {
 
   it('strict mode throws on the same value: the app does not start', async () => {
     await assert.rejects(
-      startChildApp({ entry: APP, env: { SENTRY_DSN: fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc', EXPRESS_OTEL_SENTRY_STRICT: '1' } }),
+      startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc', EXPRESS_OTEL_SENTRY_STRICT: '1' } }),
       /Invalid SENTRY_TRACES_SAMPLE_RATE: received "abc"/,
     );
   });
 
   it('logs the environment, defaults the release to <name>@<version>, warns on 1.0 in production', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: fake.dsn, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '1.0' } });
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '1.0' } });
     await app.fetch(`/boom`);
-    const [event] = await fake.waitForEvents(1);
+    const [event] = await backend.fake.waitForEvents(1);
     await app.stop('SIGTERM');
     assert.match(app.output(), /Sentry initialized for environment: production/);
     assert.match(app.output(), /SENTRY_TRACES_SAMPLE_RATE is 1\.0 in production/);
-    assert.doesNotMatch(app.output(), new RegExp(fake.publicKey), 'the DSN key was printed');
+    assert.doesNotMatch(app.output(), new RegExp(backend.fake.publicKey), 'the DSN key was printed');
     assert.equal(event.release, 'express-otel-sentry@0.1.0');
     assert.equal(event.environment, 'production');
     // No Sentry stack trace of a 500 leaks to the client in production.
   });
 
   it('SIGTERM with 20 events and their spans pending delivers all of them, then exits by the signal', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl } });
-    await fake.setMode({ delayMs: 300 });
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: backend.fake.collectorBaseUrl } });
+    await backend.fake.setMode({ delayMs: 300 });
     try {
       const response = await app.fetch(`/burst?n=20`);
       assert.equal(response.status, 200);
@@ -80,11 +72,11 @@ describe('configuration from the environment (child processes)', function () {
       assert.equal(exit.signal, 'SIGTERM');
       assert.ok(exit.ms < 4000, `exit took ${exit.ms} ms`);
     } finally {
-      await fake.setMode('ok');
+      await backend.fake.setMode('ok');
     }
-    assert.equal(fake.events().length, 20);
-    const burst = fake.spans().filter((s) => s.source === 'sentry' && s.kind === 'SERVER' && s.attributes['http.route'] === '/burst');
+    assert.equal(backend.fake.events().length, 20);
+    const burst = backend.fake.spans().filter((s) => s.source === 'sentry' && s.kind === 'SERVER' && s.attributes['http.route'] === '/burst');
     assert.equal(burst.length, 1);
-    assert.ok(fake.spans().some((s) => s.source === 'collector' && s.attributes['http.route'] === '/burst'));
+    assert.ok(backend.fake.spans().some((s) => s.source === 'collector' && s.attributes['http.route'] === '/burst'));
   });
 });

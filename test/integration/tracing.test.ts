@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { getTestDatabase } from '../support/database';
 import { startChildApp, type ChildApp } from '../support/child-app';
-import { startFakeSentry, type FakeSentry, type RecordedSpan } from '../support/fake-sentry';
+import type { RecordedSpan } from '../support/fake-sentry';
+import { useFakeBackend } from '../support/hooks';
 
 const VARIANTS = ['express5/app.cjs', 'express5/app.mjs', 'express4/app.cjs', 'express4/app.mjs'];
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -17,15 +17,13 @@ function descendsFrom(span: RecordedSpan, ancestor: RecordedSpan, all: RecordedS
 }
 
 describe('tracing layer (child processes, --import express-otel-sentry/register)', function () {
-  let fake: FakeSentry;
-  let databaseUrl: string;
-
-  before(async () => {
-    fake = await startFakeSentry();
-    databaseUrl = (await getTestDatabase()).url;
+  const backend = useFakeBackend();
+  const env = () => ({
+    SENTRY_DSN: backend.fake.dsn,
+    DATABASE_URL: backend.databaseUrl,
+    OTEL_EXPORTER_OTLP_ENDPOINT: backend.fake.collectorBaseUrl,
+    SENTRY_ENVIRONMENT: 'staging',
   });
-  after(async () => fake?.close());
-  beforeEach(() => fake.reset());
 
   for (const variant of VARIANTS) {
     describe(variant, () => {
@@ -33,12 +31,7 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
       before(async () => {
         app = await startChildApp({
           entry: variant,
-          env: {
-            SENTRY_DSN: fake.dsn,
-            DATABASE_URL: databaseUrl,
-            OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl,
-            SENTRY_ENVIRONMENT: 'staging',
-          },
+          env: env(),
         });
       });
       after(async () => {
@@ -48,9 +41,9 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
       it('traces a request: server span with http.route, express spans, knex and pg client spans below it, SQL without values', async () => {
         const response = await app.fetch(`/db/5`);
         assert.equal(response.status, 200);
-        await fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id'), { source: 'sentry' });
-        await fake.waitForSpans((spans) => spans.filter((s) => s.attributes['db.system.name'] === 'postgresql').length >= 2);
-        const spans = fake.spans().filter((s) => s.source === 'sentry');
+        await backend.fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id'), { source: 'sentry' });
+        await backend.fake.waitForSpans((spans) => spans.filter((s) => s.attributes['db.system.name'] === 'postgresql').length >= 2);
+        const spans = backend.fake.spans().filter((s) => s.source === 'sentry');
         const server = spans.find((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id');
         assert.ok(server, `no server span with http.route; got ${spans.map((s) => `${s.kind}:${s.name}`).join(', ')}`);
         const trace = spans.filter((s) => s.traceId === server.traceId);
@@ -66,7 +59,7 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
         }
         const texts = [...knex, ...pg].map((s) => String(s.attributes['db.query.text'] ?? ''));
         assert.ok(texts.some((t) => t.includes('$1')), `pg text should be parameterized: ${texts.join(' | ')}`);
-        assert.deepEqual(fake.findSecrets(['param-value-never-exported', 'secret-label-value']), []);
+        assert.deepEqual(backend.fake.findSecrets(['param-value-never-exported', 'secret-label-value']), []);
       });
 
       it('reports a thrown error once, with a stack trace, on the trace of the continued inbound traceparent', async () => {
@@ -74,9 +67,9 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
         assert.equal(response.status, 500);
         const body = (await response.json()) as { error: string; eventId: string };
         assert.equal(body.error, 'Internal Server Error');
-        const [event] = await fake.waitForEvents(1);
-        await fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER' && s.traceId === TRACE_ID));
-        const server = fake.spans().find((s) => s.kind === 'SERVER' && s.traceId === TRACE_ID)!;
+        const [event] = await backend.fake.waitForEvents(1);
+        await backend.fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER' && s.traceId === TRACE_ID));
+        const server = backend.fake.spans().find((s) => s.kind === 'SERVER' && s.traceId === TRACE_ID)!;
         assert.equal(event.event_id, body.eventId);
         assert.equal(event.contexts.trace.trace_id, TRACE_ID);
         assert.equal(server.parentSpanId, '00f067aa0ba902b7');
@@ -87,28 +80,28 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
         assert.equal(event.environment, 'staging');
         assert.equal(event.release, 'express-otel-sentry@0.1.0');
         await app.stop('SIGTERM').then(() => undefined);
-        assert.equal(fake.events().length, 1, 'the error was reported more than once');
+        assert.equal(backend.fake.events().length, 1, 'the error was reported more than once');
         app = await startChildApp({
           entry: variant,
-          env: { SENTRY_DSN: fake.dsn, DATABASE_URL: databaseUrl, OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl, SENTRY_ENVIRONMENT: 'staging' },
+          env: env(),
         });
       });
 
       it('never traces its own requests to Sentry; the collector receives the same spans as Sentry', async () => {
         await app.fetch(`/outgoing`);
         await app.fetch(`/boom`);
-        await fake.waitForEvents(1);
+        await backend.fake.waitForEvents(1);
         await app.stop('SIGTERM');
-        const own = fake.spans().filter((s) => /\/api\/42\/|sentry_key|\/collector/.test(String(s.attributes['url.full'] ?? s.attributes['url.path'] ?? '')));
+        const own = backend.fake.spans().filter((s) => /\/api\/42\/|sentry_key|\/collector/.test(String(s.attributes['url.full'] ?? s.attributes['url.path'] ?? '')));
         assert.deepEqual(own.map((s) => s.name), []);
-        const sentryIds = fake.spans().filter((s) => s.source === 'sentry').map((s) => s.spanId).sort();
-        const collectorIds = fake.spans().filter((s) => s.source === 'collector').map((s) => s.spanId).sort();
+        const sentryIds = backend.fake.spans().filter((s) => s.source === 'sentry').map((s) => s.spanId).sort();
+        const collectorIds = backend.fake.spans().filter((s) => s.source === 'collector').map((s) => s.spanId).sort();
         assert.ok(sentryIds.length > 0);
         assert.deepEqual(collectorIds, sentryIds);
-        assert.ok(fake.spans().some((s) => s.kind === 'CLIENT' && String(s.attributes['url.full'] ?? '').includes('/health')), 'the outgoing fetch was not traced');
+        assert.ok(backend.fake.spans().some((s) => s.kind === 'CLIENT' && String(s.attributes['url.full'] ?? '').includes('/health')), 'the outgoing fetch was not traced');
         app = await startChildApp({
           entry: variant,
-          env: { SENTRY_DSN: fake.dsn, DATABASE_URL: databaseUrl, OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl, SENTRY_ENVIRONMENT: 'staging' },
+          env: env(),
         });
       });
     });
