@@ -14,7 +14,6 @@
 const express = require('express');
 const knexFactory = require('knex');
 
-const SETUP = process.env.BENCH_SETUP || 'bare';
 const WORK_ITERATIONS = Number(process.env.BENCH_WORK_ITERATIONS || 92000);
 
 const db = knexFactory({
@@ -37,9 +36,9 @@ const app = express();
 app.disable('x-powered-by');
 
 let obs;
-if (SETUP.startsWith('ours')) {
-  // The full suite, as the README shows it.
-  const { observability } = require('../dist/middleware');
+if (process.env.BENCH_DIST) {
+  // Ours: the full suite, as the README shows it, from the build the runner names (dist/ by default).
+  const { observability } = require(require('node:path').join(process.env.BENCH_DIST, 'middleware'));
   obs = observability({
     user: () => ({ id: 'bench-user', username: 'bench' }),
     breadcrumbs: true,
@@ -72,7 +71,6 @@ app.get('/error', () => {
 
 if (obs) app.use(obs.errors);
 // Every setup answers errors the same way (no stack logged to stderr per request).
-// eslint-disable-next-line no-unused-vars
 app.use((_error, _req, res, _next) => {
   if (!res.headersSent) res.status(500).json({ error: 'Internal Server Error' });
 });

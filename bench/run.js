@@ -2,7 +2,7 @@
 'use strict';
 /**
  * npm run bench [-- --quick] [--rotations N] [--duration S] [--warmup S] [--setups a,b] [--routes /hello,/db]
- *               [--connections N] [--profile setup,setup] [--nice N] [--no-build]
+ *               [--connections N] [--profile setup,setup] [--nice N] [--compare <build dir>] [--no-build]
  *
  * Starts each setup as its own process on the same app (bench/app.js), pinned to CPU 0, and loads it
  * with autocannon from a second process on CPU 1 (this runner, the sink and PostgreSQL share CPU 1).
@@ -13,7 +13,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { SETUPS, ROOT } = require('./lib/setups');
+const { SETUPS, ROOT, oursSetup } = require('./lib/setups');
 const { startServer, loadServer, stopServer, readRssMb } = require('./lib/server');
 const { summarize, render } = require('./lib/report');
 const { createSink } = require('./sink');
@@ -33,9 +33,10 @@ function parseArgs(argv) {
     else if (name === 'setups' || name === 'routes') args[name] = takeValue().split(',').filter(Boolean);
     else if (name === 'profile') args.profile = takeValue().split(',');
     else if (name === 'nice') args.nice = Number(takeValue());
+    else if (name === 'compare') args.compare = takeValue();
     else throw new TypeError(`unknown option ${argv[i]}: see the comment at the top of bench/run.js`);
   }
-  const defaults = args.quick ? { rotations: 2, duration: 1, warmup: 0.3 } : { rotations: 6, duration: 3, warmup: 1 };
+  const defaults = args.quick ? { rotations: 2, duration: 1, warmup: 0.2 } : { rotations: 6, duration: 3, warmup: 1 };
   return { connections: 10, routes: ['/hello', '/work', '/db', '/error'], ...defaults, ...args };
 }
 
@@ -74,7 +75,7 @@ async function runSetup(setup, rotationIndex, context) {
     : [];
   const profiling = nodeArgs.length > 0;
   const server = await startServer(setup, {
-    sink, projectId: 100 + SETUPS.indexOf(setup), databaseUrl, pinning, nodeArgs,
+    sink, projectId: context.projectIds.get(setup.key), databaseUrl, pinning, nodeArgs,
     extraEnv: profiling ? { BENCH_EXIT_ON_SIGUSR2: '1' } : {},
   });
   try {
@@ -93,9 +94,12 @@ async function runSetup(setup, rotationIndex, context) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const setups = SETUPS.filter((setup) => setup.key === 'bare' || !options.setups || options.setups.includes(setup.key));
-  const unknown = (options.setups ?? []).filter((key) => !SETUPS.some((setup) => setup.key === key));
-  if (unknown.length) throw new TypeError(`unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.key).join(', ')}`);
+  const all = options.compare
+    ? [...SETUPS, ...[1, 0.2].map((rate) => oursSetup(rate, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` }))]
+    : SETUPS;
+  const setups = all.filter((setup) => setup.key === 'bare' || !options.setups || options.setups.includes(setup.key));
+  const unknown = (options.setups ?? []).filter((key) => !all.some((setup) => setup.key === key));
+  if (unknown.length) throw new TypeError(`unknown setup(s) ${unknown.join(', ')}; known: ${all.map((s) => s.key).join(', ')}`);
   ensureBuild(options.build);
   const pinning = pinSelf();
   // A negative nice (root only) shields the measured processes from the rest of a shared machine.
@@ -105,7 +109,7 @@ async function main() {
   if (!pinning) console.warn('warning: could not pin to CPUs 0/1 (taskset, 2 CPUs needed): figures are less stable');
   const database = await require('./lib/database').startDatabase();
   const sink = await createSink().listen();
-  const context = { sink, options, databaseUrl: database.url, pinning };
+  const context = { sink, options, databaseUrl: database.url, pinning, projectIds: new Map(all.map((setup, i) => [setup.key, 100 + i])) };
   const began = Date.now();
   const rotations = [];
   try {

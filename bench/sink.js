@@ -108,7 +108,7 @@ function countOtlpJson(buf, counts) {
 }
 
 // ---------------------------------------------------------------- Sentry envelopes
-function countEnvelope(buf, counts, keep) {
+function countEnvelope(buf, counts) {
   let pos = buf.indexOf(0x0a) + 1; // skip the envelope header
   if (pos === 0) return;
   while (pos < buf.length) {
@@ -127,7 +127,6 @@ function countEnvelope(buf, counts, keep) {
     pos = end + 1;
     counts.itemTypes[header.type] = (counts.itemTypes[header.type] ?? 0) + 1;
     countItem(header, payload, counts);
-    if (keep && header.type === 'event') keep(JSON.parse(payload.toString('utf8')));
   }
 }
 
@@ -183,9 +182,8 @@ function classify(pathname, projects) {
   return { key: undefined, kind: 'unknown' };
 }
 
-/** `keepEvents`: also keep the last 50 events of each setup (parsed), for debugging. */
-function createSink({ dump = false, keepEvents = false } = {}) {
-  const kept = new Map();
+/** `dump`: also print the start of every body to stderr (to see what a setup really sends). */
+function createSink({ dump = false } = {}) {
   const projects = new Map(); // project id → setup key
   const counts = new Map(); // setup key → counts
   let unknown = 0;
@@ -212,10 +210,7 @@ function createSink({ dump = false, keepEvents = false } = {}) {
         const body = decompress(Buffer.concat(chunks), req.headers['content-encoding']);
         c.bytes += body.length;
         if (dump) process.stderr.write(`[sink] ${key} ${kind} ${req.headers['content-type']}\n${body.toString('utf8').slice(0, 3000)}\n`);
-        const keep = keepEvents
-          ? (event) => kept.set(key, [...(kept.get(key) ?? []), event].slice(-50))
-          : undefined;
-        if (kind === 'envelope') countEnvelope(body, c, keep);
+        if (kind === 'envelope') countEnvelope(body, c);
         else if (/protobuf/.test(req.headers['content-type'] ?? '')) countOtlpProtobuf(body, c);
         else countOtlpJson(body, c);
       } catch (error) {
@@ -247,7 +242,6 @@ function createSink({ dump = false, keepEvents = false } = {}) {
       if (take) counts.set(key, freshCounts());
       return copy;
     },
-    events: (key) => kept.get(key) ?? [],
     unknownRequests: () => unknown,
     lastBadBody: () => lastBadBody,
     close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),

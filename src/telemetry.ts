@@ -1,5 +1,4 @@
 import * as Sentry from '@sentry/node';
-import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { classifyWith } from './classify';
 import { resolveConfig } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
@@ -8,7 +7,7 @@ import { createScrubber, defaultScrubber, type Scrubber } from './scrub';
 import { initSentry } from './sentry/init';
 import type { EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
-import { addConfiguredExporters, startTracing } from './tracing/sdk';
+import { addConfiguredExporters, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
 import type { ExportQueueStats } from './tracing/export-queue';
 import { attachRequestTrail } from './request-trail';
@@ -102,7 +101,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize });
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
-  let sdk: NodeSDK | undefined;
+  let sdk: TracingHandle | undefined;
   if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '')) sdk = startTracing(config, spanProcessor, own);
   logStartup(config, logger);
 

@@ -10,22 +10,33 @@ const preload = (file) => ['--import', `./${path.relative(ROOT, path.join(ROOT, 
 
 /** @typedef {{ key: string, label: string, args: string[], rate?: number, errorEvents: boolean, env: (sink: any, projectId: number) => Record<string, string> }} Setup */
 
-/** @type {Setup[]} */
-const SETUPS = [
-  { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
-  ...[1, 0.2].map((rate) => ({
-    key: `ours-${rate.toFixed(1)}`,
-    label: `ours (full observability()), rate ${rate.toFixed(1)}`,
-    args: preload('dist/src/register.js'),
+/**
+ * Ours at a rate, from a build directory (dist/ by default; `--compare <dir>` adds the same setups from
+ * another build, e.g. a copy of dist/ made before a change, so that both run in the same rotations).
+ */
+function oursSetup(rate, { prefix = 'ours', dist = 'dist', label = 'ours (full observability())' } = {}) {
+  const key = `${prefix}-${rate.toFixed(1)}`;
+  return {
+    key,
+    label: `${label}, rate ${rate.toFixed(1)}`,
+    args: ['--import', path.resolve(ROOT, dist, 'src', 'register.js')],
     rate,
     errorEvents: true,
     env: (sink, projectId) => ({
-      SENTRY_DSN: sink.dsnFor(`ours-${rate.toFixed(1)}`, projectId),
+      SENTRY_DSN: sink.dsnFor(key, projectId),
       SENTRY_TRACES_SAMPLE_RATE: String(rate),
       SENTRY_ENVIRONMENT: 'bench',
       SENTRY_LOCAL_VIEW: '0',
+      BENCH_DIST: path.resolve(ROOT, dist),
     }),
-  })),
+  };
+}
+
+/** @type {Setup[]} */
+const SETUPS = [
+  { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
+  oursSetup(1),
+  oursSetup(0.2),
   ...[1, 0.2].map((rate) => ({
     key: `sentry-${rate.toFixed(1)}`,
     label: `@sentry/node 11 default, rate ${rate.toFixed(1)}`,
@@ -63,4 +74,4 @@ const SETUPS = [
 /** Variables of the runner's environment that would change a setup's configuration. */
 const CONFIG_VARIABLES = /^(SENTRY_|OTEL_|EXPRESS_OTEL_SENTRY_|BENCH_|NODE_OPTIONS$|NODE_ENV$)/;
 
-module.exports = { SETUPS, ROOT, CONFIG_VARIABLES };
+module.exports = { SETUPS, ROOT, CONFIG_VARIABLES, oursSetup };

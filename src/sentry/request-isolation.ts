@@ -8,33 +8,45 @@ import { RequestSessionAggregator, type RequestSessionStatus } from './request-s
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 type RequestPair = { request: http.IncomingMessage; response: http.ServerResponse };
+type Scope = ReturnType<typeof getIsolationScope>;
 
 /** Where the request waits, unconverted, until an event needs it (scope merging copies a function as is). */
 const REQUEST_KEY = 'expressOtelSentryRequest';
 const PATCHED = Symbol.for('express-otel-sentry.request-isolation');
+/** Same symbol as tracing's emitter-context NO_CONTEXT (a global symbol, so no import between the two). */
+const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
+const SESSION_SCOPE = Symbol('express-otel-sentry.session-scope');
 
 interface RequestMetadata {
-  [REQUEST_KEY]?: () => RequestPair;
+  [REQUEST_KEY]?: () => { request: unknown; response: unknown };
   requestSession?: { status?: RequestSessionStatus };
   normalizedRequest?: unknown;
   ipAddress?: string;
 }
 
 function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator): Emit {
+  // One listener for all responses (the scope rides on the response): nothing to allocate per request,
+  // and marked so that tracing does not wrap it in the request's context, which it does not need.
+  const recordSession = function (this: http.ServerResponse & { [SESSION_SCOPE]?: Scope }) {
+    const scope = this[SESSION_SCOPE];
+    if (!scope) return;
+    this[SESSION_SCOPE] = undefined;
+    sessions.record((scope.getScopeData().sdkProcessingMetadata as RequestMetadata).requestSession?.status);
+  };
+  (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
+
   const wrapped = function emitInRequestScope(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
-    const pair: RequestPair = { request: req as http.IncomingMessage, response: res as http.ServerResponse };
+    const response = res as http.ServerResponse & { [SESSION_SCOPE]?: Scope };
     const isolationScope = getIsolationScope().clone();
     isolationScope.setClient(client);
-    isolationScope.setSDKProcessingMetadata({ [REQUEST_KEY]: () => pair, requestSession: { status: 'ok' } });
+    isolationScope.setSDKProcessingMetadata({ [REQUEST_KEY]: () => ({ request: req, response }), requestSession: { status: 'ok' } });
     // Request mode: the process session ends, and this request's events count against its own session.
     isolationScope.setSession();
     client.emit('startRequestSession');
-    pair.response.once('close', () => {
-      const metadata = isolationScope.getScopeData().sdkProcessingMetadata as RequestMetadata;
-      sessions.record(metadata.requestSession?.status);
-    });
+    response[SESSION_SCOPE] = isolationScope;
+    response.on('close', recordSession);
     return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
   };
   (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;
@@ -52,7 +64,7 @@ function addRequestData(event: Event): Event {
   const get = metadata?.[REQUEST_KEY];
   if (!metadata || typeof get !== 'function') return event;
   delete metadata[REQUEST_KEY];
-  const { request, response } = get();
+  const { request, response } = get() as RequestPair;
   if (!metadata.normalizedRequest) {
     // The parsed body (req.body) is left out: RequestData attaches any body it finds, whatever
     // dataCollection says. Bodies reach events only through the scrubbing middleware, the opt-in.

@@ -1,9 +1,9 @@
 import { AssertionError } from 'node:assert';
 import { ExportResultCode } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
 import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry';
+import { tracesRequestJson } from '../tracing/otlp-json';
 import { isMessageEvent } from '../sentry/event-kind';
 import { assertEvent } from './matchers';
 import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
@@ -65,8 +65,8 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   const exporter: SpanExporter = {
     export(batch: ReadableSpan[], done) {
       try {
-        const body = JsonTraceSerializer.serializeRequest(batch);
-        const text = body ? decoder.decode(body) : '{}';
+        // The body production sends (the same writer as the OTLP exporter), parsed back.
+        const text = tracesRequestJson(batch);
         payloads.push(text);
         spans.push(...normalizeTracesRequest(JSON.parse(text)));
         done({ code: ExportResultCode.SUCCESS });

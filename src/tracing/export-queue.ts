@@ -9,6 +9,11 @@ export interface ExportQueueOptions {
   exporter: SpanExporter;
   maxQueueSize: number;
   maxBatchSize: number;
+  /**
+   * Queued spans that start an export at once (not waiting for the delay). Below maxBatchSize so that
+   * spans leave young under steady load; a backlog still goes out in full batches of maxBatchSize.
+   */
+  exportThreshold: number;
   scheduledDelayMillis: number;
   exportTimeoutMillis: number;
   /** Turns raw spans into what may leave the process (scrubbed); called at export time, off the request path. */
@@ -48,7 +53,7 @@ export class ExportQueue {
     }
     this.spans.push(span);
     this.stats.queued = this.spans.length;
-    if (this.spans.length >= this.options.maxBatchSize) this.exportSoon(0);
+    if (this.spans.length >= this.options.exportThreshold) this.exportSoon(0);
     else this.exportSoon(this.options.scheduledDelayMillis);
   }
 
@@ -108,7 +113,7 @@ export class ExportQueue {
     if (batch.length === 0) return Promise.resolve();
     this.inFlight = this.send(batch).finally(() => {
       this.inFlight = undefined;
-      if (this.spans.length > 0 && !this.shutDown) this.exportSoon(this.spans.length >= this.options.maxBatchSize ? 0 : this.options.scheduledDelayMillis);
+      if (this.spans.length > 0 && !this.shutDown) this.exportSoon(this.spans.length >= this.options.exportThreshold ? 0 : this.options.scheduledDelayMillis);
     });
     return this.inFlight;
   }

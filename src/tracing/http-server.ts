@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import { errorMonitor } from 'node:events';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { bindEmitterContext, installEmitterContext } from './emitter-context';
 import { parseHost, requestUrlParts } from './http-attributes';
 
 /** The instrumentation scope of server spans (exported spans name it). */
@@ -66,7 +67,19 @@ function requestAttributes(req: http.IncomingMessage, scheme: Scheme): Attribute
   return attributes;
 }
 
-function endServerSpan(span: Span, method: string, res: http.ServerResponse, rpc: RPCMetadata): void {
+interface ServerSpanState {
+  span: Span;
+  method: string;
+  rpc: RPCMetadata;
+}
+
+type TracedResponse = http.ServerResponse & { [STATE]?: ServerSpanState };
+
+const STATE = Symbol('express-otel-sentry.server-span');
+
+function endServerSpan(state: ServerSpanState, res: http.ServerResponse): void {
+  const { span, method, rpc } = state;
+  if (!span.isRecording()) return;
   const status = res.statusCode;
   span.setAttribute('http.response.status_code', status);
   if (rpc.type === RPCType.HTTP && rpc.route !== undefined) {
@@ -86,45 +99,58 @@ function failServerSpan(span: Span, error: unknown): void {
   span.end();
 }
 
+/** Takes the response's span state once: whichever of close, error or a throw comes first ends the span. */
+function takeState(res: TracedResponse): ServerSpanState | undefined {
+  const state = res[STATE];
+  if (state) res[STATE] = undefined;
+  return state;
+}
+
+// Shared by all responses (the state rides on the response), so nothing is allocated per request for
+// them; added before the request's context is bound, so they are not wrapped in it (they need none).
+function onResponseClose(this: TracedResponse): void {
+  const state = takeState(this);
+  if (state) endServerSpan(state, this);
+}
+
+function onResponseError(this: TracedResponse, error: unknown): void {
+  const state = takeState(this);
+  if (state) failServerSpan(state.span, error);
+}
+
 /**
  * One server span per incoming request, made where the request is handed to the app
  * (`Server#emit('request')`). It replaces HttpInstrumentation's incoming side, which computes the same
  * attributes with much more work per request (URL objects, metrics, hooks, a second set of listeners).
- * The span is active while the app handles the request, the request and response emitters are bound
- * to it, and Express fills in `http.route` through the RPC metadata, as with HttpInstrumentation.
+ * The span is active while the app handles the request, listeners added to the request and response
+ * run in its context, and Express fills in `http.route` through the RPC metadata, as with
+ * HttpInstrumentation.
  */
 function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer): Emit {
   const wrapped = function emitWithServerSpan(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
     const request = req as http.IncomingMessage;
-    const response = res as http.ServerResponse;
+    const response = res as TracedResponse;
     const method = request.method || 'GET';
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: requestAttributes(request, scheme) }, parent);
+    // Attributes are added after sampling: an unexported request never computes them (the sampler
+    // does not read them), and the SDK validates each once instead of twice.
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) span.setAttributes(requestAttributes(request, scheme));
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-    let ended = false;
-    const finish = () => {
-      if (ended) return;
-      ended = true;
-      endServerSpan(span, method, response, rpc);
-    };
-    const fail = (error: unknown) => {
-      if (ended) return;
-      ended = true;
-      failServerSpan(span, error);
-    };
-    // Added before the emitters are bound: these listeners need no context, so they skip the wrapper.
-    response.once('close', finish);
-    response.once(errorMonitor, fail);
+    response[STATE] = { span, method, rpc };
+    response.on('close', onResponseClose);
+    response.on(errorMonitor, onResponseError);
     const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
+    bindEmitterContext(request, active);
+    bindEmitterContext(response, active);
     return context.with(active, () => {
-      context.bind(active, request);
-      context.bind(active, response);
       try {
         return original.call(this, event, req, res);
       } catch (error) {
-        fail(error);
+        const state = takeState(response);
+        if (state) failServerSpan(state.span, error);
         throw error;
       }
     });
@@ -147,6 +173,7 @@ function patch(proto: { emit: Emit }, scheme: Scheme, tracer: Tracer): () => voi
 /** Starts server spans for every http and https server; returns the undo. */
 export function traceIncomingRequests(tracer: Tracer): () => void {
   const undo = [
+    installEmitterContext(),
     patch(http.Server.prototype as unknown as { emit: Emit }, 'http', tracer),
     patch(https.Server.prototype as unknown as { emit: Emit }, 'https', tracer),
   ];

@@ -3,15 +3,15 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import {
   CompositePropagator, diagLogLevelFromString, getNumberFromEnv, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import type { NodeSDK } from '@opentelemetry/sdk-node';
-import { createAlwaysRecordSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
+import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { getOtlpTracesEndpoint } from '@sentry/node';
 import type { ResolvedConfig } from '../config/types';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests } from './http-server';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
+import { OtlpJsonTraceExporter } from './otlp-exporter';
+import { createTrailSampler } from './sampler';
 import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
 import type { SentryOtlpSpanProcessor } from './span-processor';
 
@@ -36,14 +36,14 @@ export function addConfiguredExporters(config: ResolvedConfig, processor: Sentry
   if (config.dsn) {
     const endpoint = config.sendSpansToSentry ? getOtlpTracesEndpoint(config.dsn) : undefined;
     if (endpoint) {
-      const exporter = withoutCollectorHeaders(() => new OTLPTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
+      const exporter = withoutCollectorHeaders(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
       processor.addExporter('sentry', exporter);
       own.add(endpoint.url);
     }
     own.add(config.dsn.replace(/\/\/[^@/]*@/, '//'));
   }
   if (config.otlpEndpoint) {
-    processor.addExporter('otlp', new OTLPTraceExporter({ url: config.otlpEndpoint, headers: config.otlpHeaders, keepAlive: true }));
+    processor.addExporter('otlp', new OtlpJsonTraceExporter({ url: config.otlpEndpoint, headers: config.otlpHeaders, keepAlive: true }));
     own.add(config.otlpEndpoint);
   }
 }
@@ -67,8 +67,8 @@ function spanLimitsFromEnv(): SpanLimits {
 }
 
 /**
- * OpenTelemetry owns tracing: ParentBased(TraceIdRatio) decides what is exported, but every span is
- * recorded so that each request's trail (breadcrumbs) is complete even when its trace is not kept.
+ * OpenTelemetry owns tracing: ParentBased(TraceIdRatio) decides what is exported; client spans of
+ * unexported traces are still recorded so that each request's trail (breadcrumbs) is complete.
  *
  * The pieces NodeSDK would assemble, assembled directly: NodeSDK's module loads every exporter it might
  * be configured with (OTLP gRPC/proto/JSON for traces, metrics and logs, Zipkin, Prometheus), which
@@ -76,7 +76,7 @@ function spanLimitsFromEnv(): SpanLimits {
  * propagators, AsyncLocalStorage context, OTEL_LOG_LEVEL and OTEL_SPAN_* limits; no metrics or logs.
  * Incoming requests get their server spans from `traceIncomingRequests`, not HttpInstrumentation.
  */
-export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): NodeSDK {
+export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): TracingHandle {
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   registerInstrumentations({ instrumentations: createInstrumentations(own) });
@@ -94,7 +94,7 @@ export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanPr
       ...(config.release ? { 'service.version': config.release } : {}),
       'deployment.environment.name': config.environment,
     }),
-    sampler: createAlwaysRecordSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.tracesSampleRate) })),
+    sampler: createTrailSampler({ rate: config.tracesSampleRate, recordAll: config.localView }),
     spanLimits: spanLimitsFromEnv(),
     spanProcessors: [processor],
   });
@@ -106,6 +106,5 @@ export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanPr
       await provider.shutdown();
     },
   };
-  // telemetry.ts only calls shutdown(); its declared type is NodeSDK's until it names TracingHandle.
-  return handle as unknown as NodeSDK;
+  return handle;
 }

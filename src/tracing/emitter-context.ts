@@ -1,0 +1,98 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { context, type Context } from '@opentelemetry/api';
+
+type Listener = (...args: unknown[]) => unknown;
+type Method = (this: Emitter, event: string | symbol, listener?: Listener) => unknown;
+interface Emitter {
+  [CONTEXT]?: Context;
+  /** Flat triples (event, listener, wrapper): a request wraps few listeners, a scan beats maps here. */
+  [WRAPPED]?: unknown[];
+}
+
+const CONTEXT = Symbol('express-otel-sentry.emitter-context');
+const WRAPPED = Symbol('express-otel-sentry.emitter-listeners');
+/** Marks a listener that needs no context (our own bookkeeping): it is added as is. */
+export const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
+const PATCHED = Symbol.for('express-otel-sentry.emitter-context-patched');
+const ADD_METHODS = ['addListener', 'on', 'once', 'prependListener', 'prependOnceListener'] as const;
+const REMOVE_METHODS = ['removeListener', 'off'] as const;
+
+/** Set while an add method runs: `once` calls `on` itself, and the listener must be wrapped only once. */
+let adding = false;
+
+function wrappedAdd(original: Method): Method {
+  return function addWithContext(this: Emitter, event, listener) {
+    const bound = this[CONTEXT];
+    if (bound === undefined || adding || typeof listener !== 'function' || (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT]) {
+      return original.call(this, event, listener);
+    }
+    const wrapped: Listener = function (this: unknown, ...args: unknown[]) {
+      return context.with(bound, () => listener.apply(this, args));
+    };
+    const triples = this[WRAPPED];
+    if (triples) triples.push(event, listener, wrapped);
+    else this[WRAPPED] = [event, listener, wrapped];
+    adding = true;
+    try {
+      return original.call(this, event, wrapped);
+    } finally {
+      adding = false;
+    }
+  };
+}
+
+function wrappedRemove(original: Method): Method {
+  return function removeWithContext(this: Emitter, event, listener) {
+    const triples = this[WRAPPED];
+    if (triples && listener) {
+      for (let i = 0; i < triples.length; i += 3) {
+        if (triples[i] === event && triples[i + 1] === listener) {
+          const wrapped = triples[i + 2] as Listener;
+          triples.splice(i, 3);
+          return original.call(this, event, wrapped);
+        }
+      }
+    }
+    return original.call(this, event, listener);
+  };
+}
+
+function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
+  if (proto[PATCHED]) return () => undefined;
+  const saved: Array<[string, unknown, boolean]> = [];
+  const replace = (name: string, make: (original: Method) => Method) => {
+    const original = proto[name] as Method | undefined;
+    if (typeof original !== 'function') return;
+    saved.push([name, original, Object.prototype.hasOwnProperty.call(proto, name)]);
+    proto[name] = make(original);
+  };
+  for (const name of ADD_METHODS) replace(name, wrappedAdd);
+  for (const name of REMOVE_METHODS) replace(name, wrappedRemove);
+  proto[PATCHED] = true;
+  return () => {
+    for (const [name, original, own] of saved) {
+      if (own) proto[name] = original;
+      else delete proto[name];
+    }
+    delete proto[PATCHED];
+  };
+}
+
+/**
+ * Listeners added to a request or response of a traced request run in that request's context, as
+ * with `context.bind(ctx, emitter)`, but without patching eight methods onto every request and
+ * response: the prototypes' add/remove methods are patched once, and a request only records its
+ * context. (Body parsers resume the request from socket callbacks, outside the request's context.)
+ */
+export function installEmitterContext(): () => void {
+  const undo = [
+    patchPrototype(IncomingMessage.prototype as unknown as Record<string | symbol, unknown>),
+    patchPrototype(ServerResponse.prototype as unknown as Record<string | symbol, unknown>),
+  ];
+  return () => undo.forEach((fn) => fn());
+}
+
+/** Binds the listeners later added to `emitter` to `ctx` (see {@link installEmitterContext}). */
+export function bindEmitterContext(emitter: object, ctx: Context): void {
+  (emitter as Emitter)[CONTEXT] = ctx;
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { tracesRequestJson } from '../../src/tracing/otlp-json';
+
+/** Spans with every attribute type, events, links, status and two scopes. */
+function sampleSpans(): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'salon', 'service.version': 'salon@1.0.0', 'deployment.environment.name': 'test' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.301.0');
+  const server = tracer.startSpan('GET /bookings/:id', { kind: SpanKind.SERVER, attributes: {
+    'http.request.method': 'GET', 'http.response.status_code': 500, 'http.route': '/bookings/:id', 'url.path': '/bookings/7',
+    ratio: 0.25, big: 2 ** 40, flag: true, 'list.strings': ['a', 'b'], 'list.numbers': [1, 2.5], 'list.bools': [true, false],
+    'unicode.text': 'Дилноза "quoted" \\ back\nline',
+  } });
+  server.addEvent('exception', { 'exception.type': 'Error', 'exception.message': 'boom' });
+  server.setStatus({ code: SpanStatusCode.ERROR, message: 'failed' });
+  const child = provider.getTracer('@opentelemetry/instrumentation-pg').startSpan('pg.query:SELECT test', {
+    kind: SpanKind.CLIENT,
+    attributes: { 'db.query.text': 'select $1::int', 'db.system.name': 'postgresql' },
+    links: [{ context: server.spanContext(), attributes: { reason: 'test' } }],
+  });
+  child.end();
+  server.end();
+  return exporter.getFinishedSpans();
+}
+
+describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
+  it('parses to exactly what the standard JsonTraceSerializer produces', () => {
+    const spans = sampleSpans();
+    const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
+    const ours = JSON.parse(tracesRequestJson(spans));
+    assert.deepEqual(ours, standard);
+  });
+
+  it('writes an empty request for no spans', () => {
+    const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest([])));
+    assert.deepEqual(JSON.parse(tracesRequestJson([])), standard);
+  });
+});
