@@ -1,5 +1,5 @@
 'use strict';
-// The same kit under node:test: `node --require ./examples/testing/setup.js --test examples/testing/node-test/kit.test.js`.
+// The same kit under node:test: `node --import ./examples/testing/setup.js --test examples/testing/node-test/kit.test.js`.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const express = require('express');
