@@ -37,28 +37,11 @@ function varint(buf, pos) {
   }
 }
 
-/** Calls visit(fieldNumber, start, end) for each length-delimited field; skips everything else. */
-function fields(buf, start, end, visit) {
-  let pos = start;
-  while (pos < end) {
-    let tag;
-    [tag, pos] = varint(buf, pos);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === 0) [, pos] = varint(buf, pos);
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      let len;
-      [len, pos] = varint(buf, pos);
-      visit(field, pos, pos + len, wire);
-      pos += len;
-    } else throw new Error(`unsupported wire type ${wire}`);
-  }
-  if (pos !== end) throw new Error('field overruns message');
-}
-
-function spanKind(buf, start, end) {
+/**
+ * Calls visit(fieldNumber, wireType, a, b) for each field of a message: a varint gives its value in `a`,
+ * a length-delimited field its bounds in `a`..`b`; fixed-size fields are skipped.
+ */
+function walk(buf, start, end, visit) {
   let pos = start;
   while (pos < end) {
     let tag;
@@ -68,16 +51,33 @@ function spanKind(buf, start, end) {
     if (wire === 0) {
       let value;
       [value, pos] = varint(buf, pos);
-      if (field === 6) return value;
+      visit(field, wire, value, pos);
     } else if (wire === 1) pos += 8;
     else if (wire === 5) pos += 4;
     else if (wire === 2) {
       let len;
       [len, pos] = varint(buf, pos);
+      visit(field, wire, pos, pos + len);
       pos += len;
     } else throw new Error(`unsupported wire type ${wire}`);
   }
-  return 0;
+  if (pos !== end) throw new Error('field overruns message');
+}
+
+/** Calls visit(fieldNumber, start, end) for each length-delimited field. */
+function fields(buf, start, end, visit) {
+  walk(buf, start, end, (field, wire, a, b) => {
+    if (wire === 2) visit(field, a, b);
+  });
+}
+
+/** Span.kind (field 6), 0 when absent. */
+function spanKind(buf, start, end) {
+  let kind = 0;
+  walk(buf, start, end, (field, wire, value) => {
+    if (wire === 0 && field === 6) kind = value;
+  });
+  return kind;
 }
 
 function countOtlpProtobuf(buf, counts) {
