@@ -36,7 +36,7 @@ const app = express();
 app.disable('x-powered-by');
 
 let obs;
-if (process.env.BENCH_DIST) {
+if (process.env.BENCH_DIST && !process.env.BENCH_NO_MIDDLEWARE) {
   // Ours: the full suite, as the README shows it, from the build the runner names (dist/ by default).
   const { observability } = require(require('node:path').join(process.env.BENCH_DIST, 'middleware'));
   obs = observability({

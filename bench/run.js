@@ -3,6 +3,7 @@
 /**
  * npm run bench [-- --quick] [--rotations N] [--duration S] [--warmup S] [--setups a,b] [--routes /hello,/db]
  *               [--connections N] [--profile setup,setup] [--nice N] [--compare <build dir>] [--no-build]
+ *               [--variant name:VAR=value,VAR2=value]  (repeatable: ours at 1.0 with extra environment)
  *
  * Starts each setup as its own process on the same app (bench/app.js), pinned to CPU 0, and loads it
  * with autocannon from a second process on CPU 1 (this runner, the sink and PostgreSQL share CPU 1).
@@ -34,10 +35,25 @@ function parseArgs(argv) {
     else if (name === 'profile') args.profile = takeValue().split(',');
     else if (name === 'nice') args.nice = Number(takeValue());
     else if (name === 'compare') args.compare = takeValue();
+    else if (name === 'variant') (args.variants ??= []).push(parseVariant(takeValue()));
     else throw new TypeError(`unknown option ${argv[i]}: see the comment at the top of bench/run.js`);
   }
   const defaults = args.quick ? { rotations: 2, duration: 1, warmup: 0.2 } : { rotations: 6, duration: 3, warmup: 1 };
   return { connections: 10, routes: ['/hello', '/work', '/db', '/error'], ...defaults, ...args };
+}
+
+/**
+ * `--variant name:VAR=value,VAR2=value`: ours at rate 1.0 with extra environment, for ablations
+ * (e.g. `nomw:BENCH_NO_MIDDLEWARE=1`, `noexport:SENTRY_DSN=`, `nootel:OTEL_SDK_DISABLED=true`).
+ */
+function parseVariant(text) {
+  const [name, assignments = ''] = text.split(/:(.*)/s);
+  if (!name) throw new TypeError(`--variant ${text}: use name:VAR=value,VAR2=value`);
+  const env = Object.fromEntries(assignments.split(',').filter(Boolean).map((pair) => {
+    const [variable, value = ''] = pair.split(/=(.*)/s);
+    return [variable, value];
+  }));
+  return { name, env };
 }
 
 function newestMtime(dir) {
@@ -96,8 +112,13 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const all = options.compare
     ? [...SETUPS, ...[1, 0.2].map((rate) => oursSetup(rate, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` }))]
-    : SETUPS;
-  const setups = all.filter((setup) => setup.key === 'bare' || !options.setups || options.setups.includes(setup.key));
+    : [...SETUPS];
+  for (const variant of options.variants ?? []) {
+    const base = oursSetup(1, { prefix: variant.name, label: `ours, ${variant.name}` });
+    all.push({ ...base, key: variant.name, label: `ours ${JSON.stringify(variant.env)}`, env: (sink, projectId) => ({ ...base.env(sink, projectId), ...variant.env }) });
+  }
+  const variantKeys = new Set((options.variants ?? []).map((variant) => variant.name));
+  const setups = all.filter((setup) => setup.key === 'bare' || !options.setups || options.setups.includes(setup.key) || variantKeys.has(setup.key));
   const unknown = (options.setups ?? []).filter((key) => !all.some((setup) => setup.key === key));
   if (unknown.length) throw new TypeError(`unknown setup(s) ${unknown.join(', ')}; known: ${all.map((s) => s.key).join(', ')}`);
   ensureBuild(options.build);

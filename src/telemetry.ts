@@ -98,11 +98,12 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   const own = new OwnEndpoints();
   addConfiguredExporters(config, spanProcessor, own);
 
-  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize });
+  const tracing = !/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
+  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, openTelemetryContext: tracing });
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
-  if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '')) sdk = startTracing(config, spanProcessor, own);
+  if (tracing) sdk = startTracing(config, spanProcessor, own);
   logStartup(config, logger);
 
   let stopped: Promise<boolean> | undefined;

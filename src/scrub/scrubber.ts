@@ -1,4 +1,5 @@
 import { compactKey, compileKeyMatcher } from './keys';
+import { memoizeKeyTest, memoizeString } from './memo';
 import { normalizeOptions } from './options';
 import { SENSITIVE_HEADERS, URL_HEADERS } from './rules';
 import { replaceSqlLiterals } from './sql';
@@ -25,19 +26,24 @@ function asText(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
+const MEMO_ENTRIES = 2048;
+const MEMO_MAX_LENGTH = 256;
+const SQL_MEMO_MAX_LENGTH = 2048;
+
 /** Validates options (throw TypeError that says how to fix it), compiles all rules once. */
 export function createScrubber(options?: ScrubOptions): Scrubber {
   const opts = normalizeOptions(options);
-  const matchKey = compileKeyMatcher(opts);
+  // Results are cached (scrubbing is pure): spans, breadcrumbs and stack frames repeat the same keys,
+  // routes, SQL and source lines over and over, and each costs a dozen regular expressions.
+  const matchKey = memoizeKeyTest(compileKeyMatcher(opts), MEMO_ENTRIES);
   const isSensitiveKey = guard((key: string) => matchKey(asText(key)), true);
   const text = compileTextScrubber(matchKey, opts.patterns);
-  const scrubString = guard((s: string) => text.scrubString(asText(s)), FILTERED);
-  const urlImpl = compileUrlScrubber(matchKey, text.scrubString);
+  const scrubText = memoizeString(text.scrubString, MEMO_ENTRIES, MEMO_MAX_LENGTH);
+  const scrubString = guard((s: string) => scrubText(asText(s)), FILTERED);
+  const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), MEMO_ENTRIES, MEMO_MAX_LENGTH);
   const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);
-  const scrubSql = guard(
-    (sql: string) => text.scrubWithoutPairs(replaceSqlLiterals(asText(sql), text.scrubString)),
-    FILTERED,
-  );
+  const sqlImpl = memoizeString((sql: string) => text.scrubWithoutPairs(replaceSqlLiterals(sql, scrubText)), MEMO_ENTRIES / 8, SQL_MEMO_MAX_LENGTH);
+  const scrubSql = guard((sql: string) => sqlImpl(asText(sql)), FILTERED);
   const walk = compileWalker({ isSensitiveKey: matchKey, scrubString, scrubUrl, maxDepth: opts.maxDepth });
   // allowKeys must win here too, and these names bypass the key matcher that applies it.
   const allowed = new Set(opts.allowKeys.map(compactKey));

@@ -40,6 +40,8 @@ export interface SentrySetup {
   logger: Logger;
   sinks: Set<EnvelopeSink>;
   categorize: (error: unknown) => string;
+  /** OpenTelemetry's context manager will run: Sentry's scopes then ride in its context. */
+  openTelemetryContext: boolean;
 }
 
 
@@ -82,7 +84,7 @@ export function initSentry(setup: SentrySetup): void {
   const keep = (integrations: Integration[]): Integration[] => [
     // Per-request isolation scopes and sessions (first: RequestData reads the request data it adds to
     // events); spans, breadcrumbs and header propagation come from OpenTelemetry.
-    requestIsolationIntegration(),
+    requestIsolationIntegration({ openTelemetryContext: setup.openTelemetryContext }),
     ...(profiling ? [profiling] : []),
     ...integrations.filter((integration) => KEPT_INTEGRATIONS.has(integration.name)),
     Sentry.openTelemetryIntegration(),

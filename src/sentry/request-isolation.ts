@@ -1,9 +1,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { context } from '@opentelemetry/api';
 import {
-  defineIntegration, getIsolationScope, httpRequestToRequestData, stripUrlQueryAndFragment, withIsolationScope,
-  type Client, type Event,
+  defineIntegration, getIsolationScope, httpRequestToRequestData, stripUrlQueryAndFragment,
+  withIsolationScope, type Client, type Event,
 } from '@sentry/core';
+import { LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
 import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -17,6 +19,14 @@ const PATCHED = Symbol.for('express-otel-sentry.request-isolation');
 const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
 const SESSION_SCOPE = Symbol('express-otel-sentry.session-scope');
 
+export interface RequestIsolationOptions {
+  /**
+   * Keep Sentry's scopes in OpenTelemetry's context (one AsyncLocalStorage instead of two, scopes made
+   * only when used). Only when OpenTelemetry's context manager runs. @default false
+   */
+  openTelemetryContext?: boolean;
+}
+
 interface RequestMetadata {
   [REQUEST_KEY]?: () => { request: unknown; response: unknown };
   requestSession?: { status?: RequestSessionStatus };
@@ -24,38 +34,57 @@ interface RequestMetadata {
   ipAddress?: string;
 }
 
-function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator): Emit {
+/** Sets up a fresh isolation scope for one request (cloned from the process-wide one). */
+function requestIsolationScope(base: Scope, client: Client, request: unknown, response: unknown): Scope {
+  const scope = base.clone();
+  scope.setClient(client);
+  scope.setSDKProcessingMetadata({ [REQUEST_KEY]: () => ({ request, response }), requestSession: { status: 'ok' } });
+  // Request mode: the process session ends, and this request's events count against its own session.
+  if (scope.getSession()) scope.setSession();
+  return scope;
+}
+
+function sessionStatusOf(scope: Scope | undefined): RequestSessionStatus | undefined {
+  return scope ? (scope.getScopeData().sdkProcessingMetadata as RequestMetadata).requestSession?.status : 'ok';
+}
+
+type SessionResponse = http.ServerResponse & { [SESSION_SCOPE]?: Scope | LazyRequestScopes };
+
+function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator, openTelemetryContext: boolean): Emit {
   // One listener for all responses (the scope rides on the response): nothing to allocate per request,
   // and marked so that tracing does not wrap it in the request's context, which it does not need.
-  const recordSession = function (this: http.ServerResponse & { [SESSION_SCOPE]?: Scope }) {
-    const scope = this[SESSION_SCOPE];
-    if (!scope) return;
+  const recordSession = function (this: SessionResponse) {
+    const scopes = this[SESSION_SCOPE];
+    if (!scopes) return;
     this[SESSION_SCOPE] = undefined;
-    sessions.record((scope.getScopeData().sdkProcessingMetadata as RequestMetadata).requestSession?.status);
+    sessions.record(sessionStatusOf(scopes instanceof LazyRequestScopes ? scopes.isolationScopeIfMade() : scopes));
   };
   (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
 
   const wrapped = function emitInRequestScope(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
-    const response = res as http.ServerResponse & { [SESSION_SCOPE]?: Scope };
-    const isolationScope = getIsolationScope().clone();
-    isolationScope.setClient(client);
-    isolationScope.setSDKProcessingMetadata({ [REQUEST_KEY]: () => ({ request: req, response }), requestSession: { status: 'ok' } });
-    // Request mode: the process session ends, and this request's events count against its own session.
-    isolationScope.setSession();
+    const response = res as SessionResponse;
     client.emit('startRequestSession');
-    response[SESSION_SCOPE] = isolationScope;
     response.on('close', recordSession);
+    if (openTelemetryContext) {
+      // The scopes ride in the request's OpenTelemetry context and are made only if something uses them.
+      const base = getIsolationScope();
+      const scopes = new LazyRequestScopes(() => requestIsolationScope(base, client, req, response));
+      response[SESSION_SCOPE] = scopes;
+      return context.with(withRequestScopes(context.active(), scopes), () => original.call(this, event, req, res));
+    }
+    const isolationScope = requestIsolationScope(getIsolationScope(), client, req, response);
+    response[SESSION_SCOPE] = isolationScope;
     return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
   };
   (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;
   return wrapped;
 }
 
-function patch(proto: { emit: Emit }, client: Client, sessions: RequestSessionAggregator): void {
+function patch(proto: { emit: Emit }, client: Client, sessions: RequestSessionAggregator, openTelemetryContext: boolean): void {
   if ((proto.emit as unknown as Record<symbol, unknown>)[PATCHED]) return;
-  proto.emit = isolatedEmit(proto.emit, client, sessions);
+  proto.emit = isolatedEmit(proto.emit, client, sessions, openTelemetryContext);
 }
 
 /** Request data for an event, built only when an event is (what the Http integration did on every request). */
@@ -88,12 +117,14 @@ function addRequestData(event: Event): Event {
  * request data on every request: here tracing belongs to OpenTelemetry and request data is built only
  * when an event needs it. List it before RequestData, which reads what `processEvent` adds.
  */
-export const requestIsolationIntegration = defineIntegration(() => ({
+export const requestIsolationIntegration = defineIntegration((options: RequestIsolationOptions = {}) => ({
   name: 'ExpressOtelSentryRequestIsolation',
   setup(client: Client) {
+    const openTelemetryContext = options.openTelemetryContext ?? false;
+    if (openTelemetryContext) useOpenTelemetryContextForScopes();
     const sessions = new RequestSessionAggregator(client);
-    patch(http.Server.prototype as unknown as { emit: Emit }, client, sessions);
-    patch(https.Server.prototype as unknown as { emit: Emit }, client, sessions);
+    patch(http.Server.prototype as unknown as { emit: Emit }, client, sessions, openTelemetryContext);
+    patch(https.Server.prototype as unknown as { emit: Emit }, client, sessions, openTelemetryContext);
   },
   processEvent: addRequestData,
 }));

@@ -1,19 +1,22 @@
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate, type OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { tracesRequestJson } from './otlp-json';
+import { createTracesJsonWriter } from './otlp-json';
 
-const serializer = {
-  serializeRequest: (spans: ReadableSpan[]): Uint8Array => Buffer.from(tracesRequestJson(spans), 'utf8'),
-  deserializeResponse: (data: Uint8Array): object => {
-    if (data.length === 0) return {};
-    try {
-      return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as object;
-    } catch {
-      return {};
-    }
-  },
-};
+function deserializeResponse(data: Uint8Array): object {
+  if (data.length === 0) return {};
+  try {
+    return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as object;
+  } catch {
+    return {};
+  }
+}
+
+/** One per exporter: the writer caches the JSON of repeated strings. */
+function createSerializer() {
+  const write = createTracesJsonWriter();
+  return { serializeRequest: (spans: ReadableSpan[]): Uint8Array => Buffer.from(write(spans), 'utf8'), deserializeResponse };
+}
 
 const spanCount = { name: 'span' as const, countItems: (spans: ReadableSpan[]) => spans.length };
 
@@ -29,7 +32,7 @@ export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> impl
     super(
       createOtlpHttpExportDelegate(
         convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' }),
-        serializer,
+        createSerializer(),
         'otlp_http_span_exporter',
         spanCount,
         undefined,

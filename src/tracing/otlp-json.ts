@@ -1,5 +1,6 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { memoizeString } from '../scrub/memo';
 
 /**
  * An OTLP/JSON ExportTraceServiceRequest written straight from the spans, with the same content as
@@ -23,101 +24,188 @@ function nanos(time: HrTime): string {
   return (BigInt(seconds) * 1_000_000_000n + BigInt(fraction)).toString();
 }
 
-function anyValue(value: AnyValue): string {
+/** How string fragments are turned into JSON; the exporter caches them (see {@link createTracesJsonWriter}). */
+interface JsonText {
+  /** `"..."` for an attribute key or a name. */
+  quoted(value: string): string;
+  /** `{"stringValue":"..."}` */
+  stringValue(value: string): string;
+}
+
+const quote = (value: string): string => JSON.stringify(value);
+const PLAIN_TEXT: JsonText = { quoted: quote, stringValue: (value) => `{"stringValue":${quote(value)}}` };
+
+/** Appends the JSON of an AnyValue. Parts go into one array joined once: cheaper than growing a string. */
+function anyValue(out: string[], value: AnyValue, text: JsonText): void {
   switch (typeof value) {
     case 'string':
-      return `{"stringValue":${JSON.stringify(value)}}`;
+      out.push(text.stringValue(value));
+      return;
     case 'number':
-      return Number.isInteger(value) ? `{"intValue":${value}}` : `{"doubleValue":${JSON.stringify(value)}}`;
+      out.push(Number.isInteger(value) ? `{"intValue":${value}}` : `{"doubleValue":${JSON.stringify(value)}}`);
+      return;
     case 'boolean':
-      return `{"boolValue":${value}}`;
+      out.push(value ? '{"boolValue":true}' : '{"boolValue":false}');
+      return;
     default:
       break;
   }
-  if (value instanceof Uint8Array) return `{"bytesValue":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
-  if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map((item) => anyValue(item as AnyValue)).join(',')}]}}`;
-  if (value !== null && typeof value === 'object') return `{"kvlistValue":{"values":${keyValues(value as Attributes)}}}`;
-  return '{}';
+  if (value instanceof Uint8Array) {
+    out.push(`{"bytesValue":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`);
+  } else if (Array.isArray(value)) {
+    out.push('{"arrayValue":{"values":[');
+    value.forEach((item, i) => {
+      if (i) out.push(',');
+      anyValue(out, item as AnyValue, text);
+    });
+    out.push(']}}');
+  } else if (value !== null && typeof value === 'object') {
+    out.push('{"kvlistValue":{"values":');
+    keyValues(out, value as Attributes, text);
+    out.push('}}');
+  } else {
+    out.push('{}');
+  }
 }
 
-function keyValues(attributes: Attributes | undefined): string {
-  if (!attributes) return '[]';
-  let out = '[';
+function keyValues(out: string[], attributes: Attributes | undefined, text: JsonText): void {
+  out.push('[');
   let first = true;
-  for (const key of Object.keys(attributes)) {
-    out += `${first ? '' : ','}{"key":${JSON.stringify(key)},"value":${anyValue(attributes[key] as AnyValue)}}`;
-    first = false;
+  if (attributes) {
+    for (const key in attributes) {
+      if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+      out.push(first ? '{"key":' : ',{"key":', text.quoted(key), ',"value":');
+      anyValue(out, attributes[key] as AnyValue, text);
+      out.push('}');
+      first = false;
+    }
   }
-  return `${out}]`;
+  out.push(']');
 }
 
 function flags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 
-function spanJson(span: ReadableSpan): string {
+function spanJson(out: string[], span: ReadableSpan, text: JsonText): void {
   const ctx = span.spanContext();
   const parent = span.parentSpanContext;
   const traceState = ctx.traceState?.serialize();
   const status = span.status;
-  let out = `{"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`;
-  if (parent?.spanId) out += `,"parentSpanId":"${parent.spanId}"`;
-  if (traceState) out += `,"traceState":${JSON.stringify(traceState)}`;
-  out += `,"name":${JSON.stringify(span.name)},"kind":${span.kind == null ? 0 : span.kind + 1}`;
-  out += `,"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}"`;
-  out += `,"attributes":${keyValues(span.attributes)},"droppedAttributesCount":${span.droppedAttributesCount}`;
-  out += ',"events":[';
+  out.push('{"traceId":"', ctx.traceId, '","spanId":"', ctx.spanId, '"');
+  if (parent?.spanId) out.push(',"parentSpanId":"', parent.spanId, '"');
+  if (traceState) out.push(',"traceState":', JSON.stringify(traceState));
+  out.push(',"name":', text.quoted(span.name), ',"kind":', String(span.kind == null ? 0 : span.kind + 1));
+  out.push(',"startTimeUnixNano":"', nanos(span.startTime), '","endTimeUnixNano":"', nanos(span.endTime), '","attributes":');
+  keyValues(out, span.attributes, text);
+  out.push(',"droppedAttributesCount":', String(span.droppedAttributesCount), ',"events":[');
   span.events.forEach((event, i) => {
-    out += `${i ? ',' : ''}{"attributes":${keyValues(event.attributes)},"name":${JSON.stringify(event.name)},"timeUnixNano":"${nanos(event.time)}","droppedAttributesCount":${event.droppedAttributesCount || 0}}`;
+    out.push(i ? ',{"attributes":' : '{"attributes":');
+    keyValues(out, event.attributes, text);
+    out.push(',"name":', text.quoted(event.name), ',"timeUnixNano":"', nanos(event.time), '","droppedAttributesCount":', String(event.droppedAttributesCount || 0), '}');
   });
-  out += `],"droppedEventsCount":${span.droppedEventsCount},"status":{"code":${status.code}`;
-  if (status.message !== undefined) out += `,"message":${JSON.stringify(status.message)}`;
-  out += '},"links":[';
+  out.push('],"droppedEventsCount":', String(span.droppedEventsCount), ',"status":{"code":', String(status.code));
+  if (status.message !== undefined) out.push(',"message":', JSON.stringify(status.message));
+  out.push('},"links":[');
   span.links.forEach((link, i) => {
     const linkState = link.context.traceState?.serialize();
-    out += `${i ? ',' : ''}{"attributes":${keyValues(link.attributes)},"spanId":"${link.context.spanId}","traceId":"${link.context.traceId}"`;
-    if (linkState) out += `,"traceState":${JSON.stringify(linkState)}`;
-    out += `,"droppedAttributesCount":${link.droppedAttributesCount || 0},"flags":${flags(link.context.traceFlags, link.context.isRemote)}}`;
+    out.push(i ? ',{"attributes":' : '{"attributes":');
+    keyValues(out, link.attributes, text);
+    out.push(',"spanId":"', link.context.spanId, '","traceId":"', link.context.traceId, '"');
+    if (linkState) out.push(',"traceState":', JSON.stringify(linkState));
+    out.push(',"droppedAttributesCount":', String(link.droppedAttributesCount || 0), ',"flags":', String(flags(link.context.traceFlags, link.context.isRemote)), '}');
   });
-  return `${out}],"droppedLinksCount":${span.droppedLinksCount},"flags":${flags(ctx.traceFlags, parent?.isRemote)}}`;
+  out.push('],"droppedLinksCount":', String(span.droppedLinksCount), ',"flags":', String(flags(ctx.traceFlags, parent?.isRemote)), '}');
 }
 
-function scopeJson(scope: ReadableSpan['instrumentationScope'] & { attributes?: Attributes; droppedAttributesCount?: number }): string {
-  let out = `{"name":${JSON.stringify(scope.name)}`;
-  if (scope.version !== undefined) out += `,"version":${JSON.stringify(scope.version)}`;
+function scopeJson(out: string[], scope: ReadableSpan['instrumentationScope'] & { attributes?: Attributes; droppedAttributesCount?: number }): void {
+  out.push('{"name":', JSON.stringify(scope.name));
+  if (scope.version !== undefined) out.push(',"version":', JSON.stringify(scope.version));
   if (scope.attributes && Object.keys(scope.attributes).length > 0) {
-    out += `,"attributes":${keyValues(scope.attributes)},"droppedAttributesCount":${scope.droppedAttributesCount ?? 0}`;
+    out.push(',"attributes":');
+    keyValues(out, scope.attributes, PLAIN_TEXT);
+    out.push(',"droppedAttributesCount":', String(scope.droppedAttributesCount ?? 0));
   }
-  return `${out}}`;
+  out.push('}');
 }
 
-/** The JSON text of an ExportTraceServiceRequest for these spans, grouped by resource and scope. */
-export function tracesRequestJson(spans: ReadableSpan[]): string {
-  const byResource = new Map<ReadableSpan['resource'], Map<string, ReadableSpan[]>>();
+type Scope = ReadableSpan['instrumentationScope'];
+
+function scopeKey(scope: Scope): string {
+  return `${scope.name}@${scope.version || ''}:${scope.schemaUrl || ''}`;
+}
+
+/** Spans grouped by resource, then by scope; tracers share their scope object, so identity groups first. */
+function groupSpans(spans: ReadableSpan[]): Map<ReadableSpan['resource'], Map<string, ReadableSpan[]>> {
+  const byResource = new Map<ReadableSpan['resource'], Map<Scope, ReadableSpan[]>>();
   for (const span of spans) {
     let byScope = byResource.get(span.resource);
     if (!byScope) {
       byScope = new Map();
       byResource.set(span.resource, byScope);
     }
-    const scope = span.instrumentationScope;
-    const key = `${scope.name}@${scope.version || ''}:${scope.schemaUrl || ''}`;
-    const list = byScope.get(key);
+    const list = byScope.get(span.instrumentationScope);
     if (list) list.push(span);
-    else byScope.set(key, [span]);
+    else byScope.set(span.instrumentationScope, [span]);
   }
-  const resources: string[] = [];
+  const grouped = new Map<ReadableSpan['resource'], Map<string, ReadableSpan[]>>();
   for (const [resource, byScope] of byResource) {
-    const scopes: string[] = [];
+    const byKey = new Map<string, ReadableSpan[]>();
+    for (const [scope, list] of byScope) {
+      const key = scopeKey(scope);
+      const existing = byKey.get(key);
+      if (existing) existing.push(...list);
+      else byKey.set(key, list);
+    }
+    grouped.set(resource, byKey);
+  }
+  return grouped;
+}
+
+function writeTraces(spans: ReadableSpan[], text: JsonText): string {
+  const out: string[] = ['{"resourceSpans":['];
+  let firstResource = true;
+  for (const [resource, byScope] of groupSpans(spans)) {
+    const resourceSchema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
+    out.push(firstResource ? '{"resource":{"attributes":' : ',{"resource":{"attributes":');
+    firstResource = false;
+    keyValues(out, resource.attributes, PLAIN_TEXT);
+    out.push(',"droppedAttributesCount":0', resourceSchema, '},"scopeSpans":[');
+    let firstScope = true;
     for (const list of byScope.values()) {
       const scope = list[0].instrumentationScope;
-      const schema = scope.schemaUrl ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : '';
-      scopes.push(`{"scope":${scopeJson(scope)},"spans":[${list.map(spanJson).join(',')}]${schema}}`);
+      out.push(firstScope ? '{"scope":' : ',{"scope":');
+      firstScope = false;
+      scopeJson(out, scope);
+      out.push(',"spans":[');
+      list.forEach((span, i) => {
+        if (i) out.push(',');
+        spanJson(out, span, text);
+      });
+      out.push(']', scope.schemaUrl ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : '', '}');
     }
-    const resourceSchema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
-    resources.push(
-      `{"resource":{"attributes":${keyValues(resource.attributes)},"droppedAttributesCount":0${resourceSchema}},"scopeSpans":[${scopes.join(',')}]${resourceSchema}}`,
-    );
+    out.push(']', resourceSchema, '}');
   }
-  return `{"resourceSpans":[${resources.join(',')}]}`;
+  out.push(']}');
+  return out.join('');
+}
+
+/** The JSON text of an ExportTraceServiceRequest for these spans, grouped by resource and scope. */
+export function tracesRequestJson(spans: ReadableSpan[]): string {
+  return writeTraces(spans, PLAIN_TEXT);
+}
+
+const MEMO_ENTRIES = 4096;
+const MEMO_MAX_LENGTH = 512;
+
+/**
+ * {@link tracesRequestJson} with the JSON of repeated strings (attribute keys, span names, attribute
+ * values) cached: one writer per exporter, so that each keeps its own bounded cache.
+ */
+export function createTracesJsonWriter(): (spans: ReadableSpan[]) => string {
+  const text: JsonText = {
+    quoted: memoizeString(quote, MEMO_ENTRIES, MEMO_MAX_LENGTH),
+    stringValue: memoizeString(PLAIN_TEXT.stringValue, MEMO_ENTRIES, MEMO_MAX_LENGTH),
+  };
+  return (spans) => writeTraces(spans, text);
 }

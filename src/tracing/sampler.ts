@@ -1,5 +1,7 @@
 import { SpanKind, type Attributes, type Context, type Link } from '@opentelemetry/api';
-import { ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
+} from '@opentelemetry/sdk-trace';
 
 /** Options of {@link createTrailSampler}. */
 export interface TrailSamplerOptions {
@@ -19,7 +21,9 @@ export interface TrailSamplerOptions {
  * cost of an unexported request (span objects, attribute copies, end-of-span processing).
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
-  const delegate = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.rate) });
+  // At 1 and 0 the ratio sampler's answer is known without hashing the trace id.
+  const root = options.rate >= 1 ? new AlwaysOnSampler() : options.rate <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(options.rate);
+  const delegate = new ParentBasedSampler({ root });
   const recordAll = options.recordAll ?? false;
   return {
     shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { tracesRequestJson } from '../../src/tracing/otlp-json';
+import { createTracesJsonWriter, tracesRequestJson } from '../../src/tracing/otlp-json';
 
 /** Spans with every attribute type, events, links, status and two scopes. */
 function sampleSpans(): ReadableSpan[] {
@@ -36,6 +36,21 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
     const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
     const ours = JSON.parse(tracesRequestJson(spans));
     assert.deepEqual(ours, standard);
+  });
+
+  it('the caching writer (one per exporter) writes the same bytes, batch after batch', () => {
+    const write = createTracesJsonWriter();
+    for (let batch = 0; batch < 3; batch++) {
+      const spans = sampleSpans();
+      assert.equal(write(spans), tracesRequestJson(spans));
+    }
+  });
+
+  it('matches the standard serializer on batches from several providers (resources) too', () => {
+    const spans = [...sampleSpans(), ...sampleSpans()];
+    const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
+    assert.deepEqual(JSON.parse(tracesRequestJson(spans)), standard);
+    assert.equal(standard.resourceSpans.length, 2);
   });
 
   it('writes an empty request for no spans', () => {

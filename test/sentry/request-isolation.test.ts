@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import * as Sentry from '@sentry/node';
+import { captureException } from '../../src';
+import { observability } from '../../middleware';
+import { untracedFetch } from '../support/child-app';
+import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { kit } from '../support/setup';
+
+type Counts = { exited: number; errored: number; crashed: number };
+
+/** Sums the `sessions` aggregates the kit saw on the wire (Sentry's envelope format). */
+function sessionCounts(): Counts {
+  const total: Counts = { exited: 0, errored: 0, crashed: 0 };
+  for (const payload of kit.payloads()) {
+    for (const line of payload.split('\n')) {
+      if (!line.includes('"aggregates"')) continue;
+      for (const bucket of (JSON.parse(line) as { aggregates: Array<Partial<Counts>> }).aggregates) {
+        total.exited += bucket.exited ?? 0;
+        total.errored += bucket.errored ?? 0;
+        total.crashed += bucket.crashed ?? 0;
+      }
+    }
+  }
+  return total;
+}
+
+for (const { name, express } of EXPRESS_VERSIONS) {
+  describe(`request isolation and sessions (${name})`, () => {
+    beforeEach(async () => {
+      await kit.flush(); // earlier tests' counts leave first
+      kit.reset();
+    });
+
+    it('counts one request session per request: exited, or errored when it captured an error (S19)', async () => {
+      const app = express();
+      const obs = observability();
+      app.use(obs.request);
+      app.get('/ok', (_req, res) => res.json({ ok: true }));
+      app.get('/bare', (_req, res) => res.end('no scope touched'));
+      app.get('/handled', (_req, res) => {
+        captureException(new Error('handled-session-error'));
+        res.json({ handled: true });
+      });
+      app.use(obs.errors);
+      const server = http.createServer(app).listen(0);
+      const port = (server.address() as { port: number }).port;
+      try {
+        for (const path of ['/ok', '/ok', '/bare', '/handled']) {
+          assert.equal((await untracedFetch(`http://127.0.0.1:${port}${path}`)).status, 200);
+        }
+      } finally {
+        server.close();
+      }
+      await kit.waitForEvents(1);
+      await kit.flush();
+      assert.deepEqual(sessionCounts(), { exited: 3, errored: 1, crashed: 0 });
+    });
+
+    it('a request that never touches its scopes still gets them when an event is captured late', async () => {
+      const app = express();
+      app.get('/late', (_req, res) => {
+        setTimeout(() => {
+          Sentry.setTag('late.tag', 'yes');
+          captureException(new Error('late-capture'));
+          res.end('done');
+        }, 5);
+      });
+      const server = http.createServer(app).listen(0);
+      const port = (server.address() as { port: number }).port;
+      try {
+        await untracedFetch(`http://127.0.0.1:${port}/late`);
+        await untracedFetch(`http://127.0.0.1:${port}/late`);
+      } finally {
+        server.close();
+      }
+      await kit.waitForEvents(2);
+      const events = kit.exceptions().filter((event) => event.exception?.values?.[0]?.value === 'late-capture');
+      assert.equal(events.length, 2);
+      for (const event of events) {
+        assert.equal(event.tags?.['late.tag'], 'yes');
+        assert.equal(event.request?.method, 'GET');
+        assert.match(event.request?.url ?? '', /\/late$/);
+      }
+      // Set on the request's isolation scope, never on the process's.
+      assert.equal(Sentry.getIsolationScope().getScopeData().tags['late.tag'], undefined);
+    });
+  });
+}
