@@ -32,7 +32,7 @@ export class LazyRequestScopes implements ContextScopes {
     return (this.current ??= getDefaultCurrentScope().clone());
   }
 
-  /** The isolation scope if the request made one (else it captured nothing and set nothing). */
+  /** The isolation scope if something made it (else the request captured and set nothing). */
   isolationScopeIfMade(): Scope | undefined {
     return this.isolation;
   }

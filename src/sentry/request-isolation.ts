@@ -17,7 +17,7 @@ const REQUEST_KEY = 'expressOtelSentryRequest';
 const PATCHED = Symbol.for('express-otel-sentry.request-isolation');
 /** Same symbol as tracing's emitter-context NO_CONTEXT (a global symbol, so no import between the two). */
 const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
-const SESSION_SCOPE = Symbol('express-otel-sentry.session-scope');
+const SESSION = Symbol('express-otel-sentry.request-session');
 
 export interface RequestIsolationOptions {
   /**
@@ -44,20 +44,21 @@ function requestIsolationScope(base: Scope, client: Client, request: unknown, re
   return scope;
 }
 
+/** Where Sentry's client marked the request `errored` or `crashed` if it captured an error; a scope never made captured nothing. */
 function sessionStatusOf(scope: Scope | undefined): RequestSessionStatus | undefined {
   return scope ? (scope.getScopeData().sdkProcessingMetadata as RequestMetadata).requestSession?.status : 'ok';
 }
 
-type SessionResponse = http.ServerResponse & { [SESSION_SCOPE]?: Scope | LazyRequestScopes };
+type SessionResponse = http.ServerResponse & { [SESSION]?: () => Scope | undefined };
 
 function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator, openTelemetryContext: boolean): Emit {
   // One listener for all responses (the scope rides on the response): nothing to allocate per request,
   // and marked so that tracing does not wrap it in the request's context, which it does not need.
   const recordSession = function (this: SessionResponse) {
-    const scopes = this[SESSION_SCOPE];
-    if (!scopes) return;
-    this[SESSION_SCOPE] = undefined;
-    sessions.record(sessionStatusOf(scopes instanceof LazyRequestScopes ? scopes.isolationScopeIfMade() : scopes));
+    const scopeIfMade = this[SESSION];
+    if (!scopeIfMade) return;
+    this[SESSION] = undefined;
+    sessions.record(sessionStatusOf(scopeIfMade()));
   };
   (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
 
@@ -67,15 +68,15 @@ function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAg
     const response = res as SessionResponse;
     client.emit('startRequestSession');
     response.on('close', recordSession);
+    const base = getIsolationScope();
     if (openTelemetryContext) {
       // The scopes ride in the request's OpenTelemetry context and are made only if something uses them.
-      const base = getIsolationScope();
       const scopes = new LazyRequestScopes(() => requestIsolationScope(base, client, req, response));
-      response[SESSION_SCOPE] = scopes;
+      response[SESSION] = () => scopes.isolationScopeIfMade();
       return context.with(withRequestScopes(context.active(), scopes), () => original.call(this, event, req, res));
     }
-    const isolationScope = requestIsolationScope(getIsolationScope(), client, req, response);
-    response[SESSION_SCOPE] = isolationScope;
+    const isolationScope = requestIsolationScope(base, client, req, response);
+    response[SESSION] = () => isolationScope;
     return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
   };
   (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;

@@ -44,6 +44,9 @@ const DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, exportThreshold:
 export class SentryOtlpSpanProcessor implements SpanProcessor {
   private readonly queues = new Map<string, ExportQueue>();
   private readonly listeners = new Set<SpanListener>();
+  // Arrays of the two above for the per-span paths: iterating a Map or Set allocates an iterator per span.
+  private queueList: ExportQueue[] = [];
+  private listenerList: SpanListener[] = [];
   private readonly settings: Required<Omit<SentryOtlpSpanProcessorOptions, 'scrubber' | 'logger'>>;
   private readonly scrubbed = new WeakMap<ReadableSpan, ReadableSpan>();
 
@@ -73,6 +76,7 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
         logger: this.options.logger,
       }),
     );
+    this.queueList = [...this.queues.values()];
   }
 
   hasExporters(): boolean {
@@ -81,7 +85,12 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
 
   addListener(listener: SpanListener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listenerList = [...this.listeners];
+    return () => {
+      const removed = this.listeners.delete(listener);
+      this.listenerList = [...this.listeners];
+      return removed;
+    };
   }
 
   stats(): Record<string, ExportQueueStats> {
@@ -91,7 +100,7 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    for (const listener of this.listeners) {
+    for (const listener of this.listenerList) {
       try {
         listener.onStart?.(span, parentContext);
       } catch {
@@ -101,7 +110,7 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    for (const listener of this.listeners) {
+    for (const listener of this.listenerList) {
       try {
         listener.onEnd?.(span);
       } catch {
@@ -109,7 +118,7 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
       }
     }
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    for (const queue of this.queues.values()) queue.push(span);
+    for (const queue of this.queueList) queue.push(span);
   }
 
   async forceFlush(): Promise<void> {
