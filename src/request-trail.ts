@@ -11,18 +11,23 @@ export interface TrailSettings {
   http: boolean;
 }
 
-/** Isolation scopes of requests whose trail is on (set by the `breadcrumbs` middleware). */
-const trails = new WeakMap<Scope, TrailSettings>();
-/** Client spans in flight, with the request scope they belong to. */
-const pending = new WeakMap<ReadableSpan, { scope: Scope; settings: TrailSettings }>();
+/**
+ * The trail's settings ride on the request's isolation scope, and a client span in flight carries the
+ * scope it belongs to: plain (symbol) properties rather than WeakMaps, whose entries cost the garbage
+ * collector more at one or more per request. Neither is copied when a scope is cloned.
+ */
+const TRAIL = Symbol('express-otel-sentry.request-trail');
+const PENDING = Symbol('express-otel-sentry.request-trail-entry');
+type TrailScope = Scope & { [TRAIL]?: TrailSettings };
+type PendingSpan = { [PENDING]?: { scope: Scope; settings: TrailSettings } };
 
 /** Turns the trail on for the current request (its Sentry isolation scope). */
 export function startRequestTrail(scope: Scope, settings: TrailSettings): void {
-  trails.set(scope, settings);
+  (scope as TrailScope)[TRAIL] = settings;
 }
 
 export function trailSettingsOf(scope: Scope): TrailSettings | undefined {
-  return trails.get(scope);
+  return (scope as TrailScope)[TRAIL];
 }
 
 function isDatabaseSpan(span: ReadableSpan): boolean {
@@ -77,16 +82,16 @@ export function attachRequestTrail(processor: SentryOtlpSpanProcessor): void {
     onStart(span: Span, parentContext: Context) {
       if (span.kind !== SpanKind.CLIENT) return;
       const scope = Sentry.getIsolationScope();
-      const settings = trails.get(scope);
+      const settings = trailSettingsOf(scope);
       if (!settings) return;
       // knex runs each query through pg: one breadcrumb per query, from the outer (knex) span.
       if (isKnexSpan(trace.getSpan(parentContext))) return;
-      pending.set(span as unknown as ReadableSpan, { scope, settings });
+      (span as PendingSpan)[PENDING] = { scope, settings };
     },
     onEnd(span: ReadableSpan) {
-      const entry = pending.get(span);
+      const entry = (span as PendingSpan)[PENDING];
       if (!entry) return;
-      pending.delete(span);
+      (span as PendingSpan)[PENDING] = undefined;
       const breadcrumb = breadcrumbFromSpan(span);
       if (!breadcrumb) return;
       if (breadcrumb.type === 'query' ? !entry.settings.queries : !entry.settings.http) return;
