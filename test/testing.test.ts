@@ -52,7 +52,7 @@ describe('test kit (express-otel-sentry/testing)', () => {
     const byId = new Map(trace.map((span) => [span.spanId, span]));
     const pg = trace.find((span) => span.scope.includes('pg'))!;
     const chain: string[] = [];
-    for (let span: typeof pg | undefined = pg; span && span !== server; span = span.parentSpanId ? byId.get(span.parentSpanId) : undefined) chain.unshift(span.scope.replace('@opentelemetry/instrumentation-', ''));
+    for (let span: typeof pg | undefined = pg; span && span !== server; span = span.parentSpanId ? byId.get(span.parentSpanId) : undefined) chain.unshift(span.scope.replace(/^@opentelemetry\/instrumentation-|^express-otel-sentry\//, ''));
     assert.deepEqual(['http', ...chain], ['http', 'express', 'knex', 'pg']);
   });
 

@@ -53,7 +53,7 @@ describe('beauty salon telemetry (examples/testing)', () => {
     const byId = new Map(trace.map((span) => [span.spanId, span]));
     const chainOf = (leaf) => {
       const chain = [];
-      for (let span = leaf; span && span !== server; span = byId.get(span.parentSpanId)) chain.unshift(span.scope.split('-').pop());
+      for (let span = leaf; span && span !== server; span = byId.get(span.parentSpanId)) chain.unshift(span.scope.split(/[-/]/).pop());
       return chain.join(' → ');
     };
     const chains = trace.filter((span) => span.scope.endsWith('pg') && span.attributes['db.query.text']).map(chainOf);

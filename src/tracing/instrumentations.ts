@@ -1,10 +1,10 @@
 import type { RequestOptions } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { LeanExpressInstrumentation } from './express-instrumentation';
 
 /** Where the telemetry itself is sent: requests there are never traced (no spans about spans). */
 export class OwnEndpoints {
@@ -62,9 +62,9 @@ export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
         }
       },
     }),
-    // Middleware layers (body parsers, cors, ours) add a span each and say nothing about the route;
-    // router spans are named after the router's first route, which misleads. Handlers keep theirs.
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+    // Route handler spans only, as @opentelemetry/instrumentation-express with ignoreLayersType
+    // [MIDDLEWARE, ROUTER] made them, without its work on every middleware layer of every request.
+    new LeanExpressInstrumentation(),
     new PgInstrumentation({ enhancedDatabaseReporting: false }),
     new KnexInstrumentation(),
   ];

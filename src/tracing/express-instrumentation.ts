@@ -1,0 +1,244 @@
+import { context, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { contributes, isFailure, layerPathOf, mountPathOf, type RouteSpanInfo } from './express-route';
+import { endQuietly, enterMount, finish, RouteRecord, watchResponse, type Request, type Response } from './express-request';
+
+/** The instrumentation scope of Express spans (exported spans name it). */
+export const EXPRESS_SCOPE = 'express-otel-sentry/express';
+const EXPRESS_SCOPE_VERSION = '0.1.0';
+
+type Next = (error?: unknown) => unknown;
+type Handle = ((req: Request, res: Response, next: Next) => unknown) & Record<string, unknown>;
+type Method = (this: Router, ...args: unknown[]) => unknown;
+
+interface Layer {
+  handle: Handle;
+  /** Set on match by Express 4's Layer only; upstream names the span after the route when it is set. */
+  path?: unknown;
+  route?: unknown;
+  [PATCHED]?: true;
+}
+
+interface Router {
+  stack?: Layer[];
+}
+
+interface RouterPrototype {
+  route: Method;
+  use: Method;
+}
+
+interface ExpressModule {
+  Router?: { prototype?: { route?: unknown } } & Partial<RouterPrototype>;
+}
+
+const PATCHED = Symbol('express-otel-sentry.express-layer');
+
+/** Keeps the original handle's own and inherited properties (a router's `stack`, `params`...) reachable, as upstream does. */
+function mirror(original: Handle, wrapper: Handle): Handle {
+  for (const key in original) {
+    Object.defineProperty(wrapper, key, {
+      configurable: true,
+      enumerable: true,
+      get: () => original[key],
+      set: (value: unknown) => {
+        original[key] = value;
+      },
+    });
+  }
+  Object.defineProperty(wrapper, 'name', { configurable: true, value: original.name });
+  return wrapper;
+}
+
+/**
+ * No parent span, no span (as upstream). Nor under a parent that is neither recorded nor sampled (an
+ * unexported request): the child would be a non-recording span that nothing reads, and the route's
+ * queries keep the request's trace through the parent.
+ */
+function wantsChildSpan(parent: Span | undefined): boolean {
+  return parent !== undefined && (parent.isRecording() || (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0);
+}
+
+/** A router, an app given to `router.use`, or the wrapper `app.use` makes around a sub-app. */
+function isMount(handle: Handle): boolean {
+  return (
+    (typeof handle.handle === 'function' && (Array.isArray(handle.stack) || typeof handle.set === 'function')) ||
+    handle.name === 'mounted_app'
+  );
+}
+
+function routerPrototype(exports: ExpressModule): RouterPrototype | undefined {
+  const Router = exports?.Router;
+  // Express 5 exports the `router` package's constructor; Express 4 its router object, methods on itself.
+  const proto = typeof Router?.prototype?.route === 'function' ? Router.prototype : Router;
+  const candidate = proto as Partial<RouterPrototype> | undefined;
+  return typeof candidate?.route === 'function' && typeof candidate.use === 'function' ? (candidate as RouterPrototype) : undefined;
+}
+
+/**
+ * Express spans as @opentelemetry/instrumentation-express 0.72 makes them with
+ * `ignoreLayersType: [MIDDLEWARE, ROUTER]`, for a fraction of its cost: only route layers (`app.get`,
+ * `router.route`...) are wrapped; middleware layers are left as they are (upstream wraps every layer and
+ * does its route bookkeeping for each, even those it ignores); mounted routers and apps get one push per
+ * request so that a route learns its full template (`/api/users/:id`).
+ *
+ * A route layer's span is named `request handler - <template>` (Express 4; `request handler` where
+ * Express does not record the matched path, as upstream), carries `http.route`, `express.name` and
+ * `express.type` = 'request_handler', is active while the route's handlers run, and ends when they call
+ * `next` (recording a failure passed to it) or when the response closes. The server span's `http.route`
+ * comes from the RPC metadata (http-server.ts). No parent span, no span.
+ *
+ * Where upstream is wrong, this is not: a sub-app's mount path is part of its routes' templates; a router
+ * entered and left without a match does not prefix later routes; every matched route sets `http.route`
+ * (upstream drops it when the URL does not start with the template: `/?page=2`, case, encoding); a 404
+ * sets none (upstream gives it the mount path of the last router passed); a failure whose fields throw
+ * when read is recorded without breaking the request.
+ */
+export class LeanExpressInstrumentation extends InstrumentationBase {
+  constructor(config: InstrumentationConfig = {}) {
+    super(EXPRESS_SCOPE, EXPRESS_SCOPE_VERSION, config);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        'express',
+        ['>=4.0.0 <6'],
+        (exports: ExpressModule) => {
+          const proto = routerPrototype(exports);
+          if (proto) {
+            // `app.use` and `app.get/route` go through these, for the app's router as for any other.
+            if (isWrapped(proto.route)) this._unwrap(proto, 'route');
+            this._wrap(proto, 'route', (original) => this.patchRoute(original));
+            if (isWrapped(proto.use)) this._unwrap(proto, 'use');
+            this._wrap(proto, 'use', (original) => this.patchUse(original));
+          }
+          return exports;
+        },
+        (exports: ExpressModule | undefined) => {
+          const proto = exports && routerPrototype(exports);
+          if (!proto) return;
+          this._unwrap(proto, 'route');
+          this._unwrap(proto, 'use');
+        },
+      ),
+    ];
+  }
+
+  private patchRoute(original: Method): Method {
+    const wrapRoute = (layer: Layer, path: string | undefined) => this.wrapRoute(layer, path);
+    return function route(this: Router) {
+      // eslint-disable-next-line prefer-rest-params
+      const result = original.apply(this, arguments as unknown as unknown[]);
+      try {
+        const stack = this.stack;
+        const layer = stack?.[stack.length - 1];
+        // eslint-disable-next-line prefer-rest-params
+        if (layer && layer.route === result) wrapRoute(layer, layerPathOf(arguments));
+      } catch {
+        // An unexpected router shape: the route goes untraced.
+      }
+      return result;
+    };
+  }
+
+  private patchUse(original: Method): Method {
+    const wrapMount = (layer: Layer, template: string) => this.wrapMount(layer, template);
+    return function use(this: Router) {
+      const before = Array.isArray(this?.stack) ? this.stack.length : -1;
+      // eslint-disable-next-line prefer-rest-params
+      const result = original.apply(this, arguments as unknown as unknown[]);
+      try {
+        const stack = this.stack;
+        if (before >= 0 && stack) {
+          // eslint-disable-next-line prefer-rest-params
+          const path = mountPathOf(arguments);
+          const template = contributes(path) ? path : '';
+          // `use(path, a, b, ...)` adds one layer per function; plain middleware stays unwrapped.
+          for (let i = before; i < stack.length; i++) {
+            const layer = stack[i];
+            if (typeof layer?.handle === 'function' && layer.handle.length !== 4 && isMount(layer.handle)) {
+              wrapMount(layer, template);
+            }
+          }
+        }
+      } catch {
+        // An unexpected router shape: routes below this mount lose its path.
+      }
+      return result;
+    };
+  }
+
+  /** A mounted router or app: one push on the request, so that routes inside know the mount template. */
+  private wrapMount(layer: Layer, template: string): void {
+    if (layer[PATCHED]) return;
+    layer[PATCHED] = true;
+    const original = layer.handle;
+    const wrapper = function mounted(this: unknown, req: Request, _res: Response, _next: Next) {
+      try {
+        enterMount(req, template);
+      } catch {
+        // Bookkeeping only.
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as Parameters<Handle>);
+    } as Handle;
+    layer.handle = mirror(original, wrapper);
+  }
+
+  /** A route layer (its handle dispatches to the route's handlers): one span per dispatch. */
+  private wrapRoute(layer: Layer, ownPath: string | undefined): void {
+    const original = layer.handle;
+    if (layer[PATCHED] || typeof original !== 'function' || original.length === 4) return;
+    layer[PATCHED] = true;
+    const record = new RouteRecord(ownPath);
+    // Read per span: setTracerProvider may replace the tracer after the route was made.
+    const startSpan = (name: string, info: RouteSpanInfo, parent: Context) => this.tracer.startSpan(name, { attributes: info.attributes }, parent);
+    const wrapper = function routeHandler(this: unknown, req: Request, res: Response, next: Next) {
+      let parent: Context | undefined;
+      let span: Span | undefined;
+      let active: Context | undefined;
+      let watched = true;
+      try {
+        parent = context.active();
+        const info = record.infoFor(req);
+        const rpc = getRPCMetadata(parent);
+        if (rpc?.type === RPCType.HTTP) rpc.route = info.httpRoute;
+        if (wantsChildSpan(trace.getSpan(parent))) {
+          span = startSpan(layer.path ? info.name : 'request handler', info, parent);
+          active = trace.setSpan(parent, span);
+          watched = watchResponse(res, span);
+        }
+      } catch {
+        if (span) endQuietly(span);
+        span = undefined;
+      }
+      // eslint-disable-next-line prefer-rest-params
+      if (span === undefined || active === undefined) return original.apply(this, arguments as unknown as Parameters<Handle>);
+
+      const routeSpan = span;
+      const parentContext = parent as Context;
+      // The continuation runs in the parent's context: later layers are not inside this route's span.
+      const tracedNext: Next = function (this: unknown, error?: unknown) {
+        try {
+          finish(res, routeSpan, error, isFailure(error));
+        } catch {
+          // Bookkeeping only.
+        }
+        return context.with(parentContext, next, this, error);
+      };
+      try {
+        return context.with(active, original, this, req, res, tracedNext);
+      } catch (error) {
+        // Express catches its handlers' throws; this is whatever escapes the dispatch itself.
+        finish(res, routeSpan, error, true);
+        throw error;
+      } finally {
+        // The response closed before the route ran: no 'close' will end the span.
+        if (!watched) finish(res, routeSpan, undefined, false);
+      }
+    } as Handle;
+    layer.handle = mirror(original, wrapper);
+  }
+}
