@@ -5,12 +5,15 @@ type Listener = (...args: unknown[]) => unknown;
 type Method = (this: Emitter, event: string | symbol, listener?: Listener) => unknown;
 interface Emitter {
   [CONTEXT]?: Context;
+  /** The response of a request (the response itself for a response): once it has finished, nothing is bound. */
+  [RESPONSE]?: { writableFinished?: boolean };
   /** Flat triples (event, listener, wrapper): a request wraps few listeners, a scan beats maps here. */
   [WRAPPED]?: unknown[];
 }
 
 const CONTEXT = Symbol('express-otel-sentry.emitter-context');
 const WRAPPED = Symbol('express-otel-sentry.emitter-listeners');
+const RESPONSE = Symbol('express-otel-sentry.emitter-response');
 /** Marks a listener that needs no context (our own bookkeeping): it is added as is. */
 export const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
 const PATCHED = Symbol.for('express-otel-sentry.emitter-context-patched');
@@ -23,7 +26,12 @@ let adding = false;
 function wrappedAdd(original: Method): Method {
   return function addWithContext(this: Emitter, event, listener) {
     const bound = this[CONTEXT];
-    if (bound === undefined || adding || typeof listener !== 'function' || (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT]) {
+    if (
+      bound === undefined || adding || typeof listener !== 'function' || (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] ||
+      // After the response, Node's own cleanup (`req.on('end', clearIncoming)` on every request whose
+      // body was not read) is what adds listeners; the request's context has nothing left to give them.
+      this[RESPONSE]?.writableFinished === true
+    ) {
       return original.call(this, event, listener);
     }
     const wrapped: Listener = function (this: unknown, ...args: unknown[]) {
@@ -92,7 +100,13 @@ export function installEmitterContext(): () => void {
   return () => undo.forEach((fn) => fn());
 }
 
-/** Binds the listeners later added to `emitter` to `ctx` (see {@link installEmitterContext}). */
-export function bindEmitterContext(emitter: object, ctx: Context): void {
-  (emitter as Emitter)[CONTEXT] = ctx;
+/**
+ * Binds the listeners later added to the request and the response to `ctx` (see
+ * {@link installEmitterContext}), until the response has finished.
+ */
+export function bindRequestContext(request: object, response: object, ctx: Context): void {
+  (request as Emitter)[CONTEXT] = ctx;
+  (request as Emitter)[RESPONSE] = response;
+  (response as Emitter)[CONTEXT] = ctx;
+  (response as Emitter)[RESPONSE] = response;
 }

@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { errorMonitor } from 'node:events';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-import { bindEmitterContext, installEmitterContext } from './emitter-context';
+import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { parseHost, requestUrlParts } from './http-attributes';
 
 /** The instrumentation scope of server spans (exported spans name it). */
@@ -143,8 +143,7 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer): Emit {
     response.on('close', onResponseClose);
     response.on(errorMonitor, onResponseError);
     const active = setRPCMetadata(trace.setSpan(parent, span), rpc);
-    bindEmitterContext(request, active);
-    bindEmitterContext(response, active);
+    bindRequestContext(request, response, active);
     return context.with(active, () => {
       try {
         return original.call(this, event, req, res);
