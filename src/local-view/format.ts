@@ -1,5 +1,12 @@
+import { basename, resolve, sep } from 'node:path';
 import type { Event } from '@sentry/node';
 import { isMessageEvent } from '../sentry/event-kind';
+
+/**
+ * This library's own compiled code (its wrappers sit on the stack of every route handler). Installed, it
+ * is under node_modules and Sentry marks it not in-app; run from a checkout (the examples), it would show.
+ */
+const OWN_CODE = ((compiled) => (basename(compiled) === 'dist' ? compiled : resolve(__dirname, '..')) + sep)(resolve(__dirname, '..', '..'));
 
 /** One line per span of a trace, indented as a tree. */
 export interface TraceLine {
@@ -56,7 +63,10 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
       lines.push(`     ${paint('dim', time(crumb.timestamp))} ${(crumb.category ?? '').padEnd(8)} ${text}${duration}`);
     }
   }
-  const frames = (event.exception?.values?.at(-1)?.stacktrace?.frames ?? []).filter((frame) => frame.in_app !== false).slice(-maxFrames).reverse();
+  const frames = (event.exception?.values?.at(-1)?.stacktrace?.frames ?? [])
+    .filter((frame) => frame.in_app !== false && !frame.filename?.startsWith(OWN_CODE))
+    .slice(-maxFrames)
+    .reverse();
   if (frames.length > 0) {
     lines.push(paint('dim', '   stack:'));
     for (const frame of frames) {
