@@ -1,5 +1,5 @@
 import { compactKey, compileKeyMatcher } from './keys';
-import { memoizeKeyTest, memoizeString } from './memo';
+import { memoizeString } from './memo';
 import { normalizeOptions } from './options';
 import { SENSITIVE_HEADERS, URL_HEADERS } from './rules';
 import { replaceSqlLiterals } from './sql';
@@ -35,7 +35,7 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   const opts = normalizeOptions(options);
   // Results are cached (scrubbing is pure): spans, breadcrumbs and stack frames repeat the same keys,
   // routes, SQL and source lines over and over, and each costs a dozen regular expressions.
-  const matchKey = memoizeKeyTest(compileKeyMatcher(opts), MEMO_ENTRIES);
+  const matchKey = memoizeString(compileKeyMatcher(opts), MEMO_ENTRIES, MEMO_MAX_LENGTH);
   const isSensitiveKey = guard((key: string) => matchKey(asText(key)), true);
   const text = compileTextScrubber(matchKey, opts.patterns);
   const scrubText = memoizeString(text.scrubString, MEMO_ENTRIES, MEMO_MAX_LENGTH);
