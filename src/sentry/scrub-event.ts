@@ -51,6 +51,7 @@ export const SCRUBBED_REQUEST_MARK = 'expressOtelSentryScrubbedRequest';
 export function scrubEvent(scrubber: Scrubber, event: Event): Event {
   const { request, breadcrumbs, user, ...rest } = event;
   const scrubbed = scrubber.scrubValue(rest) as Event;
+  keepIdentifiers(event, scrubbed);
   if (request) {
     const alreadyScrubbed = event.sdkProcessingMetadata?.[SCRUBBED_REQUEST_MARK] === true;
     scrubbed.request = alreadyScrubbed ? request : guard(() => scrubRequest(scrubber, request), {});
@@ -61,6 +62,26 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
     scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
   }
   return scrubbed;
+}
+
+/** A generated id: 16 or 32 lowercase hex digits (event, trace and span ids), never a secret. */
+const HEX_ID = /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/;
+const TRACE_ID_FIELDS = ['trace_id', 'span_id', 'parent_span_id'] as const;
+
+/**
+ * Generated ids are put back as they were: a random hex id can contain a run of 13-19 digits that passes
+ * the Luhn check, and a "card number" scrubbed out of `event_id` would make the event invalid (and the
+ * id the error handler answered with would not find it).
+ */
+function keepIdentifiers(original: Event, scrubbed: Event): void {
+  if (typeof original.event_id === 'string' && HEX_ID.test(original.event_id)) scrubbed.event_id = original.event_id;
+  const trace = original.contexts?.trace as Record<string, unknown> | undefined;
+  const scrubbedTrace = scrubbed.contexts?.trace as Record<string, unknown> | undefined;
+  if (!trace || !scrubbedTrace) return;
+  for (const field of TRACE_ID_FIELDS) {
+    const value = trace[field];
+    if (typeof value === 'string' && HEX_ID.test(value)) scrubbedTrace[field] = value;
+  }
 }
 
 function guard<T>(fn: () => T, fallback: T): T {

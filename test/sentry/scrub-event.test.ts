@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import type { Event } from '@sentry/node';
+import { defaultScrubber } from '../../src/scrub';
+import { scrubEvent } from '../../src/sentry/scrub-event';
+
+/** A Visa test number: 16 digits that pass the Luhn check, as a random hex id sometimes contains. */
+const CARD = '4111111111111111';
+
+const CASES: Array<{ name: string; event: Event; kept: (e: Event) => unknown; expected: unknown }> = [
+  { name: 'event_id with a Luhn-valid digit run', event: { event_id: `ac72e854ccbf${CARD}b0bc` }, kept: (e) => e.event_id, expected: `ac72e854ccbf${CARD}b0bc` },
+  {
+    name: 'trace_id, span_id and parent_span_id with digit runs',
+    event: { contexts: { trace: { trace_id: `${CARD}${CARD}`, span_id: CARD, parent_span_id: CARD } } },
+    kept: (e) => e.contexts?.trace,
+    expected: { trace_id: `${CARD}${CARD}`, span_id: CARD, parent_span_id: CARD },
+  },
+  { name: 'a card in the message is still scrubbed', event: { event_id: 'a'.repeat(32), message: `paid with ${CARD}` }, kept: (e) => e.message, expected: 'paid with [Filtered]' },
+  { name: 'a non-hex "id" is scrubbed like any value', event: { event_id: `card ${CARD}` }, kept: (e) => e.event_id, expected: 'card [Filtered]' },
+  {
+    name: 'a card in another trace context field is scrubbed',
+    event: { contexts: { trace: { trace_id: 'b'.repeat(32), span_id: 'c'.repeat(16), data: { note: `card ${CARD}` } } } },
+    kept: (e) => (e.contexts?.trace as { data?: unknown }).data,
+    expected: { note: 'card [Filtered]' },
+  },
+];
+
+describe('scrubEvent: generated ids survive, secrets do not', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const original = structuredClone(c.event);
+      const scrubbed = scrubEvent(defaultScrubber(), c.event);
+      assert.deepEqual(c.kept(scrubbed), c.expected);
+      assert.deepEqual(c.event, original, 'the input event is not mutated');
+    });
+  }
+});
