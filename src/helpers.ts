@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import { getRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import * as Sentry from '@sentry/node';
 import type { SeverityLevel } from '@sentry/node';
+import { readSafely } from './safe-read';
 
 /** The user an event is tied to (S7). */
 export interface UserContext {
@@ -32,22 +33,14 @@ function captureContextOf(details: Record<string, unknown> | undefined) {
   return isPlainRecord(details) ? { contexts: { details } } : undefined;
 }
 
-function read(value: unknown, key: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A stand-in for a thrown value the SDK cannot read (getters that throw, hostile proxies): its name,
  * message and stack where readable, so that the error is still reported rather than lost.
  */
 function readableCopy(error: unknown): Error {
-  const name = read(error, 'name');
-  const message = read(error, 'message');
-  const stack = read(error, 'stack');
+  const name = readSafely(error, 'name');
+  const message = readSafely(error, 'message');
+  const stack = readSafely(error, 'stack');
   const copy = new Error(typeof message === 'string' ? message : '[unreadable error]');
   copy.name = typeof name === 'string' ? name : 'Error';
   if (typeof stack === 'string') copy.stack = stack;

@@ -6,7 +6,11 @@ import { isMessageEvent } from '../sentry/event-kind';
  * This library's own compiled code (its wrappers sit on the stack of every route handler). Installed, it
  * is under node_modules and Sentry marks it not in-app; run from a checkout (the examples), it would show.
  */
-const OWN_CODE = ((compiled) => (basename(compiled) === 'dist' ? compiled : resolve(__dirname, '..')) + sep)(resolve(__dirname, '..', '..'));
+function ownCodeDirectory(): string {
+  const compiled = resolve(__dirname, '..', '..'); // dist/, above dist/src and dist/middleware
+  return (basename(compiled) === 'dist' ? compiled : resolve(__dirname, '..')) + sep; // run from source: src/
+}
+const OWN_CODE = ownCodeDirectory();
 
 /** One line per span of a trace, indented as a tree. */
 export interface TraceLine {

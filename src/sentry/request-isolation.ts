@@ -49,16 +49,17 @@ function sessionStatusOf(scope: Scope | undefined): RequestSessionStatus | undef
   return scope ? (scope.getScopeData().sdkProcessingMetadata as RequestMetadata).requestSession?.status : 'ok';
 }
 
-type SessionResponse = http.ServerResponse & { [SESSION]?: () => Scope | undefined };
+/** The request's scopes: made up front (Sentry's own store) or on first use (OpenTelemetry's context). */
+type SessionResponse = http.ServerResponse & { [SESSION]?: Scope | LazyRequestScopes };
 
 function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator, openTelemetryContext: boolean): Emit {
   // One listener for all responses (the scope rides on the response): nothing to allocate per request,
   // and marked so that tracing does not wrap it in the request's context, which it does not need.
   const recordSession = function (this: SessionResponse) {
-    const scopeIfMade = this[SESSION];
-    if (!scopeIfMade) return;
+    const scopes = this[SESSION];
+    if (!scopes) return;
     this[SESSION] = undefined;
-    sessions.record(sessionStatusOf(scopeIfMade()));
+    sessions.record(sessionStatusOf(scopes instanceof LazyRequestScopes ? scopes.isolationScopeIfMade() : scopes));
   };
   (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
 
@@ -72,11 +73,11 @@ function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAg
     if (openTelemetryContext) {
       // The scopes ride in the request's OpenTelemetry context and are made only if something uses them.
       const scopes = new LazyRequestScopes(() => requestIsolationScope(base, client, req, response));
-      response[SESSION] = () => scopes.isolationScopeIfMade();
+      response[SESSION] = scopes;
       return context.with(withRequestScopes(context.active(), scopes), () => original.call(this, event, req, res));
     }
     const isolationScope = requestIsolationScope(base, client, req, response);
-    response[SESSION] = () => isolationScope;
+    response[SESSION] = isolationScope;
     return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
   };
   (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;

@@ -1,4 +1,5 @@
 import type { Attributes, Exception } from '@opentelemetry/api';
+import { readSafely } from '../safe-read';
 
 /**
  * Pure helpers of the Express instrumentation (express-instrumentation.ts): route templates and span
@@ -84,23 +85,15 @@ function safeString(value: unknown): string {
   }
 }
 
-function readField(error: object, key: string): unknown {
-  try {
-    return (error as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
 function textField(error: object, key: string): string | undefined {
-  const value = readField(error, key);
+  const value = readSafely(error, key);
   return value === undefined || value === null || typeof value === 'string' ? (value ?? undefined) : safeString(value);
 }
 
 /** The name of the error's class, for an error whose `name` cannot be read. */
 function className(error: object): string {
-  const constructor = readField(error, 'constructor');
-  const name = typeof constructor === 'function' ? readField(constructor, 'name') : undefined;
+  const constructor = readSafely(error, 'constructor');
+  const name = typeof constructor === 'function' ? readSafely(constructor, 'name') : undefined;
   return typeof name === 'string' && name !== '' ? name : 'Error';
 }
 
@@ -122,7 +115,7 @@ export function describeFailure(error: unknown): { exception: Exception; message
     const text = safeString(error);
     return { exception: text, message: text };
   }
-  const code = readField(error, 'code');
+  const code = readSafely(error, 'code');
   const message = textField(error, 'message');
   return {
     // Fields may be missing: the SDK records whichever are there, as it does for the error itself.
