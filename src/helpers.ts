@@ -3,6 +3,7 @@ import { getRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import * as Sentry from '@sentry/node';
 import type { SeverityLevel } from '@sentry/node';
 import { readSafely } from './safe-read';
+import { writeIsolationScope } from './sentry/otel-scopes';
 
 /** The user an event is tied to (S7). */
 export interface UserContext {
@@ -111,15 +112,16 @@ export function currentServerSpan() {
 export function setUserContext(user: UserContext | null | undefined): void {
   try {
     if (!isPlainRecord(user)) {
-      Sentry.setUser(null);
+      writeIsolationScope((scope) => scope.setUser(null));
       return;
     }
     const id = typeof user.id === 'number' || typeof user.id === 'string' ? String(user.id) : undefined;
-    Sentry.setUser({
-      ...(id !== undefined ? { id } : {}),
-      ...(typeof user.email === 'string' ? { email: user.email } : {}),
-      ...(typeof user.username === 'string' ? { username: user.username } : {}),
-    });
+    const sentryUser: { id?: string; email?: string; username?: string } = {};
+    if (id !== undefined) sentryUser.id = id;
+    if (typeof user.email === 'string') sentryUser.email = user.email;
+    if (typeof user.username === 'string') sentryUser.username = user.username;
+    // What Sentry.setUser does, deferred while the request's scope is not made (see writeIsolationScope).
+    writeIsolationScope((scope) => scope.setUser(sentryUser));
     if (id !== undefined) currentServerSpan()?.setAttribute('user.id', id);
   } catch {
     // Observability never breaks the request.

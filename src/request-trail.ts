@@ -1,7 +1,7 @@
 import { SpanKind, trace, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span } from '@opentelemetry/sdk-trace';
-import * as Sentry from '@sentry/node';
-import type { Breadcrumb, Scope } from '@sentry/node';
+import type { Breadcrumb } from '@sentry/node';
+import { currentRequestTarget, writeTo, type RequestTarget } from './sentry/otel-scopes';
 import type { SentryOtlpSpanProcessor } from './tracing/span-processor';
 
 /** How one request's trail is kept. */
@@ -12,22 +12,23 @@ export interface TrailSettings {
 }
 
 /**
- * The trail's settings ride on the request's isolation scope, and a client span in flight carries the
- * scope it belongs to: plain (symbol) properties rather than WeakMaps, whose entries cost the garbage
- * collector more at one or more per request. Neither is copied when a scope is cloned.
+ * The trail's settings ride on the request's target (its isolation scope or its scopes not made yet),
+ * and a client span in flight carries the target it belongs to: plain (symbol) properties rather than
+ * WeakMaps, whose entries cost the garbage collector more at one or more per request. Neither is
+ * copied when a scope is cloned.
  */
 const TRAIL = Symbol('express-otel-sentry.request-trail');
 const PENDING = Symbol('express-otel-sentry.request-trail-entry');
-type TrailScope = Scope & { [TRAIL]?: TrailSettings };
-type PendingSpan = { [PENDING]?: { scope: Scope; settings: TrailSettings } };
+type TrailTarget = RequestTarget & { [TRAIL]?: TrailSettings };
+type PendingSpan = { [PENDING]?: { target: RequestTarget; settings: TrailSettings } };
 
-/** Turns the trail on for the current request (its Sentry isolation scope). */
-export function startRequestTrail(scope: Scope, settings: TrailSettings): void {
-  (scope as TrailScope)[TRAIL] = settings;
+/** Turns the trail on for a request. */
+export function startRequestTrail(target: RequestTarget, settings: TrailSettings): void {
+  (target as TrailTarget)[TRAIL] = settings;
 }
 
-export function trailSettingsOf(scope: Scope): TrailSettings | undefined {
-  return (scope as TrailScope)[TRAIL];
+export function trailSettingsOf(target: RequestTarget): TrailSettings | undefined {
+  return (target as TrailTarget)[TRAIL];
 }
 
 function isDatabaseSpan(span: ReadableSpan): boolean {
@@ -81,12 +82,12 @@ export function attachRequestTrail(processor: SentryOtlpSpanProcessor): void {
   processor.addListener({
     onStart(span: Span, parentContext: Context) {
       if (span.kind !== SpanKind.CLIENT) return;
-      const scope = Sentry.getIsolationScope();
-      const settings = trailSettingsOf(scope);
-      if (!settings) return;
+      const target = currentRequestTarget(parentContext);
+      const settings = target && trailSettingsOf(target);
+      if (!target || !settings) return;
       // knex runs each query through pg: one breadcrumb per query, from the outer (knex) span.
       if (isKnexSpan(trace.getSpan(parentContext))) return;
-      (span as PendingSpan)[PENDING] = { scope, settings };
+      (span as PendingSpan)[PENDING] = { target, settings };
     },
     onEnd(span: ReadableSpan) {
       const entry = (span as PendingSpan)[PENDING];
@@ -95,7 +96,9 @@ export function attachRequestTrail(processor: SentryOtlpSpanProcessor): void {
       const breadcrumb = breadcrumbFromSpan(span);
       if (!breadcrumb) return;
       if (breadcrumb.type === 'query' ? !entry.settings.queries : !entry.settings.http) return;
-      entry.scope.addBreadcrumb({ ...breadcrumb, timestamp: Date.now() / 1000 }, entry.settings.maxBreadcrumbs);
+      const crumb = { ...breadcrumb, timestamp: Date.now() / 1000 };
+      const max = entry.settings.maxBreadcrumbs;
+      writeTo(entry.target, (scope) => scope.addBreadcrumb(crumb, max));
     },
   });
 }

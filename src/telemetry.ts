@@ -9,6 +9,7 @@ import type { EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
 import { addConfiguredExporters, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
+import type { RequestContextHook } from './tracing/http-server';
 import type { ExportQueueStats } from './tracing/export-queue';
 import { attachRequestTrail } from './request-trail';
 import { attachLocalView } from './local-view';
@@ -99,11 +100,13 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   addConfiguredExporters(config, spanProcessor, own);
 
   const tracing = !/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
-  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, openTelemetryContext: tracing });
+  // With tracing, Sentry's request scopes ride in the server span's context (see RequestContextHook).
+  const requestContext: RequestContextHook | undefined = tracing ? {} : undefined;
+  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, requestContext });
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
-  if (tracing) sdk = startTracing(config, spanProcessor, own);
+  if (tracing) sdk = startTracing(config, spanProcessor, own, requestContext);
   logStartup(config, logger);
 
   let stopped: Promise<boolean> | undefined;

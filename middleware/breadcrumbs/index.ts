@@ -1,9 +1,10 @@
-import type { Event } from '@sentry/node';
+import type { Breadcrumb, Event, Scope } from '@sentry/node';
 import type { RequestHandler } from 'express';
 import { startRequestTrail, type TrailSettings } from '../../src/request-trail';
 import { getTelemetry } from '../../src/telemetry';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
-import { requestScope } from '../shared/request-scope';
+import { writeTo } from '../../src/sentry/otel-scopes';
+import { requestTarget } from '../shared/request-scope';
 
 /** Options of {@link breadcrumbs}. */
 export interface BreadcrumbsOptions {
@@ -38,24 +39,25 @@ export function breadcrumbs(options: BreadcrumbsOptions = {}): RequestHandler {
     }
     return event;
   };
+  const limitsBreadcrumbs = settings.maxBreadcrumbs < DEFAULT_MAX_BREADCRUMBS;
+  const addKeepLast = (scope: Scope) => scope.addEventProcessor(keepLast);
 
   return function breadcrumbsMiddleware(req, _res, next) {
-    const scope = requestScope();
-    if (scope) {
-      startRequestTrail(scope, settings);
-      if (settings.maxBreadcrumbs < DEFAULT_MAX_BREADCRUMBS) scope.addEventProcessor(keepLast);
+    const target = requestTarget();
+    if (target) {
+      startRequestTrail(target, settings);
+      if (limitsBreadcrumbs) writeTo(target, addKeepLast);
       if (recordRequest) {
-        scope.addBreadcrumb(
-          {
-            type: 'http',
-            category: 'request',
-            // The query string stays in data.url, where it is scrubbed as a URL when an event is sent.
-            message: `${req.method} ${(req.originalUrl ?? req.url).split('?')[0]}`,
-            data: { method: req.method, url: req.originalUrl ?? req.url },
-            timestamp: Date.now() / 1000,
-          },
-          settings.maxBreadcrumbs,
-        );
+        const url = req.originalUrl ?? req.url;
+        const crumb: Breadcrumb = {
+          type: 'http',
+          category: 'request',
+          // The query string stays in data.url, where it is scrubbed as a URL when an event is sent.
+          message: `${req.method} ${url.split('?')[0]}`,
+          data: { method: req.method, url },
+          timestamp: Date.now() / 1000,
+        };
+        writeTo(target, (scope) => scope.addBreadcrumb(crumb, settings.maxBreadcrumbs));
       }
     } else {
       getTelemetry()?.logger.debug('breadcrumbs: no request scope (is initTelemetry running before express loads?)');

@@ -4,7 +4,8 @@ import { createScrubber, defaultScrubber, FILTERED, type Scrubber, type ScrubOpt
 import { getTelemetry } from '../../src/telemetry';
 import { SCRUBBED_REQUEST_MARK } from '../../src/sentry/scrub-event';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
-import { requestScope } from '../shared/request-scope';
+import { writeTo } from '../../src/sentry/otel-scopes';
+import { requestTarget } from '../shared/request-scope';
 import { SAFE_HEADERS, snapshotRequest } from './snapshot';
 
 /** Extra rules for the routes whose path matches. */
@@ -56,9 +57,9 @@ export function scrubbing(options: ScrubbingOptions = {}): RequestHandler {
   const scrubberFor = (req: Request): Scrubber => compiledRoutes.find((route) => route.matches(req.path))?.scrubber ?? base;
 
   return function scrubbingMiddleware(req, _res, next) {
-    const scope = requestScope();
-    if (scope) {
-      scope.addEventProcessor((event: Event) => {
+    const target = requestTarget();
+    if (target) {
+      writeTo(target, (scope) => scope.addEventProcessor((event: Event) => {
         try {
           const snapshot = snapshotRequest(req, scrubberFor(req), allowedHeaders, body ? maxBodyBytes : 0);
           event.request = { ...snapshot, data: body ? snapshot.data : undefined };
@@ -67,7 +68,7 @@ export function scrubbing(options: ScrubbingOptions = {}): RequestHandler {
           event.request = { url: FILTERED };
         }
         return event;
-      });
+      }));
     } else {
       getTelemetry()?.logger.debug('scrubbing: no request scope');
     }

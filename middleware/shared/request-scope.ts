@@ -1,17 +1,14 @@
-import { getDefaultIsolationScope } from '@sentry/core';
-import * as Sentry from '@sentry/node';
-import type { Scope } from '@sentry/node';
+import { currentRequestTarget, type RequestTarget } from '../../src/sentry/otel-scopes';
 import { getTelemetry } from '../../src/telemetry';
 
 /**
- * The Sentry isolation scope of the request being handled, or undefined when there is none (telemetry
- * not started, or a request that did not come through the instrumented http server). Writing to the
- * process-wide scope would leak one request's data into every later event, so callers then do nothing.
+ * The request being handled, where its Sentry data goes (see `writeTo`), or undefined when there is none
+ * (telemetry not started, or a request that did not come through the instrumented http server). Writing
+ * to the process-wide scope would leak one request's data into every later event, so callers then do
+ * nothing.
  */
-export function requestScope(): Scope | undefined {
-  if (!getTelemetry()) return undefined;
-  const scope = Sentry.getIsolationScope();
-  return scope === getDefaultIsolationScope() ? undefined : scope;
+export function requestTarget(): RequestTarget | undefined {
+  return getTelemetry() ? currentRequestTarget() : undefined;
 }
 
 /** What a thrown value says about itself, for a log line; its `message` may be a getter that throws too. */

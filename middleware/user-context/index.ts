@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { setUserContext, type UserContext } from '../../src/helpers';
 import { getTelemetry } from '../../src/telemetry';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
-import { describeThrown, guarded, requestScope } from '../shared/request-scope';
+import { describeThrown, guarded, requestTarget } from '../shared/request-scope';
 
 /** Returns the request's user, `undefined`, or a promise of either. */
 export type UserResolver = (req: Request) => UserContext | null | undefined | PromiseLike<UserContext | null | undefined>;
@@ -45,7 +45,7 @@ export function userContext(resolve: UserResolver, options: UserContextOptions =
   const timeoutMs = options.timeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS;
 
   return function userContextMiddleware(req, _res, next) {
-    if (!requestScope()) return next();
+    if (!requestTarget()) return next();
     const result = guarded('userContext resolver', () => resolve(req));
     if (!isThenable(result)) {
       apply(result);

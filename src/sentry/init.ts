@@ -8,6 +8,7 @@ import { CATEGORY_TAG } from '../classify';
 import { scrubEvent } from './scrub-event';
 import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
+import type { RequestContextHook } from '../tracing/http-server';
 import { requestIsolationIntegration } from './request-isolation';
 import { isMessageEvent } from './event-kind';
 
@@ -40,8 +41,8 @@ export interface SentrySetup {
   logger: Logger;
   sinks: Set<EnvelopeSink>;
   categorize: (error: unknown) => string;
-  /** OpenTelemetry's context manager will run: Sentry's scopes then ride in its context. */
-  openTelemetryContext: boolean;
+  /** Given when tracing runs: Sentry's request scopes then ride in the server span's context. */
+  requestContext?: RequestContextHook;
 }
 
 
@@ -84,7 +85,7 @@ export function initSentry(setup: SentrySetup): void {
   const keep = (integrations: Integration[]): Integration[] => [
     // Per-request isolation scopes and sessions (first: RequestData reads the request data it adds to
     // events); spans, breadcrumbs and header propagation come from OpenTelemetry.
-    requestIsolationIntegration({ openTelemetryContext: setup.openTelemetryContext }),
+    requestIsolationIntegration({ requestContext: setup.requestContext }),
     ...(profiling ? [profiling] : []),
     ...integrations.filter((integration) => KEPT_INTEGRATIONS.has(integration.name)),
     Sentry.openTelemetryIntegration(),

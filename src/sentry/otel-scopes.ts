@@ -1,7 +1,7 @@
 import { context, createContextKey, type Context } from '@opentelemetry/api';
 import {
-  _INTERNAL_safeMathRandom, generateTraceId, getDefaultCurrentScope, getDefaultIsolationScope, isContinuingTrace,
-  setAsyncContextStrategy, type Scope,
+  _INTERNAL_safeMathRandom, generateTraceId, getDefaultCurrentScope, getDefaultIsolationScope, getIsolationScope,
+  isContinuingTrace, setAsyncContextStrategy, type Scope,
 } from '@sentry/core';
 
 /** Where Sentry's scopes ride in an OpenTelemetry context. */
@@ -21,11 +21,27 @@ export interface ContextScopes {
 export class LazyRequestScopes implements ContextScopes {
   private isolation: Scope | undefined;
   private current: Scope | undefined;
+  private pendingWrites: Array<(scope: Scope) => void> | undefined;
 
   constructor(private readonly makeIsolationScope: () => Scope) {}
 
   get isolationScope(): Scope {
-    return (this.isolation ??= this.makeIsolationScope());
+    if (this.isolation === undefined) {
+      const made = (this.isolation = this.makeIsolationScope());
+      const pending = this.pendingWrites;
+      this.pendingWrites = undefined;
+      if (pending) for (const write of pending) applyQuietly(write, made);
+    }
+    return this.isolation;
+  }
+
+  /**
+   * Runs `write` on the isolation scope: now if it is made, else when something first reads it (an
+   * event, a `Sentry.*` call). Writes keep their order, so a reader sees exactly what it would have.
+   */
+  writeIsolationScope(write: (scope: Scope) => void): void {
+    if (this.isolation !== undefined) write(this.isolation);
+    else (this.pendingWrites ??= []).push(write);
   }
 
   get scope(): Scope {
@@ -38,16 +54,66 @@ export class LazyRequestScopes implements ContextScopes {
   }
 }
 
+function applyQuietly(write: (scope: Scope) => void, scope: Scope): void {
+  try {
+    write(scope);
+  } catch {
+    // A deferred write runs inside whatever first reads the scope (often an event capture): it must not break that.
+  }
+}
+
 function scopesOf(ctx: Context): ContextScopes | undefined {
   return ctx.getValue(SCOPES) as ContextScopes | undefined;
+}
+
+/**
+ * The request's scopes in `ctx` while they are the request's own (not a `withScope` fork of them).
+ * Only requests handled with scopes in OpenTelemetry's context have them.
+ */
+export function lazyRequestScopesOf(ctx: Context): LazyRequestScopes | undefined {
+  const scopes = scopesOf(ctx);
+  return scopes instanceof LazyRequestScopes ? scopes : undefined;
+}
+
+/**
+ * Where one request's Sentry data goes: its isolation scope, or its scopes not made yet, which keep the
+ * writes until something reads them (see {@link LazyRequestScopes#writeIsolationScope}).
+ */
+export type RequestTarget = Scope | LazyRequestScopes;
+
+/** The request being handled in `ctx`, or undefined outside a request (the process-wide isolation scope). */
+export function currentRequestTarget(ctx: Context = context.active()): RequestTarget | undefined {
+  const lazy = lazyRequestScopesOf(ctx);
+  if (lazy) return lazy;
+  const scope = getIsolationScope();
+  return scope === getDefaultIsolationScope() ? undefined : scope;
+}
+
+/** Writes to a request's isolation scope; a scope not made yet gets the write when it is. */
+export function writeTo(target: RequestTarget, write: (scope: Scope) => void): void {
+  if (target instanceof LazyRequestScopes) target.writeIsolationScope(write);
+  else write(target);
+}
+
+/**
+ * Writes to the current isolation scope (the request's, else the process-wide one). Most requests
+ * never produce an event: a request-scoped write then costs a closure, not a scope clone.
+ */
+export function writeIsolationScope(write: (scope: Scope) => void): void {
+  writeTo(currentRequestTarget() ?? getIsolationScope(), write);
 }
 
 function currentScope(): Scope {
   return scopesOf(context.active())?.scope ?? getDefaultCurrentScope();
 }
 
+/** The isolation scope of a context (the process-wide one when it has none). */
+export function isolationScopeIn(ctx: Context): Scope {
+  return scopesOf(ctx)?.isolationScope ?? getDefaultIsolationScope();
+}
+
 function isolationScope(): Scope {
-  return scopesOf(context.active())?.isolationScope ?? getDefaultIsolationScope();
+  return isolationScopeIn(context.active());
 }
 
 function runWith<T>(scopes: ContextScopes, callback: () => T): T {

@@ -1,11 +1,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { context } from '@opentelemetry/api';
 import {
   defineIntegration, getIsolationScope, httpRequestToRequestData, stripUrlQueryAndFragment,
   withIsolationScope, type Client, type Event,
 } from '@sentry/core';
-import { LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
+import { isolationScopeIn, LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
+import type { RequestContextHook } from '../tracing/http-server';
 import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -21,10 +21,11 @@ const SESSION = Symbol('express-otel-sentry.request-session');
 
 export interface RequestIsolationOptions {
   /**
-   * Keep Sentry's scopes in OpenTelemetry's context (one AsyncLocalStorage instead of two, scopes made
-   * only when used). Only when OpenTelemetry's context manager runs. @default false
+   * Keep Sentry's scopes in OpenTelemetry's context, put there by tracing's server-span emit through
+   * this hook (one AsyncLocalStorage run per request, scopes made only when used). Only when tracing
+   * runs. @default undefined: Sentry's own store, one isolation scope made per request
    */
-  openTelemetryContext?: boolean;
+  requestContext?: RequestContextHook;
 }
 
 interface RequestMetadata {
@@ -52,8 +53,9 @@ function sessionStatusOf(scope: Scope | undefined): RequestSessionStatus | undef
 /** The request's scopes: made up front (Sentry's own store) or on first use (OpenTelemetry's context). */
 type SessionResponse = http.ServerResponse & { [SESSION]?: Scope | LazyRequestScopes };
 
-function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator, openTelemetryContext: boolean): Emit {
-  // One listener for all responses (the scope rides on the response): nothing to allocate per request,
+/** Counts each response's request session once it closes. */
+function sessionRecorder(sessions: RequestSessionAggregator): (this: SessionResponse) => void {
+  // One listener for all responses (the scopes ride on the response): nothing to allocate per request,
   // and marked so that tracing does not wrap it in the request's context, which it does not need.
   const recordSession = function (this: SessionResponse) {
     const scopes = this[SESSION];
@@ -62,21 +64,38 @@ function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAg
     sessions.record(sessionStatusOf(scopes instanceof LazyRequestScopes ? scopes.isolationScopeIfMade() : scopes));
   };
   (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
+  return recordSession;
+}
 
+/** Tracing runs: the request's scopes go into its context, made on first use. */
+function installInRequestContext(hook: RequestContextHook, client: Client, sessions: RequestSessionAggregator): void {
+  useOpenTelemetryContextForScopes();
+  const recordSession = sessionRecorder(sessions);
+  hook.extend = (ctx, request, res) => {
+    const response = res as SessionResponse;
+    try {
+      client.emit('startRequestSession');
+      response.on('close', recordSession);
+      const base = isolationScopeIn(ctx);
+      const scopes = new LazyRequestScopes(() => requestIsolationScope(base, client, request, response));
+      response[SESSION] = scopes;
+      return withRequestScopes(ctx, scopes);
+    } catch {
+      // The request goes on with the process-wide scopes rather than not at all.
+      return ctx;
+    }
+  };
+}
+
+function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator): Emit {
+  const recordSession = sessionRecorder(sessions);
   const wrapped = function emitInRequestScope(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
     const response = res as SessionResponse;
     client.emit('startRequestSession');
     response.on('close', recordSession);
-    const base = getIsolationScope();
-    if (openTelemetryContext) {
-      // The scopes ride in the request's OpenTelemetry context and are made only if something uses them.
-      const scopes = new LazyRequestScopes(() => requestIsolationScope(base, client, req, response));
-      response[SESSION] = scopes;
-      return context.with(withRequestScopes(context.active(), scopes), () => original.call(this, event, req, res));
-    }
-    const isolationScope = requestIsolationScope(base, client, req, response);
+    const isolationScope = requestIsolationScope(getIsolationScope(), client, req, response);
     response[SESSION] = isolationScope;
     return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
   };
@@ -84,9 +103,9 @@ function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAg
   return wrapped;
 }
 
-function patch(proto: { emit: Emit }, client: Client, sessions: RequestSessionAggregator, openTelemetryContext: boolean): void {
+function patch(proto: { emit: Emit }, client: Client, sessions: RequestSessionAggregator): void {
   if ((proto.emit as unknown as Record<symbol, unknown>)[PATCHED]) return;
-  proto.emit = isolatedEmit(proto.emit, client, sessions, openTelemetryContext);
+  proto.emit = isolatedEmit(proto.emit, client, sessions);
 }
 
 /** Request data for an event, built only when an event is (what the Http integration did on every request). */
@@ -122,11 +141,13 @@ function addRequestData(event: Event): Event {
 export const requestIsolationIntegration = defineIntegration((options: RequestIsolationOptions = {}) => ({
   name: 'ExpressOtelSentryRequestIsolation',
   setup(client: Client) {
-    const openTelemetryContext = options.openTelemetryContext ?? false;
-    if (openTelemetryContext) useOpenTelemetryContextForScopes();
     const sessions = new RequestSessionAggregator(client);
-    patch(http.Server.prototype as unknown as { emit: Emit }, client, sessions, openTelemetryContext);
-    patch(https.Server.prototype as unknown as { emit: Emit }, client, sessions, openTelemetryContext);
+    if (options.requestContext) {
+      installInRequestContext(options.requestContext, client, sessions);
+      return;
+    }
+    patch(http.Server.prototype as unknown as { emit: Emit }, client, sessions);
+    patch(https.Server.prototype as unknown as { emit: Emit }, client, sessions);
   },
   processEvent: addRequestData,
 }));

@@ -193,8 +193,14 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
     if (layer[PATCHED] || typeof original !== 'function' || original.length === 4) return;
     layer[PATCHED] = true;
     const record = new RouteRecord(ownPath);
-    // Read per span: setTracerProvider may replace the tracer after the route was made.
-    const startSpan = (name: string, info: RouteSpanInfo, parent: Context) => this.tracer.startSpan(name, { attributes: info.attributes }, parent);
+    // Read per span: setTracerProvider may replace the tracer after the route was made. Attributes are
+    // set after the start, where the SDK validates each once (at the start it does so twice, allocating
+    // a WeakSet per attribute each time); no sampler of ours reads them.
+    const startSpan = (name: string, info: RouteSpanInfo, parent: Context) => {
+      const span = this.tracer.startSpan(name, undefined, parent);
+      if (span.isRecording()) span.setAttributes(info.attributes);
+      return span;
+    };
     const wrapper = function routeHandler(this: unknown, req: Request, res: Response, next: Next) {
       let parent: Context | undefined;
       let span: Span | undefined;

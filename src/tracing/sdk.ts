@@ -8,7 +8,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { getOtlpTracesEndpoint } from '@sentry/node';
 import type { ResolvedConfig } from '../config/types';
-import { HTTP_SERVER_SCOPE, traceIncomingRequests } from './http-server';
+import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { OtlpJsonTraceExporter } from './otlp-exporter';
 import { createTrailSampler } from './sampler';
@@ -76,7 +76,9 @@ function spanLimitsFromEnv(): SpanLimits {
  * propagators, AsyncLocalStorage context, OTEL_LOG_LEVEL and OTEL_SPAN_* limits; no metrics or logs.
  * Incoming requests get their server spans from `traceIncomingRequests`, not HttpInstrumentation.
  */
-export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): TracingHandle {
+export function startTracing(
+  config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, requestContext?: RequestContextHook,
+): TracingHandle {
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   registerInstrumentations({ instrumentations: createInstrumentations(own) });
@@ -99,7 +101,7 @@ export function startTracing(config: ResolvedConfig, processor: SentryOtlpSpanPr
     spanProcessors: [processor],
   });
   trace.setGlobalTracerProvider(provider);
-  const untrace = traceIncomingRequests(provider.getTracer(HTTP_SERVER_SCOPE));
+  const untrace = traceIncomingRequests(provider.getTracer(HTTP_SERVER_SCOPE), requestContext);
   const handle: TracingHandle = {
     shutdown: async () => {
       untrace();

@@ -85,5 +85,37 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       // Set on the request's isolation scope, never on the process's.
       assert.equal(Sentry.getIsolationScope().getScopeData().tags['late.tag'], undefined);
     });
+
+    it('what the middleware wrote, in order, reaches an event captured later, also from a request listener', async () => {
+      const app = express();
+      const obs = observability({ user: () => ({ id: 'u-7', username: 'vera' }) });
+      app.use(obs.request);
+      app.post('/book', (req, res) => {
+        Sentry.addBreadcrumb({ category: 'handler', message: 'before the body' });
+        // Listeners added to the request run in its context, Sentry scopes included.
+        req.on('end', () => {
+          captureException(new Error('listener-capture'));
+          res.end('booked');
+        });
+        req.resume();
+      });
+      const server = http.createServer(app).listen(0);
+      const port = (server.address() as { port: number }).port;
+      try {
+        const response = await untracedFetch(`http://127.0.0.1:${port}/book?token=abc`, { method: 'POST', body: 'x'.repeat(10) });
+        assert.equal(response.status, 200);
+      } finally {
+        server.close();
+      }
+      await kit.waitForEvents(1);
+      const event = kit.exceptions().find((candidate) => candidate.exception?.values?.[0]?.value === 'listener-capture');
+      assert.ok(event, 'the event captured in the listener arrives');
+      assert.equal(event.user?.id, 'u-7');
+      const crumbs = (event.breadcrumbs ?? []).map((crumb) => crumb.category);
+      assert.deepEqual(crumbs.slice(-2), ['request', 'handler'], 'the request breadcrumb, then the handler one');
+      assert.equal(event.request?.method, 'POST');
+      assert.doesNotMatch(JSON.stringify(event), /abc/, 'the scrubbing middleware scrubbed the query');
+      assert.equal(Sentry.getIsolationScope().getUser()?.id, undefined, 'nothing landed on the process-wide scope');
+    });
   });
 }
