@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * node bench/alloc.js [bare|ours] [route=/hello] [top=30]
+ * node bench/alloc.js [bare|ours] [route=/hello] [top=30]   (BENCH_ALLOC_RATE=0.2: ours at that sample rate)
  * What one request allocates: runs bench/app.js (bare, or ours at rate 1.0 from dist/ with the full
  * middleware) under V8's sampling heap profiler with collected objects included, loads it for 3 s, and
  * prints bytes per request by package and by function. Telemetry goes to the counting sink, as in the bench.
@@ -41,7 +41,7 @@ async function main() {
   const env = {
     DATABASE_URL: 'postgres://bench@127.0.0.1:1/none', // /hello and /work never connect; set it for /db
     ...process.env, NODE_ENV: 'production', PORT: '0', BENCH_EXIT_ON_SIGUSR2: '1', BENCH_ALLOC_OUT: out,
-    SENTRY_DSN: sink.dsnFor('alloc', 100), SENTRY_TRACES_SAMPLE_RATE: '1', SENTRY_LOCAL_VIEW: '0', SENTRY_ENVIRONMENT: 'bench',
+    SENTRY_DSN: sink.dsnFor('alloc', 100), SENTRY_TRACES_SAMPLE_RATE: process.env.BENCH_ALLOC_RATE ?? '1', SENTRY_LOCAL_VIEW: '0', SENTRY_ENVIRONMENT: 'bench',
   };
   const args = ['--require', path.join(__dirname, 'preload', 'alloc-sampling.cjs')];
   if (setup === 'ours') {

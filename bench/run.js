@@ -120,7 +120,8 @@ async function main() {
   // --variant setups always run; --compare runs the other build beside each selected `ours-<rate>`.
   const compared = options.compare ? (options.setups ?? ['ours-1.0', 'ours-0.2']).filter((key) => key.startsWith('ours-')).map((key) => key.replace('ours-', 'cmp-')) : [];
   const variantKeys = new Set([...(options.variants ?? []).map((variant) => variant.name), ...compared]);
-  const setups = all.filter((setup) => setup.key === 'bare' || !options.setups || options.setups.includes(setup.key) || variantKeys.has(setup.key));
+  const selected = (setup) => (options.setups ? options.setups.includes(setup.key) : !setup.optIn);
+  const setups = all.filter((setup) => setup.key === 'bare' || selected(setup) || variantKeys.has(setup.key));
   const unknown = (options.setups ?? []).filter((key) => !all.some((setup) => setup.key === key));
   if (unknown.length) throw new TypeError(`unknown setup(s) ${unknown.join(', ')}; known: ${all.map((s) => s.key).join(', ')}`);
   ensureBuild(options.build);

@@ -8,7 +8,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const preload = (file) => ['--import', `./${path.relative(ROOT, path.join(ROOT, file)).split(path.sep).join('/')}`];
 
-/** @typedef {{ key: string, label: string, args: string[], rate?: number, errorEvents: boolean, env: (sink: any, projectId: number) => Record<string, string> }} Setup */
+/** @typedef {{ key: string, label: string, args: string[], rate?: number, errorEvents: boolean, optIn?: boolean, env: (sink: any, projectId: number) => Record<string, string> }} Setup */
 
 /**
  * Ours at a rate, from a build directory (dist/ by default; `--compare <dir>` adds the same setups from
@@ -35,6 +35,8 @@ function oursSetup(rate, { prefix = 'ours', dist = 'dist', label = 'ours (full o
 /** @type {Setup[]} */
 const SETUPS = [
   { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
+  // Not a peer: the floor of any per-request context (see bench/preload/als.cjs). Run it by name.
+  { key: 'bare-als', label: 'bare + AsyncLocalStorage.run per request', args: preload('bench/preload/als.cjs'), errorEvents: false, optIn: true, env: () => ({}) },
   oursSetup(1),
   oursSetup(0.2),
   ...[1, 0.2].map((rate) => ({
