@@ -9,6 +9,7 @@ import { scrubEvent } from './scrub-event';
 import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
 import type { RequestContextHook } from '../tracing/http-server';
+import { contextWithThrottledMemory } from './context';
 import { requestIsolationIntegration } from './request-isolation';
 import { isMessageEvent } from './event-kind';
 
@@ -87,7 +88,9 @@ export function initSentry(setup: SentrySetup): void {
     // events); spans, breadcrumbs and header propagation come from OpenTelemetry.
     requestIsolationIntegration({ requestContext: setup.requestContext }),
     ...(profiling ? [profiling] : []),
-    ...integrations.filter((integration) => KEPT_INTEGRATIONS.has(integration.name)),
+    ...integrations
+      .filter((integration) => KEPT_INTEGRATIONS.has(integration.name))
+      .map((integration) => (integration.name === 'Context' ? contextWithThrottledMemory(integration) : integration)),
     Sentry.openTelemetryIntegration(),
   ];
   withoutSentryTracingEnv(() =>

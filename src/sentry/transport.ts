@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isWrapped } from '@opentelemetry/instrumentation';
 import type { BaseTransportOptions, Envelope, Transport, TransportMakeRequestResponse } from '@sentry/core';
 import { makeNodeTransport } from '@sentry/node';
 
@@ -17,6 +18,19 @@ export const SENTRY_RESPONSE_TIMEOUT_MS = 10_000;
 type NodeTransportOptions = Parameters<typeof makeNodeTransport>[0];
 type HttpModule = NonNullable<NodeTransportOptions['httpModule']>;
 
+type RequestFunction = (options: http.RequestOptions, callback: (res: http.IncomingMessage) => void) => http.ClientRequest;
+
+/**
+ * The module's `request` without OpenTelemetry's wrapper (its shimmer keeps the original): requests to
+ * Sentry are never traced anyway (the instrumentation's ignore hook says so), and going around the
+ * wrapper spares what it does before asking that hook, per envelope (parsing the options into a URL).
+ */
+function untracedRequest(module: typeof http | typeof https): RequestFunction {
+  const current = module.request;
+  const original = isWrapped(current) ? (current as unknown as { __original?: unknown }).__original : undefined;
+  return typeof original === 'function' ? (original as RequestFunction) : (current as RequestFunction);
+}
+
 function withResponseTimeout(url: string, timeoutMs: number): HttpModule | undefined {
   let native: typeof http | typeof https;
   try {
@@ -26,7 +40,8 @@ function withResponseTimeout(url: string, timeoutMs: number): HttpModule | undef
   }
   return {
     request(options, callback) {
-      const req = native.request(options as http.RequestOptions, callback as (res: http.IncomingMessage) => void);
+      const request = untracedRequest(native);
+      const req = request.call(native, options as http.RequestOptions, callback as (res: http.IncomingMessage) => void);
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`Sentry did not answer within ${timeoutMs} ms`)));
       return req;
     },
