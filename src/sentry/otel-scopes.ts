@@ -13,6 +13,9 @@ export interface ContextScopes {
   readonly isolationScope: Scope;
 }
 
+/** Writes a request's scopes hold before they are made anyway (see writeIsolationScope). */
+export const MAX_PENDING_WRITES = 64;
+
 /**
  * A request's scopes, made when first asked for: a request that never touches its scopes (no
  * middleware, no event) costs no clone. The current scope is cloned from the process-wide one, as
@@ -40,8 +43,15 @@ export class LazyRequestScopes implements ContextScopes {
    * event, a `Sentry.*` call). Writes keep their order, so a reader sees exactly what it would have.
    */
   writeIsolationScope(write: (scope: Scope) => void): void {
-    if (this.isolation !== undefined) write(this.isolation);
-    else (this.pendingWrites ??= []).push(write);
+    if (this.isolation !== undefined) {
+      write(this.isolation);
+      return;
+    }
+    const pending = (this.pendingWrites ??= []);
+    pending.push(write);
+    // A long request (a stream, thousands of queries) would hold every write; the scope keeps only the
+    // last breadcrumbs, so past a few dozen writes it is made and takes them, and later ones go straight in.
+    if (pending.length >= MAX_PENDING_WRITES) void this.isolationScope;
   }
 
   get scope(): Scope {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Scope } from '@sentry/core';
-import { LazyRequestScopes, writeTo } from '../../src/sentry/otel-scopes';
+import { LazyRequestScopes, MAX_PENDING_WRITES, writeTo } from '../../src/sentry/otel-scopes';
 
 /** A request's scopes whose isolation scope is a real Sentry Scope, counting how often it is made. */
 function lazyScopes(): { scopes: LazyRequestScopes; made: () => number } {
@@ -46,6 +46,17 @@ describe('LazyRequestScopes: writes wait until the request scope is read', () =>
     writeTo(scopes, (scope) => scope.setTag('after', '1'));
     const tags = scopes.isolationScope.getScopeData().tags;
     assert.deepEqual({ before: tags.before, after: tags.after }, { before: '1', after: '1' });
+  });
+
+  it('a long request does not pile up writes: past the limit the scope is made and takes them', () => {
+    const { scopes, made } = lazyScopes();
+    for (let i = 0; i < MAX_PENDING_WRITES - 1; i++) writeTo(scopes, (scope) => scope.addBreadcrumb({ message: `query ${i}` }, 100));
+    assert.equal(made(), 0);
+    for (let i = MAX_PENDING_WRITES - 1; i < 10_000; i++) writeTo(scopes, (scope) => scope.addBreadcrumb({ message: `query ${i}` }, 100));
+    assert.equal(made(), 1);
+    const crumbs = scopes.isolationScope.getScopeData().breadcrumbs;
+    assert.equal(crumbs.length, 100, 'the scope keeps its usual last 100');
+    assert.equal(crumbs.at(-1)?.message, 'query 9999');
   });
 
   it('writes to a plain Scope target directly', () => {
