@@ -44,7 +44,7 @@ export class LazyRequestScopes implements ContextScopes {
    */
   writeIsolationScope(write: (scope: Scope) => void): void {
     if (this.isolation !== undefined) {
-      write(this.isolation);
+      applyQuietly(write, this.isolation);
       return;
     }
     const pending = (this.pendingWrites ??= []);
@@ -68,7 +68,8 @@ function applyQuietly(write: (scope: Scope) => void, scope: Scope): void {
   try {
     write(scope);
   } catch {
-    // A deferred write runs inside whatever first reads the scope (often an event capture): it must not break that.
+    // A write must not break the request, nor (when deferred) whatever first reads the scope, often an
+    // event capture: a scope listener of the app's may throw, for one.
   }
 }
 
@@ -99,10 +100,10 @@ export function currentRequestTarget(ctx: Context = context.active()): RequestTa
   return scope === getDefaultIsolationScope() ? undefined : scope;
 }
 
-/** Writes to a request's isolation scope; a scope not made yet gets the write when it is. */
+/** Writes to a request's isolation scope (a throwing write is skipped); a scope not made yet gets the write when it is. */
 export function writeTo(target: RequestTarget, write: (scope: Scope) => void): void {
   if (target instanceof LazyRequestScopes) target.writeIsolationScope(write);
-  else write(target);
+  else applyQuietly(write, target);
 }
 
 /**

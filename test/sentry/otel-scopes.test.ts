@@ -59,6 +59,17 @@ describe('LazyRequestScopes: writes wait until the request scope is read', () =>
     assert.equal(crumbs.at(-1)?.message, 'query 9999');
   });
 
+  it('a throwing write never reaches the writer, whether the scope is made or not', () => {
+    const { scopes } = lazyScopes();
+    const scope = scopes.isolationScope;
+    scope.addScopeListener(() => {
+      throw new Error('an app scope listener broke');
+    });
+    assert.doesNotThrow(() => writeTo(scopes, (target) => target.setTag('made', 'yes')));
+    assert.doesNotThrow(() => writeTo(scope, (target) => target.setTag('plain', 'yes')));
+    assert.deepEqual([scope.getScopeData().tags.made, scope.getScopeData().tags.plain], ['yes', 'yes']);
+  });
+
   it('writes to a plain Scope target directly', () => {
     const scope = new Scope();
     writeTo(scope, (target) => target.setTag('direct', 'yes'));
