@@ -81,7 +81,7 @@ function scopesOf(ctx: Context): ContextScopes | undefined {
  * The request's scopes in `ctx` while they are the request's own (not a `withScope` fork of them).
  * Only requests handled with scopes in OpenTelemetry's context have them.
  */
-export function lazyRequestScopesOf(ctx: Context): LazyRequestScopes | undefined {
+function lazyRequestScopesOf(ctx: Context): LazyRequestScopes | undefined {
   const scopes = scopesOf(ctx);
   return scopes instanceof LazyRequestScopes ? scopes : undefined;
 }
@@ -111,7 +111,7 @@ export function writeTo(target: RequestTarget, write: (scope: Scope) => void): v
  * never produce an event: a request-scoped write then costs a closure, not a scope clone.
  */
 export function writeIsolationScope(write: (scope: Scope) => void): void {
-  writeTo(currentRequestTarget() ?? getIsolationScope(), write);
+  writeTo(lazyRequestScopesOf(context.active()) ?? getIsolationScope(), write);
 }
 
 function currentScope(): Scope {

@@ -53,8 +53,10 @@ function sessionStatusOf(scope: Scope | undefined): RequestSessionStatus | undef
 /** The request's scopes: made up front (Sentry's own store) or on first use (OpenTelemetry's context). */
 type SessionResponse = http.ServerResponse & { [SESSION]?: Scope | LazyRequestScopes };
 
-/** Counts each response's request session once it closes. */
-function sessionRecorder(sessions: RequestSessionAggregator): (this: SessionResponse) => void {
+/** Starts a request's session: counted once its response closes, by what its scopes captured. */
+type StartSession = (response: SessionResponse, scopes: Scope | LazyRequestScopes) => void;
+
+function sessionStarter(client: Client, sessions: RequestSessionAggregator): StartSession {
   // One listener for all responses (the scopes ride on the response): nothing to allocate per request,
   // and marked so that tracing does not wrap it in the request's context, which it does not need.
   const recordSession = function (this: SessionResponse) {
@@ -64,21 +66,22 @@ function sessionRecorder(sessions: RequestSessionAggregator): (this: SessionResp
     sessions.record(sessionStatusOf(scopes instanceof LazyRequestScopes ? scopes.isolationScopeIfMade() : scopes));
   };
   (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
-  return recordSession;
+  return (response, scopes) => {
+    client.emit('startRequestSession');
+    response.on('close', recordSession);
+    response[SESSION] = scopes;
+  };
 }
 
 /** Tracing runs: the request's scopes go into its context, made on first use. */
-function installInRequestContext(hook: RequestContextHook, client: Client, sessions: RequestSessionAggregator): void {
+function installInRequestContext(hook: RequestContextHook, client: Client, startSession: StartSession): void {
   useOpenTelemetryContextForScopes();
-  const recordSession = sessionRecorder(sessions);
   hook.extend = (ctx, request, res) => {
     const response = res as SessionResponse;
     try {
-      client.emit('startRequestSession');
-      response.on('close', recordSession);
       const base = isolationScopeIn(ctx);
       const scopes = new LazyRequestScopes(() => requestIsolationScope(base, client, request, response));
-      response[SESSION] = scopes;
+      startSession(response, scopes);
       return withRequestScopes(ctx, scopes);
     } catch {
       // The request goes on with the process-wide scopes rather than not at all.
@@ -87,25 +90,22 @@ function installInRequestContext(hook: RequestContextHook, client: Client, sessi
   };
 }
 
-function isolatedEmit(original: Emit, client: Client, sessions: RequestSessionAggregator): Emit {
-  const recordSession = sessionRecorder(sessions);
+function isolatedEmit(original: Emit, client: Client, startSession: StartSession): Emit {
   const wrapped = function emitInRequestScope(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
     const response = res as SessionResponse;
-    client.emit('startRequestSession');
-    response.on('close', recordSession);
     const isolationScope = requestIsolationScope(getIsolationScope(), client, req, response);
-    response[SESSION] = isolationScope;
+    startSession(response, isolationScope);
     return withIsolationScope(isolationScope, () => original.call(this, event, req, res));
   };
   (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;
   return wrapped;
 }
 
-function patch(proto: { emit: Emit }, client: Client, sessions: RequestSessionAggregator): void {
+function patch(proto: { emit: Emit }, client: Client, startSession: StartSession): void {
   if ((proto.emit as unknown as Record<symbol, unknown>)[PATCHED]) return;
-  proto.emit = isolatedEmit(proto.emit, client, sessions);
+  proto.emit = isolatedEmit(proto.emit, client, startSession);
 }
 
 /** Request data for an event, built only when an event is (what the Http integration did on every request). */
@@ -141,13 +141,13 @@ function addRequestData(event: Event): Event {
 export const requestIsolationIntegration = defineIntegration((options: RequestIsolationOptions = {}) => ({
   name: 'ExpressOtelSentryRequestIsolation',
   setup(client: Client) {
-    const sessions = new RequestSessionAggregator(client);
+    const startSession = sessionStarter(client, new RequestSessionAggregator(client));
     if (options.requestContext) {
-      installInRequestContext(options.requestContext, client, sessions);
+      installInRequestContext(options.requestContext, client, startSession);
       return;
     }
-    patch(http.Server.prototype as unknown as { emit: Emit }, client, sessions);
-    patch(https.Server.prototype as unknown as { emit: Emit }, client, sessions);
+    patch(http.Server.prototype as unknown as { emit: Emit }, client, startSession);
+    patch(https.Server.prototype as unknown as { emit: Emit }, client, startSession);
   },
   processEvent: addRequestData,
 }));
