@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, suppressTracing } from '@opentelemetry/core';
-import * as Sentry from '@sentry/node';
-import type { SeverityLevel } from '@sentry/node';
+import * as Sentry from '@sentry/core';
+import type { SeverityLevel } from '@sentry/core';
 import { readSafely } from './safe-read';
 import { writeIsolationScope } from './sentry/otel-scopes';
 

@@ -1,4 +1,4 @@
-import * as Sentry from '@sentry/node';
+import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
 import { resolveConfig } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';

@@ -14,7 +14,7 @@ setTimeout(() => {
   session.post('HeapProfiler.enable', () => {
     session.post(
       'HeapProfiler.startSampling',
-      { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true },
+      { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.BENCH_ALLOC_SURVIVORS },
       (error) => { sampling = !error; },
     );
   });

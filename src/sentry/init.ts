@@ -1,6 +1,7 @@
-import * as Sentry from '@sentry/node';
-import type { ErrorEvent, EventHint } from '@sentry/node';
-import type { Integration } from '@sentry/core';
+import {
+  eventFiltersIntegration, functionToStringIntegration, linkedErrorsIntegration, requestDataIntegration,
+  type ErrorEvent, type EventHint, type Integration,
+} from '@sentry/core';
 import type { ResolvedConfig } from '../config/types';
 import type { Logger } from '../logger';
 import type { Scrubber } from '../scrub';
@@ -9,7 +10,14 @@ import { scrubEvent } from './scrub-event';
 import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
 import type { RequestContextHook } from '../tracing/http-server';
-import { contextWithThrottledMemory } from './context';
+import { initNodeClient } from './node/client';
+import { nodeContextIntegration } from './node/context';
+import { contextLinesIntegration } from './node/context-lines';
+import { onUncaughtExceptionIntegration, onUnhandledRejectionIntegration } from './node/global-handlers';
+import { modulesIntegration } from './node/modules';
+import { openTelemetryIntegration } from './node/opentelemetry';
+import { processSessionIntegration } from './node/process-session';
+import { systemErrorIntegration } from './node/system-error';
 import { requestIsolationIntegration } from './request-isolation';
 import { isMessageEvent } from './event-kind';
 
@@ -26,15 +34,26 @@ export const SAFE_REQUEST_HEADERS = [
 ];
 
 /**
- * Sentry's defaults we keep. Dropped: framework error handlers and fetch/console wrappers (OpenTelemetry
- * and our middleware own those), local variables (values of secrets), child-process/worker hooks, and
- * Dedupe: on a server, the same bug hit by two requests in a row is two occurrences (two users affected),
- * and "reported once" is guaranteed by marking each captured error instead.
+ * Sentry's Node defaults we keep, in @sentry/node's order. Left out: framework error handlers and
+ * fetch/console wrappers (OpenTelemetry and our middleware own those), local variables (values of
+ * secrets), child-process/worker hooks, and Dedupe: on a server, the same bug hit by two requests in a row
+ * is two occurrences (two users affected), and "reported once" is guaranteed by marking each captured
+ * error instead. Context reads memory figures at most once a second (see node/context.ts).
  */
-const KEPT_INTEGRATIONS = new Set([
-  'EventFilters', 'FunctionToString', 'LinkedErrors', 'RequestData', 'NodeSystemError',
-  'OnUncaughtException', 'OnUnhandledRejection', 'ContextLines', 'Context', 'ProcessSession', 'Modules',
-]);
+function keptDefaultIntegrations(): Integration[] {
+  return [
+    eventFiltersIntegration(), functionToStringIntegration(), linkedErrorsIntegration(), requestDataIntegration(),
+    systemErrorIntegration(), onUncaughtExceptionIntegration(), onUnhandledRejectionIntegration(),
+    contextLinesIntegration(), nodeContextIntegration(), processSessionIntegration(), modulesIntegration(),
+  ];
+}
+
+/** Spotlight (a local dev UI) is @sentry/node's: loaded only when it is switched on. */
+function spotlightIntegrations(spotlight: boolean | string): Integration[] {
+  if (!spotlight) return [];
+  const { spotlightIntegration } = require('@sentry/node') as typeof import('@sentry/node');
+  return [spotlightIntegration(typeof spotlight === 'string' ? { sidecarUrl: spotlight } : undefined)];
+}
 
 export interface SentrySetup {
   config: ResolvedConfig;
@@ -76,9 +95,10 @@ function withoutSentryTracingEnv<T>(fn: () => T): T {
 }
 
 /**
- * Errors go through @sentry/node with tracing left to OpenTelemetry: no Sentry tracer provider, no
- * Sentry sampling, no load-time rewriting of express/pg/knex, and `openTelemetryIntegration()` so that
- * every event carries the active OpenTelemetry span's trace and span id.
+ * Errors go through Sentry's Node client (`node/client.ts`, built on @sentry/core) with tracing left to
+ * OpenTelemetry: no Sentry tracer provider, no Sentry sampling, no load-time rewriting of express/pg/knex,
+ * and `openTelemetryIntegration()` so that every event carries the active OpenTelemetry span's trace and
+ * span id.
  */
 export function initSentry(setup: SentrySetup): void {
   const { config } = setup;
@@ -88,18 +108,16 @@ export function initSentry(setup: SentrySetup): void {
     // events); spans, breadcrumbs and header propagation come from OpenTelemetry.
     requestIsolationIntegration({ requestContext: setup.requestContext }),
     ...(profiling ? [profiling] : []),
-    ...integrations
-      .filter((integration) => KEPT_INTEGRATIONS.has(integration.name))
-      .map((integration) => (integration.name === 'Context' ? contextWithThrottledMemory(integration) : integration)),
-    Sentry.openTelemetryIntegration(),
+    ...integrations,
+    openTelemetryIntegration(),
+    ...spotlightIntegrations(config.spotlight),
   ];
   withoutSentryTracingEnv(() =>
-    Sentry.init({
+    initNodeClient({
+      defaultIntegrations: keptDefaultIntegrations(),
       dsn: config.dsn ?? LOCAL_DSN,
       environment: config.environment,
       release: config.release,
-      enableOpenTelemetrySetup: false,
-      enableRuntimeChannelInjection: false,
       integrations: keep,
       ignoreErrors: [...config.ignoreErrors],
       maxBreadcrumbs: 100,
@@ -107,7 +125,6 @@ export function initSentry(setup: SentrySetup): void {
       normalizeDepth: 5,
       // Sentry ingestion refuses events over 1 MiB: one 1 MB error message would cost the whole event.
       maxValueLength: MAX_VALUE_LENGTH,
-      spotlight: config.spotlight,
       dataCollection: {
         userInfo: false,
         cookies: false,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context } from '@opentelemetry/api';
 import {
   _INTERNAL_safeMathRandom, generateTraceId, getDefaultCurrentScope, getDefaultIsolationScope, getIsolationScope,
@@ -114,21 +115,57 @@ export function writeIsolationScope(write: (scope: Scope) => void): void {
   writeTo(lazyRequestScopesOf(context.active()) ?? getIsolationScope(), write);
 }
 
-function currentScope(): Scope {
-  return scopesOf(context.active())?.scope ?? getDefaultCurrentScope();
-}
-
 /** The isolation scope of a context (the process-wide one when it has none). */
 export function isolationScopeIn(ctx: Context): Scope {
   return scopesOf(ctx)?.isolationScope ?? getDefaultIsolationScope();
 }
 
-function isolationScope(): Scope {
-  return isolationScopeIn(context.active());
+/** Where a scope strategy keeps the current scopes: what is current, and running with others. */
+interface ScopesStore {
+  current(): ContextScopes | undefined;
+  runWith<T>(scopes: ContextScopes, callback: () => T): T;
 }
 
-function runWith<T>(scopes: ContextScopes, callback: () => T): T {
-  return context.with(context.active().setValue(SCOPES, scopes), callback);
+const OPENTELEMETRY_CONTEXT_STORE: ScopesStore = {
+  current: () => scopesOf(context.active()),
+  runWith: (scopes, callback) => context.with(context.active().setValue(SCOPES, scopes), callback),
+};
+
+/**
+ * Sentry's scope strategy over a store, with @sentry/node's semantics: fork on `withScope` and
+ * `withIsolationScope`, the process-wide scopes outside any.
+ */
+function useScopesStore(store: ScopesStore): void {
+  const currentScope = (): Scope => store.current()?.scope ?? getDefaultCurrentScope();
+  const isolationScope = (): Scope => store.current()?.isolationScope ?? getDefaultIsolationScope();
+  setAsyncContextStrategy({
+    getCurrentScope: currentScope,
+    getIsolationScope: isolationScope,
+    withScope: (callback) => {
+      const scope = currentScope().clone();
+      return store.runWith({ scope, isolationScope: isolationScope() }, () => callback(scope));
+    },
+    withSetScope: (scope, callback) => store.runWith({ scope, isolationScope: isolationScope() }, () => callback(scope)),
+    withIsolationScope: (callback) => {
+      const scope = currentScope().clone();
+      const isolation = isolationScope().clone();
+      if (!isContinuingTrace(scope.getPropagationContext())) {
+        scope.setPropagationContext({ traceId: generateTraceId(), sampleRand: _INTERNAL_safeMathRandom() });
+      }
+      return store.runWith({ scope, isolationScope: isolation }, () => callback(isolation));
+    },
+    withSetIsolationScope: (isolation, callback) =>
+      store.runWith({ scope: currentScope().clone(), isolationScope: isolation }, () => callback(isolation)),
+  });
+}
+
+/**
+ * Sentry's scopes in an AsyncLocalStorage of their own (what @sentry/node installs): the strategy when
+ * tracing is off, since OpenTelemetry's context then does not follow async work.
+ */
+export function useAsyncLocalStorageForScopes(): void {
+  const storage = new AsyncLocalStorage<ContextScopes>();
+  useScopesStore({ current: () => storage.getStore(), runWith: (scopes, callback) => storage.run(scopes, callback) });
 }
 
 /** The context for a request: its scopes are made on first use. */
@@ -144,23 +181,5 @@ export function withRequestScopes(ctx: Context, scopes: LazyRequestScopes): Cont
  * (OpenTelemetry's AsyncLocalStorage one), so it is installed only when tracing runs.
  */
 export function useOpenTelemetryContextForScopes(): void {
-  setAsyncContextStrategy({
-    getCurrentScope: currentScope,
-    getIsolationScope: isolationScope,
-    withScope: (callback) => {
-      const scope = currentScope().clone();
-      return runWith({ scope, isolationScope: isolationScope() }, () => callback(scope));
-    },
-    withSetScope: (scope, callback) => runWith({ scope, isolationScope: isolationScope() }, () => callback(scope)),
-    withIsolationScope: (callback) => {
-      const scope = currentScope().clone();
-      const isolation = isolationScope().clone();
-      if (!isContinuingTrace(scope.getPropagationContext())) {
-        scope.setPropagationContext({ traceId: generateTraceId(), sampleRand: _INTERNAL_safeMathRandom() });
-      }
-      return runWith({ scope, isolationScope: isolation }, () => callback(isolation));
-    },
-    withSetIsolationScope: (isolation, callback) =>
-      runWith({ scope: currentScope().clone(), isolationScope: isolation }, () => callback(isolation)),
-  });
+  useScopesStore(OPENTELEMETRY_CONTEXT_STORE);
 }

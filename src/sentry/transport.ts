@@ -1,8 +1,13 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { isWrapped } from '@opentelemetry/instrumentation';
-import type { BaseTransportOptions, Envelope, Transport, TransportMakeRequestResponse } from '@sentry/core';
-import { makeNodeTransport } from '@sentry/node';
+import {
+  createTransport, type BaseTransportOptions, type Envelope, type Transport, type TransportMakeRequestResponse,
+  type TransportRequest,
+} from '@sentry/core';
+import type { makeNodeTransport } from '@sentry/node';
 
 /** Receives every envelope the SDK sends (the test kit, the local view). */
 export type EnvelopeSink = (envelope: Envelope) => void;
@@ -31,13 +36,7 @@ function untracedRequest(module: typeof http | typeof https): RequestFunction {
   return typeof original === 'function' ? (original as RequestFunction) : (current as RequestFunction);
 }
 
-function withResponseTimeout(url: string, timeoutMs: number): HttpModule | undefined {
-  let native: typeof http | typeof https;
-  try {
-    native = new URL(url).protocol === 'https:' ? https : http;
-  } catch {
-    return undefined; // the SDK reports an unusable URL itself
-  }
+function withResponseTimeout(native: typeof http | typeof https, timeoutMs: number): HttpModule {
   return {
     request(options, callback) {
       const request = untracedRequest(native);
@@ -46,6 +45,67 @@ function withResponseTimeout(url: string, timeoutMs: number): HttpModule | undef
       return req;
     },
   };
+}
+
+/** Bodies above this are gzipped, as @sentry/node does. */
+const GZIP_THRESHOLD_BYTES = 32 * 1024;
+
+/** The proxy @sentry/node would use for `url` (option, then https_proxy/http_proxy, unless no_proxy exempts the host). */
+export function proxyFor(url: URL, proxy: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = proxy || (url.protocol === 'https:' ? env.https_proxy : undefined) || env.http_proxy;
+  if (!configured) return undefined;
+  const exempt = env.no_proxy?.split(',').some((host) => url.host.endsWith(host) || url.hostname.endsWith(host));
+  return exempt ? undefined : configured;
+}
+
+/**
+ * @sentry/node's HTTP transport (keep-alive agent, gzip above 32 KB, rate-limit headers, one retry of a
+ * reused socket the server closed) without loading @sentry/node's entry for it. Through a proxy, Sentry's
+ * own transport (and its proxy agent) is loaded and used instead.
+ */
+function makeNetworkTransport(options: NodeTransportOptions): Transport {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    return createTransport(options, () => Promise.resolve({})); // Sentry's transport sends nothing either
+  }
+  const native = url.protocol === 'https:' ? https : http;
+  const httpModule = options.httpModule ?? withResponseTimeout(native, SENTRY_RESPONSE_TIMEOUT_MS);
+  if (proxyFor(url, options.proxy)) {
+    const { makeNodeTransport } = require('@sentry/node') as typeof import('@sentry/node');
+    return makeNodeTransport({ ...options, httpModule });
+  }
+  const agent = new native.Agent({ keepAlive: options.keepAlive ?? true, maxSockets: 30, timeout: 2000 });
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const target = { method: 'POST', agent, hostname, path: `${url.pathname}${url.search}`, port: url.port, protocol: url.protocol, ca: options.caCerts };
+
+  const send = (request: TransportRequest, canRetry: boolean): Promise<TransportMakeRequestResponse> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { ...options.headers };
+      let body: NodeJS.ReadableStream = Readable.from([request.body], { objectMode: false });
+      if (request.body.length > GZIP_THRESHOLD_BYTES) {
+        headers['content-encoding'] = 'gzip';
+        body = body.pipe(createGzip());
+      }
+      const req = httpModule.request({ ...target, headers }, (res) => {
+        res.on('data', () => undefined); // drain, so that the keep-alive socket is reused
+        const rateLimits = res.headers['x-sentry-rate-limits'];
+        resolve({
+          statusCode: res.statusCode,
+          headers: {
+            'retry-after': (res.headers['retry-after'] as string | undefined) ?? null,
+            'x-sentry-rate-limits': (Array.isArray(rateLimits) ? rateLimits[0] : rateLimits) ?? null,
+          },
+        });
+      }) as http.ClientRequest;
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (canRetry && req.reusedSocket && error.code === 'ECONNRESET') resolve(send(request, false));
+        else reject(error);
+      });
+      body.pipe(req);
+    });
+  return createTransport(options, (request) => send(request, true));
 }
 
 /**
@@ -57,7 +117,7 @@ export function makeTeeTransportFactory(sinks: Set<EnvelopeSink>, sendToNetwork:
   return (options: BaseTransportOptions): Transport => {
     const nodeOptions = options as NodeTransportOptions;
     const network = sendToNetwork
-      ? makeNodeTransport({ ...nodeOptions, httpModule: nodeOptions.httpModule ?? withResponseTimeout(options.url, SENTRY_RESPONSE_TIMEOUT_MS) })
+      ? makeNetworkTransport(nodeOptions)
       : undefined;
     return {
       send(envelope: Envelope): PromiseLike<TransportMakeRequestResponse> {

@@ -6,7 +6,7 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
-import { getOtlpTracesEndpoint } from '@sentry/node';
+import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
 import type { ResolvedConfig } from '../config/types';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
