@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * node bench/alloc.js [bare|ours] [route=/hello] [top=30]   (BENCH_ALLOC_RATE=0.2: ours at that sample rate)
+ * node bench/alloc.js [bare|ours] [route=/hello] [top=30]   (BENCH_ALLOC_RATE=0.2: ours at that sample rate;
+ *   BENCH_ALLOC_SURVIVORS=1: only allocations that survived a scavenge, what the old generation grows by)
  * What one request allocates: runs bench/app.js (bare, or ours at rate 1.0 from dist/ with the full
  * middleware) under V8's sampling heap profiler with collected objects included, loads it for 3 s, and
  * prints bytes per request by package and by function. Telemetry goes to the counting sink, as in the bench.
