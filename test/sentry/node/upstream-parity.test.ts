@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as Sentry from '@sentry/node';
+import type { Integration } from '@sentry/core';
+import { contextLinesIntegration } from '../../../src/sentry/node/context-lines';
+import { nodeContextIntegration } from '../../../src/sentry/node/context';
+import { onUncaughtExceptionIntegration, onUnhandledRejectionIntegration } from '../../../src/sentry/node/global-handlers';
+import { modulesIntegration } from '../../../src/sentry/node/modules';
+import { openTelemetryIntegration } from '../../../src/sentry/node/opentelemetry';
+import { processSessionIntegration } from '../../../src/sentry/node/process-session';
+import { systemErrorIntegration } from '../../../src/sentry/node/system-error';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Which Sentry and OpenTelemetry packages a process has loaded once telemetry is initialised. */
+function packagesLoadedByInit(env: NodeJS.ProcessEnv): string[] {
+  const script = `
+    require('./src/telemetry').initTelemetry({ logger: { info() {}, warn() {}, error() {} } });
+    const names = Object.keys(require.cache).map((f) => (/node_modules\\/(@sentry\\/[^/]+)/.exec(f) || [])[1]).filter(Boolean);
+    console.log(JSON.stringify([...new Set(names)].sort()));
+    process.exit(0);`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: ROOT, env: { ...process.env, SENTRY_DSN: 'http://k@127.0.0.1:9/1', SENTRY_LOCAL_VIEW: '0', ...env }, encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as string[];
+}
+
+describe('the Sentry client without @sentry/node at run time', function () {
+  this.timeout(60_000);
+
+  // Proxies cleared: with one, Sentry's transport needs @sentry/node's proxy agent (the next test).
+  const noProxy = { https_proxy: '', http_proxy: '' };
+  for (const [name, env] of [['tracing on', noProxy], ['tracing off (OTEL_SDK_DISABLED)', { ...noProxy, OTEL_SDK_DISABLED: 'true' }]] as const) {
+    it(`initTelemetry loads @sentry/core only, ${name}`, () => {
+      assert.deepEqual(packagesLoadedByInit(env), ['@sentry/conventions', '@sentry/core']);
+    });
+  }
+
+  it('loads @sentry/node when a proxy needs its agent', () => {
+    assert.ok(packagesLoadedByInit({ https_proxy: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9' }).includes('@sentry/node'));
+  });
+
+  const integrations: Array<[string, () => Integration, () => Integration]> = [
+    ['OnUncaughtException', onUncaughtExceptionIntegration, Sentry.onUncaughtExceptionIntegration],
+    ['OnUnhandledRejection', onUnhandledRejectionIntegration, Sentry.onUnhandledRejectionIntegration],
+    ['NodeSystemError', systemErrorIntegration, Sentry.systemErrorIntegration],
+    ['ProcessSession', processSessionIntegration, Sentry.processSessionIntegration],
+    ['ContextLines', contextLinesIntegration, Sentry.contextLinesIntegration],
+    ['Context', nodeContextIntegration, Sentry.nodeContextIntegration],
+    ['Modules', modulesIntegration, Sentry.modulesIntegration],
+    ['OpenTelemetry', openTelemetryIntegration, Sentry.openTelemetryIntegration],
+  ];
+  for (const [name, ours, upstream] of integrations) {
+    it(`keeps upstream's integration name: ${name}`, () => {
+      assert.equal(ours().name, name);
+      assert.equal(upstream().name, name);
+    });
+  }
+});
