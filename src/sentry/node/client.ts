@@ -1,9 +1,11 @@
 import * as os from 'node:os';
 import {
-  applySdkMetadata, createStackParser, debug, envToBool, getCurrentScope, getIntegrationsToSetup,
+  applySdkMetadata, createStackParser, debug, envToBool, getCurrentScope, getIntegrationsToSetup, GLOBAL_OBJ,
   type Integration, type Options,
 } from '@sentry/core';
-import { nodeStackLineParser, ServerRuntimeClient, type ServerRuntimeClientOptions } from '@sentry/core/server';
+import {
+  _INTERNAL_getReleaseFromCommitEnv, nodeStackLineParser, ServerRuntimeClient, type ServerRuntimeClientOptions,
+} from '@sentry/core/server';
 import { moduleFromFilename } from './module-name';
 import { useAsyncLocalStorageForScopes } from '../otel-scopes';
 
@@ -65,6 +67,14 @@ export class NodeRuntimeClient extends ServerRuntimeClient<ClientOptions> {
   }
 }
 
+/**
+ * The release Sentry.init falls back to when none is given: SENTRY_RELEASE, one injected by Sentry's
+ * bundler plugins, else the commit CI or the host is building (GITHUB_SHA, VERCEL_GIT_COMMIT_SHA, ...).
+ */
+export function detectedRelease(): string | undefined {
+  return process.env.SENTRY_RELEASE || (GLOBAL_OBJ as { SENTRY_RELEASE?: { id?: string } }).SENTRY_RELEASE?.id || _INTERNAL_getReleaseFromCommitEnv();
+}
+
 /** What `initNodeClient` takes: Sentry.init's options, integrations as a function of the defaults given. */
 export type NodeClientInit = Omit<Options, 'integrations' | 'stackParser' | 'transport'> &
   Pick<ServerRuntimeClientOptions, 'transport'> & {
@@ -84,6 +94,7 @@ export function initNodeClient(init: NodeClientInit): NodeRuntimeClient {
   const client = new NodeRuntimeClient({
     ...options,
     debug: debugEnabled,
+    release: options.release ?? detectedRelease(),
     sendClientReports: options.sendClientReports ?? true,
     // Sentry.init's default; our Sentry tracing stays off (no sample rate), as it did.
     traceLifecycle: options.traceLifecycle ?? 'stream',

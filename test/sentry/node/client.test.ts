@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { createStackParser, Scope, type Client, type Event } from '@sentry/core';
 import { nodeStackLineParser } from '@sentry/core/server';
-import { defaultStackParser, getOtlpTracesEndpoint as sentryOtlpTracesEndpoint, makeNodeTransport, NodeClient } from '@sentry/node';
-import { NodeRuntimeClient, nodeStackParser } from '../../../src/sentry/node/client';
+import { defaultStackParser, getOtlpTracesEndpoint as sentryOtlpTracesEndpoint, getSentryRelease, makeNodeTransport, NodeClient } from '@sentry/node';
+import { detectedRelease, NodeRuntimeClient, nodeStackParser } from '../../../src/sentry/node/client';
 import { moduleFromFilename } from '../../../src/sentry/node/module-name';
 import { getOtlpTracesEndpoint } from '../../../src/sentry/node/opentelemetry';
 import { makeTeeTransportFactory, proxyFor } from '../../../src/sentry/transport';
@@ -94,6 +94,32 @@ describe('NodeRuntimeClient (@sentry/node\'s NodeClient built on @sentry/core al
     await client.close(2000);
     assert.equal(process.listenerCount('beforeExit'), before);
   });
+});
+
+describe('detectedRelease (Sentry.init\'s release when none is configured)', () => {
+  const cases: Array<[string, NodeJS.ProcessEnv, string | undefined]> = [
+    ['none', {}, undefined],
+    ['SENTRY_RELEASE', { SENTRY_RELEASE: 'salon@2.0.0', GITHUB_SHA: 'abc123' }, 'salon@2.0.0'],
+    ['a CI commit', { GITHUB_SHA: 'abc123' }, 'abc123'],
+    ['a host commit', { VERCEL_GIT_COMMIT_SHA: 'def456' }, 'def456'],
+  ];
+  for (const [name, env, expected] of cases) {
+    it(`${name}: as @sentry/node's`, () => {
+      const keys = ['SENTRY_RELEASE', 'GITHUB_SHA', 'VERCEL_GIT_COMMIT_SHA'];
+      const saved = keys.map((key) => [key, process.env[key]] as const);
+      for (const key of keys) delete process.env[key];
+      Object.assign(process.env, env);
+      try {
+        assert.equal(detectedRelease(), expected);
+        assert.equal(detectedRelease(), getSentryRelease());
+      } finally {
+        for (const [key, value] of saved) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      }
+    });
+  }
 });
 
 describe('proxyFor (which proxy Sentry\'s transport would use)', () => {
