@@ -60,7 +60,7 @@ async function main() {
   await new Promise((resolve) => child.on('exit', resolve));
   await sink.close();
   console.log(summarize(JSON.parse(fs.readFileSync(out, 'utf8')), result.requests.total, Number(top)));
-  fs.rmSync(out, { force: true });
+  if (!process.env.BENCH_ALLOC_KEEP) fs.rmSync(out, { force: true });
 }
 
 main().catch((error) => {

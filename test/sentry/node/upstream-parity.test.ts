@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as Sentry from '@sentry/node';
 import type { Integration } from '@sentry/core';
@@ -39,6 +41,36 @@ describe('the Sentry client without @sentry/node at run time', function () {
 
   it('loads @sentry/node when a proxy needs its agent', () => {
     assert.ok(packagesLoadedByInit({ https_proxy: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9' }).includes('@sentry/node'));
+  });
+
+  it('forwards events to Spotlight when it is on (its integration loaded from @sentry/node then)', async () => {
+    const received: string[] = [];
+    const sidecar = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push(`${req.url} ${req.headers['content-type']} ${body}`);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => sidecar.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(sidecar.address() as AddressInfo).port}/stream`;
+    const script = `
+      const telemetry = require('./src/telemetry').initTelemetry({ logger: { info() {}, warn() {}, error() {} } });
+      require('./src/helpers').captureException(new Error('seen in Spotlight'));
+      telemetry.flush(2000).then(() => setTimeout(() => process.exit(0), 200));`;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', '-e', script], {
+          cwd: ROOT, env: { ...process.env, SENTRY_DSN: '', SENTRY_SPOTLIGHT: url, SENTRY_LOCAL_VIEW: '0' },
+        }, (error) => (error ? reject(error) : resolve()));
+      });
+    } finally {
+      sidecar.close();
+    }
+    const event = received.find((request) => request.includes('seen in Spotlight'));
+    assert.ok(event, `Spotlight received: ${received.map((r) => r.slice(0, 80)).join(' | ') || 'nothing'}`);
+    assert.match(event, /^\/stream application\/x-sentry-envelope /);
   });
 
   const integrations: Array<[string, () => Integration, () => Integration]> = [
