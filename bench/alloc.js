@@ -2,7 +2,8 @@
 'use strict';
 /**
  * node bench/alloc.js [bare|ours] [route=/hello] [top=30]   (BENCH_ALLOC_RATE=0.2: ours at that sample rate;
- *   BENCH_ALLOC_SURVIVORS=1: only allocations that survived a scavenge, what the old generation grows by)
+ *   BENCH_ALLOC_SURVIVORS=1: only allocations that survived a scavenge, what the old generation grows by;
+ *   BENCH_ALLOC_KEEP=1: the sampled profile is left in the temp folder, for your own call-tree queries)
  * What one request allocates: runs bench/app.js (bare, or ours at rate 1.0 from dist/ with the full
  * middleware) under V8's sampling heap profiler with collected objects included, loads it for 3 s, and
  * prints bytes per request by package and by function. Telemetry goes to the counting sink, as in the bench.
@@ -60,7 +61,8 @@ async function main() {
   await new Promise((resolve) => child.on('exit', resolve));
   await sink.close();
   console.log(summarize(JSON.parse(fs.readFileSync(out, 'utf8')), result.requests.total, Number(top)));
-  if (!process.env.BENCH_ALLOC_KEEP) fs.rmSync(out, { force: true });
+  if (process.env.BENCH_ALLOC_KEEP) console.log(`\nprofile kept: ${out}`);
+  else fs.rmSync(out, { force: true });
 }
 
 main().catch((error) => {

@@ -81,19 +81,6 @@ export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize
   };
 }
 
-/** The rate read by Sentry itself at init; hidden so that it cannot switch Sentry's own tracing on. */
-const SENTRY_TRACING_VARIABLES = ['SENTRY_TRACES_SAMPLE_RATE', 'SENTRY_TRACE_LIFECYCLE'];
-
-function withoutSentryTracingEnv<T>(fn: () => T): T {
-  const saved = SENTRY_TRACING_VARIABLES.map((name) => [name, process.env[name]] as const);
-  for (const [name] of saved) delete process.env[name];
-  try {
-    return fn();
-  } finally {
-    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
-  }
-}
-
 /**
  * Errors go through Sentry's Node client (`node/client.ts`, built on @sentry/core) with tracing left to
  * OpenTelemetry: no Sentry tracer provider, no Sentry sampling, no load-time rewriting of express/pg/knex,
@@ -112,32 +99,32 @@ export function initSentry(setup: SentrySetup): void {
     openTelemetryIntegration(),
     ...spotlightIntegrations(config.spotlight),
   ];
-  withoutSentryTracingEnv(() =>
-    initNodeClient({
-      defaultIntegrations: keptDefaultIntegrations(),
-      dsn: config.dsn ?? LOCAL_DSN,
-      environment: config.environment,
-      release: config.release,
-      integrations: keep,
-      ignoreErrors: [...config.ignoreErrors],
-      maxBreadcrumbs: 100,
-      ...(profiling ? { profileSessionSampleRate: config.profilesSampleRate, profileLifecycle: 'trace' as const } : {}),
-      normalizeDepth: 5,
-      // Sentry ingestion refuses events over 1 MiB: one 1 MB error message would cost the whole event.
-      maxValueLength: MAX_VALUE_LENGTH,
-      dataCollection: {
-        userInfo: false,
-        cookies: false,
-        httpHeaders: { request: { allow: SAFE_REQUEST_HEADERS }, response: false },
-        httpBodies: [],
-        urlQueryParams: true,
-        databaseQueryData: false,
-        stackFrameVariables: false,
-        genAI: { inputs: false, outputs: false },
-      },
-      transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined),
-      // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
-      beforeSend: makeBeforeSend(setup),
-    }),
-  );
+  // No tracesSampleRate: Sentry's own tracing stays off (unlike Sentry.init, the client reads no
+  // SENTRY_TRACES_SAMPLE_RATE; ours is OpenTelemetry's sampler's).
+  initNodeClient({
+    defaultIntegrations: keptDefaultIntegrations(),
+    dsn: config.dsn ?? LOCAL_DSN,
+    environment: config.environment,
+    release: config.release,
+    integrations: keep,
+    ignoreErrors: [...config.ignoreErrors],
+    maxBreadcrumbs: 100,
+    ...(profiling ? { profileSessionSampleRate: config.profilesSampleRate, profileLifecycle: 'trace' as const } : {}),
+    normalizeDepth: 5,
+    // Sentry ingestion refuses events over 1 MiB: one 1 MB error message would cost the whole event.
+    maxValueLength: MAX_VALUE_LENGTH,
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpHeaders: { request: { allow: SAFE_REQUEST_HEADERS }, response: false },
+      httpBodies: [],
+      urlQueryParams: true,
+      databaseQueryData: false,
+      stackFrameVariables: false,
+      genAI: { inputs: false, outputs: false },
+    },
+    transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined),
+    // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
+    beforeSend: makeBeforeSend(setup),
+  });
 }

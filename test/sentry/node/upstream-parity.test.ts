@@ -15,17 +15,22 @@ import { systemErrorIntegration } from '../../../src/sentry/node/system-error';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** Which Sentry and OpenTelemetry packages a process has loaded once telemetry is initialised. */
-function packagesLoadedByInit(env: NodeJS.ProcessEnv): string[] {
+/** Runs initTelemetry in a child process, then prints `report` (an expression) as JSON. */
+function afterInit(report: string, env: NodeJS.ProcessEnv): unknown {
   const script = `
     require('./src/telemetry').initTelemetry({ logger: { info() {}, warn() {}, error() {} } });
-    const names = Object.keys(require.cache).map((f) => (/node_modules\\/(@sentry\\/[^/]+)/.exec(f) || [])[1]).filter(Boolean);
-    console.log(JSON.stringify([...new Set(names)].sort()));
+    console.log(JSON.stringify(${report}));
     process.exit(0);`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
     cwd: ROOT, env: { ...process.env, SENTRY_DSN: 'http://k@127.0.0.1:9/1', SENTRY_LOCAL_VIEW: '0', ...env }, encoding: 'utf8',
   });
-  return JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as string[];
+  return JSON.parse(out.trim().split('\n').at(-1) ?? 'null');
+}
+
+/** Which Sentry packages a process has loaded once telemetry is initialised. */
+function packagesLoadedByInit(env: NodeJS.ProcessEnv): string[] {
+  const loaded = "[...new Set(Object.keys(require.cache).map((f) => (/node_modules\\/(@sentry\\/[^/]+)/.exec(f) || [])[1]).filter(Boolean))].sort()";
+  return afterInit(loaded, env) as string[];
 }
 
 describe('the Sentry client without @sentry/node at run time', function () {
@@ -38,6 +43,11 @@ describe('the Sentry client without @sentry/node at run time', function () {
       assert.deepEqual(packagesLoadedByInit(env), ['@sentry/conventions', '@sentry/core']);
     });
   }
+
+  it("leaves Sentry's own tracing off whatever SENTRY_TRACES_SAMPLE_RATE says (the rate is OpenTelemetry's)", () => {
+    const options = "((options) => ({ rate: options.tracesSampleRate ?? null, sampler: typeof options.tracesSampler }))(require('@sentry/core').getClient().getOptions())";
+    assert.deepEqual(afterInit(options, { SENTRY_TRACES_SAMPLE_RATE: '1' }), { rate: null, sampler: 'undefined' });
+  });
 
   it('loads @sentry/node when a proxy needs its agent', () => {
     assert.ok(packagesLoadedByInit({ https_proxy: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9' }).includes('@sentry/node'));
