@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import * as Sentry from '@sentry/node';
 import { createStackParser, type Contexts, type Event, type Integration, type StreamedSpanJSON } from '@sentry/core';
 import {
-  cloudResourceContext, linuxDistro, MEMORY_READING_MAX_AGE_MS, nodeContextIntegration, withCurrentMemory,
-  type NodeContextOptions,
+  cloudResourceContext, MEMORY_READING_MAX_AGE_MS, nodeContextIntegration, withCurrentMemory, type NodeContextOptions,
 } from '../../../src/sentry/node/context';
+import { linuxDistro } from '../../../src/sentry/node/os-context';
 import { nodeStackLineParser, ServerRuntimeClient } from '@sentry/core/server';
 
 /** A real client that never sends anything (no DSN, a transport that drops). */
