@@ -115,7 +115,9 @@ async function main() {
     : [...SETUPS];
   for (const variant of options.variants ?? []) {
     const base = oursSetup(1, { prefix: variant.name, label: `ours, ${variant.name}` });
-    all.push({ ...base, key: variant.name, label: `ours ${JSON.stringify(variant.env)}`, env: (sink, projectId) => ({ ...base.env(sink, projectId), ...variant.env }) });
+    // The DSN must name the variant's own key, or the sink would count what it sends under another one.
+    const env = (sink, projectId) => ({ ...base.env(sink, projectId), SENTRY_DSN: sink.dsnFor(variant.name, projectId), ...variant.env });
+    all.push({ ...base, key: variant.name, label: `ours ${JSON.stringify(variant.env)}`, env });
   }
   // --variant setups always run; --compare runs the other build beside each selected `ours-<rate>`.
   const compared = options.compare ? (options.setups ?? ['ours-1.0', 'ours-0.2']).filter((key) => key.startsWith('ours-')).map((key) => key.replace('ours-', 'cmp-')) : [];

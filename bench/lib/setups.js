@@ -37,6 +37,16 @@ const SETUPS = [
   { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
   // Not a peer: the floor of any per-request context (see bench/preload/als.cjs). Run it by name.
   { key: 'bare-als', label: 'bare + AsyncLocalStorage.run per request', args: preload('bench/preload/als.cjs'), errorEvents: false, optIn: true, env: () => ({}) },
+  // Not a peer either: the least a tracer exporting one span per request costs (bench/preload/floor.cjs).
+  {
+    key: 'floor-1.0',
+    label: 'floor: one minimal span per request, exported',
+    args: preload('bench/preload/floor.cjs'),
+    rate: 1,
+    errorEvents: false,
+    optIn: true,
+    env: (sink) => ({ BENCH_OTLP_URL: sink.otlpUrlFor('floor-1.0') }),
+  },
   oursSetup(1),
   oursSetup(0.2),
   ...[1, 0.2].map((rate) => ({
