@@ -194,6 +194,10 @@ export function withCurrentMemory(contexts: Contexts, currentMemory: () => Memor
   return current;
 }
 
+function withCulture(contexts: Contexts, culture: CultureContext | undefined): Contexts {
+  return culture ? { ...contexts, culture } : contexts;
+}
+
 /** The event with `ours` under each context name, new objects each, the event's own fields winning. */
 function addContexts(event: Event, ours: Contexts): Event {
   const own = event.contexts;
@@ -220,27 +224,29 @@ export const nodeContextIntegration = defineIntegration((options: NodeContextOpt
   const chosen = { ...DEFAULTS, ...contextOptions };
   const memory = memoryReader(typeof maxMemoryAgeMs === 'number' && maxMemoryAgeMs >= 0 ? maxMemoryAgeMs : MEMORY_READING_MAX_AGE_MS);
 
-  // Everything but the OS and memory is fixed for the process's life: computed once, here.
+  // Everything but the OS and memory is fixed for the process's life: computed once, here. The culture
+  // context waits for the first event: Intl's date formatting maps about 8 MB of ICU data into the
+  // process, which an app that never reports anything should not carry.
   const setupMemory = once(memory);
   const app = chosen.app ? appContext(setupMemory()) : undefined;
   const device = chosen.device ? deviceContext(chosen.device, setupMemory) : undefined;
-  const culture = chosen.culture ? cultureContext() : undefined;
+  const culture = chosen.culture ? once(cultureContext) : () => undefined;
   const cloudResource = chosen.cloudResource ? cloudResourceContext() : undefined;
   const osPromise = chosen.os ? osContext() : undefined;
 
   const spanAttributes: Record<string, unknown> = {
     'process.runtime.engine.name': 'v8',
     'process.runtime.engine.version': process.versions.v8,
-    ...contextsToSpanAttributes({ app, device, culture, cloud_resource: cloudResource }),
+    ...contextsToSpanAttributes({ app, device, cloud_resource: cloudResource }),
   };
   osPromise?.then((system) => Object.assign(spanAttributes, contextsToSpanAttributes({ os: system }))).catch(() => {});
+  const spanAttributesWithCulture = once(() => Object.assign(spanAttributes, contextsToSpanAttributes({ culture: culture() })));
 
   const contexts: Promise<Contexts> = (async () => {
     const all: Contexts = {};
     if (osPromise) all.os = await osPromise;
     if (app) all.app = app;
     if (device) all.device = device;
-    if (culture) all.culture = culture;
     if (cloudResource) all.cloud_resource = cloudResource;
     return all;
   })();
@@ -251,11 +257,11 @@ export const nodeContextIntegration = defineIntegration((options: NodeContextOpt
     name: 'Context' as const,
     processEvent(event: Event): Promise<Event> {
       // Without its contexts the event is still worth sending.
-      return contexts.then((base) => addContexts(event, withCurrentMemory(base, memory))).catch(() => event);
+      return contexts.then((base) => addContexts(event, withCurrentMemory(withCulture(base, culture()), memory))).catch(() => event);
     },
     processSegmentSpan(span: StreamedSpanJSON): void {
       try {
-        safeSetSpanJSONAttributes(span, spanAttributes);
+        safeSetSpanJSONAttributes(span, spanAttributesWithCulture());
         safeSetSpanJSONAttributes(span, memorySpanAttributes(app, device, memory));
       } catch {
         // A span without these attributes is better than a span processor that throws.

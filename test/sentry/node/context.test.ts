@@ -97,6 +97,37 @@ describe('nodeContextIntegration (port of @sentry/node\'s Context, memory read a
     assert.equal(typeof ours.attributes['app.memory'], 'number');
   });
 
+  it('leaves Intl alone until the first event or segment span needs the culture context (its date data is ~8 MB of RSS)', async () => {
+    const original = Intl.DateTimeFormat;
+    let formatters = 0;
+    Intl.DateTimeFormat = new Proxy(original, {
+      construct: (target, args) => {
+        formatters++;
+        return Reflect.construct(target, args);
+      },
+      apply: (target, self, args) => {
+        formatters++;
+        return Reflect.apply(target, self, args);
+      },
+    });
+    try {
+      const forEvents = nodeContextIntegration();
+      const forSpans = nodeContextIntegration();
+      assert.equal(formatters, 0, 'nothing formatted at set-up');
+      const contexts = await contextsFrom(forEvents);
+      assert.ok(formatters > 0, 'the first event reads the culture');
+      assert.deepEqual(contexts.culture, (await contextsFrom(Sentry.nodeContextIntegration())).culture);
+      const afterEvents = formatters;
+      await contextsFrom(forEvents);
+      assert.equal(formatters, afterEvents, 'read once, then kept');
+      const span = segmentSpan();
+      forSpans.processSegmentSpan?.(span, client);
+      assert.equal(span.attributes['culture.timezone'], contexts.culture?.timezone, 'the first segment span reads it too');
+    } finally {
+      Intl.DateTimeFormat = original;
+    }
+  });
+
   it('gives every event its own context objects (nothing shared between events)', async () => {
     const integration = nodeContextIntegration();
     const first = await contextsFrom(integration);
