@@ -8,10 +8,11 @@ import { osContext } from './os-context';
 /**
  * Port of @sentry/node 11.12.0's Context integration (`integrations/context.js`): app, os, device, culture
  * and cloud resource contexts on every event, and the same figures as attributes on segment spans.
- * One deliberate difference: the memory figures (process RSS, memory available to the process, free system
- * memory) are read at most once per `maxMemoryAgeMs`, not for every event and span. Each reading opens
+ * Two deliberate differences. The memory figures (process RSS, memory available to the process, free system
+ * memory) are read at most once per `maxMemoryAgeMs`, not for every event and span: each reading opens
  * files under /proc and /sys, about a tenth of an error event's CPU here (`bench/NOTES.md`), so an error
- * storm paid it hundreds of times a second for the same numbers.
+ * storm paid it hundreds of times a second for the same numbers. And the culture context is read on the
+ * first event instead of at set-up: same values, but Intl's date formatting maps ~8 MB of ICU data.
  */
 
 /** How old a memory reading may be when an event or span reports it. */
