@@ -63,15 +63,33 @@ function summarizeGc(lines, from, to) {
   return { scavenges, promoted, compactions };
 }
 
+const MEMORY_LINE_TIMEOUT_MS = 15_000;
+
+/** The next `MEMORY` line's numbers; rejects if the app prints none in time (it died, or hangs in GC). */
 function waitForMemoryLine(lines) {
-  return new Promise((resolve) => {
+  const deadline = Date.now() + MEMORY_LINE_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
     const check = () => {
       const line = lines.shift();
       if (line) return resolve(line.split(' ').slice(1).map(Number));
+      if (Date.now() > deadline) return reject(new Error(`no MEMORY line from the app within ${MEMORY_LINE_TIMEOUT_MS} ms`));
       setTimeout(check, 50);
     };
     check();
   });
+}
+
+/** Live heap at listening, the load, RSS at its end, live heap after it. */
+async function loadWithReadings(server, memoryLines, options, pinning) {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  server.child.kill('SIGUSR2');
+  const [listeningAt, listeningHeap, listeningRss] = await waitForMemoryLine(memoryLines);
+  const results = await loadServer(server, { routes: options.routes, connections: 10, duration: options.duration, warmup: 1, pinning });
+  const rssAfterLoad = readRssMb(server.child.pid);
+  const parts = readRssParts(server.child.pid);
+  server.child.kill('SIGUSR2');
+  const [loadedAt, loadedHeap] = await waitForMemoryLine(memoryLines);
+  return { listeningAt, listeningHeap, listeningRss, results, rssAfterLoad, parts, loadedAt, loadedHeap };
 }
 
 async function measure(setup, { sink, projectId, databaseUrl, pinning, options }) {
@@ -89,15 +107,15 @@ async function measure(setup, { sink, projectId, databaseUrl, pinning, options }
   server.child.stderr.on('data', (chunk) => {
     for (const line of chunk.toString().split('\n')) if (line.startsWith('MEMORY ')) memoryLines.push(line);
   });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  server.child.kill('SIGUSR2');
-  const [listeningAt, listeningHeap, listeningRss] = await waitForMemoryLine(memoryLines);
-  const results = await loadServer(server, { routes: options.routes, connections: 10, duration: options.duration, warmup: 1, pinning });
-  const rssAfterLoad = readRssMb(server.child.pid);
-  const parts = readRssParts(server.child.pid);
-  server.child.kill('SIGUSR2');
-  const [loadedAt, loadedHeap] = await waitForMemoryLine(memoryLines);
+  let readings;
+  try {
+    readings = await loadWithReadings(server, memoryLines, options, pinning);
+  } catch (error) {
+    server.child.kill('SIGKILL');
+    throw error;
+  }
   await stopServer(server);
+  const { listeningAt, listeningHeap, listeningRss, results, rssAfterLoad, parts, loadedAt, loadedHeap } = readings;
   const requests = results.reduce((total, result) => total + result.answered, 0);
   const gc = summarizeGc(gcLines, listeningAt + 1, loadedAt - 1);
   return {
