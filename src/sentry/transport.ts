@@ -1,13 +1,16 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import {
   createTransport, type BaseTransportOptions, type Envelope, type Transport, type TransportMakeRequestResponse,
   type TransportRequest,
 } from '@sentry/core';
 import type { makeNodeTransport } from '@sentry/node';
+import { HttpClient } from '../http-client/client';
+
+const gzipAsync = promisify(gzip);
 
 /** Receives every envelope the SDK sends (the test kit, the local view). */
 export type EnvelopeSink = (envelope: Envelope) => void;
@@ -59,9 +62,10 @@ export function proxyFor(url: URL, proxy: string | undefined, env: NodeJS.Proces
 }
 
 /**
- * @sentry/node's HTTP transport (keep-alive agent, gzip above 32 KB, rate-limit headers, one retry of a
- * reused socket the server closed) without loading @sentry/node's entry for it. Through a proxy, Sentry's
- * own transport (and its proxy agent) is loaded and used instead.
+ * @sentry/node's HTTP transport (keep-alive, gzip above 32 KB, rate-limit headers, one retry of a
+ * reused connection the server closed, a response timeout) on our {@link HttpClient} rather than
+ * `http.request` (why: see HttpClient), and without loading @sentry/node's entry for it. Through a
+ * proxy, or with an `httpModule` of the app's, Sentry's own transport is loaded and used instead.
  */
 function makeNetworkTransport(options: NodeTransportOptions): Transport {
   let url: URL;
@@ -70,42 +74,30 @@ function makeNetworkTransport(options: NodeTransportOptions): Transport {
   } catch {
     return createTransport(options, () => Promise.resolve({})); // Sentry's transport sends nothing either
   }
-  const native = url.protocol === 'https:' ? https : http;
-  const httpModule = options.httpModule ?? withResponseTimeout(native, SENTRY_RESPONSE_TIMEOUT_MS);
-  if (proxyFor(url, options.proxy)) {
+  if (options.httpModule || proxyFor(url, options.proxy)) {
+    const native = url.protocol === 'https:' ? https : http;
     const { makeNodeTransport } = require('@sentry/node') as typeof import('@sentry/node');
-    return makeNodeTransport({ ...options, httpModule });
+    return makeNodeTransport({ ...options, httpModule: options.httpModule ?? withResponseTimeout(native, SENTRY_RESPONSE_TIMEOUT_MS) });
   }
-  const agent = new native.Agent({ keepAlive: options.keepAlive ?? true, maxSockets: 30, timeout: 2000 });
-  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const target = { method: 'POST', agent, hostname, path: `${url.pathname}${url.search}`, port: url.port, protocol: url.protocol, ca: options.caCerts };
-
-  const send = (request: TransportRequest, canRetry: boolean): Promise<TransportMakeRequestResponse> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { ...options.headers };
-      let body: NodeJS.ReadableStream = Readable.from([request.body], { objectMode: false });
-      if (request.body.length > GZIP_THRESHOLD_BYTES) {
-        headers['content-encoding'] = 'gzip';
-        body = body.pipe(createGzip());
-      }
-      const req = httpModule.request({ ...target, headers }, (res) => {
-        res.on('data', () => undefined); // drain, so that the keep-alive socket is reused
-        const rateLimits = res.headers['x-sentry-rate-limits'];
-        resolve({
-          statusCode: res.statusCode,
-          headers: {
-            'retry-after': (res.headers['retry-after'] as string | undefined) ?? null,
-            'x-sentry-rate-limits': (Array.isArray(rateLimits) ? rateLimits[0] : rateLimits) ?? null,
-          },
-        });
-      }) as http.ClientRequest;
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (canRetry && req.reusedSocket && error.code === 'ECONNRESET') resolve(send(request, false));
-        else reject(error);
-      });
-      body.pipe(req);
-    });
-  return createTransport(options, (request) => send(request, true));
+  const client = new HttpClient(url, { ca: options.caCerts, keepAlive: options.keepAlive ?? true, maxSockets: 30 });
+  const path = `${url.pathname}${url.search}`;
+  const send = async (request: TransportRequest): Promise<TransportMakeRequestResponse> => {
+    const headers: Record<string, string> = { ...options.headers };
+    let body = request.body;
+    if (body.length > GZIP_THRESHOLD_BYTES) {
+      headers['content-encoding'] = 'gzip';
+      body = await gzipAsync(body);
+    }
+    const response = await client.request({ path, headers, body, timeoutMs: SENTRY_RESPONSE_TIMEOUT_MS });
+    return {
+      statusCode: response.statusCode,
+      headers: {
+        'retry-after': response.headers['retry-after'] ?? null,
+        'x-sentry-rate-limits': response.headers['x-sentry-rate-limits'] ?? null,
+      },
+    };
+  };
+  return createTransport(options, send);
 }
 
 /**

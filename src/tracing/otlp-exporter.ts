@@ -1,7 +1,11 @@
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate, type OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base/node-http';
+import { getStringFromEnv } from '@opentelemetry/core';
+import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import {
+  convertLegacyHttpOptions, createOtlpHttpExportDelegate, createOtlpHttpExporterMetrics, type OTLPExporterNodeConfigBase,
+} from '@opentelemetry/otlp-exporter-base/node-http';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { createTracesJsonWriter } from './otlp-json';
+import { createOtlpHttpTransport, withRetries } from './otlp-transport';
 
 function deserializeResponse(data: Uint8Array): object {
   if (data.length === 0) return {};
@@ -20,23 +24,41 @@ function createSerializer() {
 
 const spanCount = { name: 'span' as const, countItems: (spans: ReadableSpan[]) => spans.length };
 
+/** TLS settings OpenTelemetry reads from the environment into its https agent. */
+const TLS_VARIABLES = ['CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'].flatMap((name) => [
+  `OTEL_EXPORTER_OTLP_${name}`, `OTEL_EXPORTER_OTLP_TRACES_${name}`,
+]);
+
+/**
+ * OpenTelemetry's own transport (`http.request` through an agent) is kept where only it can do what is
+ * asked: agent options or an agent factory in code, or certificates from the environment.
+ */
+function needsAgentTransport(config: OTLPExporterNodeConfigBase): boolean {
+  const agent = config.httpAgentOptions;
+  const customAgent = typeof agent === 'function' || Object.keys(agent ?? {}).some((option) => option !== 'keepAlive');
+  return customAgent || TLS_VARIABLES.some((name) => getStringFromEnv(name) !== undefined);
+}
+
 /**
  * OTLP/HTTP JSON span exporter: `@opentelemetry/exporter-trace-otlp-http`'s OTLPTraceExporter (same
- * transport from otlp-exporter-base: options, OTEL_EXPORTER_OTLP_* variables, keep-alive, timeout,
- * retries, compression), with the request body written by {@link tracesRequestJson}. JSON rather than
- * protobuf: measured in bench/NOTES.md, protobuf encoding cost more CPU per span here.
+ * configuration from otlp-exporter-base: options, OTEL_EXPORTER_OTLP_* variables, timeout, retries,
+ * compression), with the request body written by {@link tracesRequestJson} and sent on our keep-alive
+ * client rather than `http.request` (see HttpClient). JSON rather than protobuf: measured in
+ * bench/NOTES.md, protobuf encoding cost more CPU per span here.
  */
 export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
   /** @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ... */
   constructor(config: OTLPExporterNodeConfigBase = {}) {
+    const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
     super(
-      createOtlpHttpExportDelegate(
-        convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' }),
-        createSerializer(),
-        'otlp_http_span_exporter',
-        spanCount,
-        undefined,
-      ),
+      needsAgentTransport(config)
+        ? createOtlpHttpExportDelegate(options, createSerializer(), 'otlp_http_span_exporter', spanCount, undefined)
+        : createOtlpNetworkExportDelegate(
+          options,
+          createSerializer(),
+          createOtlpHttpExporterMetrics('otlp_http_span_exporter', spanCount, options.url, undefined),
+          withRetries(createOtlpHttpTransport(options)),
+        ),
     );
   }
 }

@@ -1,0 +1,251 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { ResponseParser, type HttpResponse } from './response-parser';
+
+/** Options of {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** Trusted CA certificates for https (replacing Node's defaults). @default undefined: Node's CAs */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate and key for https (mutual TLS). @default undefined */
+  cert?: string | Buffer;
+  /** @default undefined */
+  key?: string | Buffer;
+  /** Connections opened at most; more requests wait for one. @default 8 */
+  maxSockets?: number;
+  /** An unused connection is closed after this long (below the usual 5 s of servers). @default 4000 */
+  idleTimeoutMs?: number;
+  /** Reuse connections; false sends `Connection: close` and opens one per request. @default true */
+  keepAlive?: boolean;
+}
+
+/** One request; the body is sent with a Content-Length. */
+export interface HttpRequest {
+  /** @default 'POST' */
+  method?: string;
+  /** Path and query, e.g. `/api/1/envelope/?sentry_key=x`. */
+  path: string;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+  /** Abandons the request after this long without a byte from the server. */
+  timeoutMs: number;
+}
+
+/** A network failure, with a Node-style code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...). */
+export type HttpClientError = Error & { code?: string };
+
+const DEFAULTS = { maxSockets: 8, idleTimeoutMs: 4000, keepAlive: true };
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
+
+function clientError(message: string, code: string): HttpClientError {
+  return Object.assign(new Error(message), { code });
+}
+
+/** The request line and headers; throws a TypeError on anything that could split the request. */
+export function requestHead(request: HttpRequest, host: string, bodyLength: number, keepAlive = true): string {
+  const method = request.method ?? 'POST';
+  if (!TOKEN.test(method)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
+  // A HEAD response announces a body it does not send: the parser would wait for it.
+  if (method.toUpperCase() === 'HEAD') throw new TypeError('HEAD requests are not supported');
+  if (!request.path.startsWith('/') || /[\s\0]/.test(request.path)) throw new TypeError('the request path must start with / and hold no whitespace');
+  let head = `${method} ${request.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const name of Object.keys(request.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'host' || lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection') continue;
+    const value = String(request.headers[name]);
+    if (!TOKEN.test(name) || FORBIDDEN_IN_VALUE.test(value)) throw new TypeError(`invalid HTTP header ${JSON.stringify(name)}`);
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}${keepAlive ? '' : 'Connection: close\r\n'}Content-Length: ${bodyLength}\r\n\r\n`;
+}
+
+interface Pending {
+  request: HttpRequest;
+  resolve: (response: HttpResponse) => void;
+  reject: (error: HttpClientError) => void;
+  /** A request on a reused connection that the server closed before answering is sent again, once. */
+  retried: boolean;
+}
+
+class Connection {
+  readonly parser = new ResponseParser();
+  pending: Pending | undefined;
+  used = false;
+  closed = false;
+  constructor(readonly socket: net.Socket) {}
+}
+
+/**
+ * A small keep-alive HTTP/1.1 client for one origin, written on `net`/`tls` sockets rather than
+ * `http.request`. Node's HTTP client shares its hot functions (OutgoingMessage, header writing, stream
+ * callbacks) with the HTTP server: sending telemetry through it, even once a second, turns those
+ * functions polymorphic and every request the app serves pays for it (bench/NOTES.md, item 25). One
+ * request per connection at a time, no pipelining; connections are unreferenced while idle, so they
+ * never hold the process open.
+ */
+export class HttpClient {
+  private readonly url: URL;
+  private readonly hostHeader: string;
+  private readonly settings: Required<Pick<HttpClientOptions, 'maxSockets' | 'idleTimeoutMs' | 'keepAlive'>>;
+  private readonly idle: Connection[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly waiting: Pending[] = [];
+  private closedForGood = false;
+
+  constructor(url: string | URL, private readonly options: HttpClientOptions = {}) {
+    this.url = new URL(url);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
+      throw new TypeError(`HttpClient speaks http: and https: only, not ${this.url.protocol}`);
+    }
+    this.hostHeader = this.url.host;
+    this.settings = {
+      maxSockets: options.maxSockets ?? DEFAULTS.maxSockets,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      keepAlive: options.keepAlive ?? DEFAULTS.keepAlive,
+    };
+  }
+
+  /** Resolves with the response (any status); rejects on a network failure or timeout, never throws. */
+  request(request: HttpRequest): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      if (this.closedForGood) return reject(clientError('the client is closed', 'ERR_CLIENT_CLOSED'));
+      try {
+        requestHead(request, this.hostHeader, 0); // validates before anything is sent
+        if (!(request.timeoutMs > 0 && Number.isFinite(request.timeoutMs))) {
+          throw new TypeError(`timeoutMs must be a positive number of milliseconds, not ${request.timeoutMs}`);
+        }
+      } catch (error) {
+        return reject(error as Error);
+      }
+      this.dispatch({ request, resolve, reject, retried: false });
+    });
+  }
+
+  /** Closes every connection; requests in flight or waiting fail. */
+  close(): void {
+    this.closedForGood = true;
+    for (const pending of this.waiting.splice(0)) pending.reject(clientError('the client is closed', 'ERR_CLIENT_CLOSED'));
+    for (const connection of this.connections) connection.socket.destroy();
+  }
+
+  private dispatch(pending: Pending): void {
+    const connection = this.idle.pop() ?? (this.connections.size < this.settings.maxSockets ? this.open() : undefined);
+    if (connection) this.send(connection, pending);
+    else this.waiting.push(pending);
+  }
+
+  private open(): Connection {
+    const port = Number(this.url.port) || (this.url.protocol === 'https:' ? 443 : 80);
+    const host = this.url.hostname.startsWith('[') ? this.url.hostname.slice(1, -1) : this.url.hostname;
+    const socket = this.url.protocol === 'https:'
+      ? tls.connect({
+        host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'],
+        ca: this.options.ca, cert: this.options.cert, key: this.options.key,
+      })
+      : net.connect({ host, port });
+    socket.setNoDelay(true);
+    const connection = new Connection(socket);
+    this.connections.add(connection);
+    socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
+    socket.on('timeout', () => this.onTimeout(connection));
+    socket.on('error', (error: HttpClientError) => this.onClose(connection, error));
+    socket.on('close', () => this.onClose(connection));
+    socket.on('end', () => socket.end());
+    return connection;
+  }
+
+  private send(connection: Connection, pending: Pending): void {
+    const { request } = pending;
+    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+    connection.pending = pending;
+    const { socket } = connection;
+    try {
+      socket.ref();
+      socket.setTimeout(request.timeoutMs);
+      socket.cork();
+      socket.write(requestHead(request, this.hostHeader, body.byteLength, this.settings.keepAlive), 'latin1');
+      if (body.byteLength > 0) socket.write(body);
+      process.nextTick(() => socket.uncork());
+    } catch (error) {
+      // Called from socket events: a throw here must become this request's failure, not the process's.
+      this.fail(connection, error as HttpClientError);
+    }
+  }
+
+  private onData(connection: Connection, chunk: Buffer): void {
+    let responses: HttpResponse[];
+    try {
+      responses = connection.parser.push(chunk);
+    } catch (error) {
+      this.fail(connection, clientError(`malformed response: ${(error as Error).message}`, 'HPE_INVALID'));
+      return;
+    }
+    for (const response of responses) this.finish(connection, response);
+  }
+
+  private finish(connection: Connection, response: HttpResponse): void {
+    const pending = connection.pending;
+    connection.pending = undefined;
+    connection.used = true;
+    if (response.closes || !pending || !this.settings.keepAlive) connection.socket.destroy();
+    else this.release(connection);
+    pending?.resolve(response);
+  }
+
+  private release(connection: Connection): void {
+    const next = this.waiting.shift();
+    if (next) return this.send(connection, next);
+    connection.socket.setTimeout(this.settings.idleTimeoutMs);
+    connection.socket.unref();
+    this.idle.push(connection);
+  }
+
+  private onTimeout(connection: Connection): void {
+    const timeoutMs = connection.pending?.request.timeoutMs;
+    if (timeoutMs === undefined) connection.socket.destroy();
+    else this.fail(connection, clientError(`no response within ${timeoutMs} ms`, 'ETIMEDOUT'));
+  }
+
+  private fail(connection: Connection, error: HttpClientError): void {
+    const pending = connection.pending;
+    connection.pending = undefined;
+    connection.socket.destroy();
+    this.forget(connection);
+    if (pending) pending.reject(error);
+  }
+
+  private onClose(connection: Connection, error?: HttpClientError): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    this.forget(connection);
+    const pending = connection.pending;
+    connection.pending = undefined;
+    if (pending) {
+      let response: HttpResponse | undefined;
+      try {
+        response = error ? undefined : connection.parser.end();
+      } catch {
+        // cut short: handled below as a hang-up
+      }
+      if (response) pending.resolve(response);
+      else if (connection.used && !connection.parser.midResponse && !pending.retried && !this.closedForGood) {
+        // The server closed a kept-alive connection as we reused it: the request never reached it.
+        this.dispatch({ ...pending, retried: true });
+      } else pending.reject(error ?? clientError('socket hang up', 'ECONNRESET'));
+    }
+    this.drainWaiting();
+  }
+
+  private forget(connection: Connection): void {
+    this.connections.delete(connection);
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
+  /** A connection went away: a waiting request may now open a new one. */
+  private drainWaiting(): void {
+    while (this.waiting.length > 0 && this.connections.size < this.settings.maxSockets && !this.closedForGood) {
+      this.send(this.open(), this.waiting.shift()!);
+    }
+  }
+}

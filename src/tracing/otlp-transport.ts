@@ -1,0 +1,104 @@
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { diag } from '@opentelemetry/api';
+import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { HttpClient, type HttpClientError } from '../http-client/client';
+
+const gzipAsync = promisify(gzip);
+
+/** What the transport needs of OpenTelemetry's resolved exporter configuration. */
+export interface OtlpTransportSettings {
+  url: string;
+  headers: () => Promise<Record<string, string>>;
+  compression: 'gzip' | 'none';
+  userAgent?: string;
+}
+
+/** OpenTelemetry's OTLP HTTP transport answers these with a retry, after Retry-After if given. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+const USER_AGENT = 'express-otel-sentry OTLP/HTTP';
+
+/** Retry-After in milliseconds (seconds or an HTTP date), as OpenTelemetry reads it. */
+export function retryAfterMillis(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number.parseInt(value, 10);
+  if (Number.isInteger(seconds)) return seconds > 0 ? seconds * 1000 : -1;
+  const delay = new Date(value).getTime() - Date.now();
+  return delay >= 0 ? delay : 0;
+}
+
+/**
+ * OTLP/HTTP on {@link HttpClient} instead of `http.request` (why: see HttpClient). Answers as
+ * OpenTelemetry's HttpExporterTransport does: 2xx success, 429/502/503/504 and network errors
+ * retryable, the rest a failure carrying the status and body.
+ */
+export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExporterTransport {
+  const url = new URL(settings.url);
+  const client = new HttpClient(url, { maxSockets: 2 });
+  const path = `${url.pathname}${url.search}`;
+  const userAgent = settings.userAgent ? `${settings.userAgent} ${USER_AGENT}` : USER_AGENT;
+  return {
+    async send(data, timeoutMillis): Promise<ExportResponse> {
+      try {
+        const headers: Record<string, string> = { ...(await settings.headers()), 'User-Agent': userAgent };
+        let body = data;
+        if (settings.compression === 'gzip') {
+          body = await gzipAsync(data);
+          headers['Content-Encoding'] = 'gzip';
+        }
+        const response = await client.request({ path, headers, body, timeoutMs: timeoutMillis });
+        if (response.statusCode <= 299) return { status: 'success', data: response.body };
+        if (RETRYABLE_STATUS.has(response.statusCode)) {
+          return { status: 'retryable', retryInMillis: retryAfterMillis(response.headers['retry-after']) };
+        }
+        return { status: 'failure', error: new OTLPExporterError(response.statusMessage, response.statusCode, response.body.toString('utf8')) };
+      } catch (error) {
+        const code = (error as HttpClientError).code;
+        return code !== undefined && RETRYABLE_NETWORK_CODES.has(code)
+          ? { status: 'retryable', error: error as Error }
+          : { status: 'failure', error: error as Error };
+      }
+    },
+    shutdown() {
+      client.close();
+    },
+  };
+}
+
+const MAX_ATTEMPTS = 5;
+const INITIAL_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 5000;
+const BACKOFF_MULTIPLIER = 1.5;
+const JITTER = 0.2;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * OpenTelemetry's RetryingTransport (not exported by otlp-exporter-base): up to 5 retries of a
+ * retryable answer, exponential backoff with jitter or the server's Retry-After, all within the
+ * export's timeout.
+ */
+export function withRetries(transport: IExporterTransport): IExporterTransport {
+  return {
+    async send(data, timeoutMillis) {
+      const deadline = Date.now() + timeoutMillis;
+      let nextBackoff = INITIAL_BACKOFF_MS;
+      let result = await transport.send(data, timeoutMillis);
+      for (let attempt = 0; attempt < MAX_ATTEMPTS && result.status === 'retryable'; attempt++) {
+        const backoff = Math.max(Math.min(nextBackoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS), 0);
+        nextBackoff *= BACKOFF_MULTIPLIER;
+        const wait = result.retryInMillis ?? backoff;
+        const remaining = deadline - Date.now();
+        if (wait > remaining) {
+          diag.info(`Export retry time ${Math.round(wait)}ms exceeds remaining timeout ${Math.round(remaining)}ms, not retrying further.`);
+          return result;
+        }
+        await sleep(wait);
+        result = await transport.send(data, remaining); // what OpenTelemetry's RetryingTransport gives a retry
+      }
+      return result;
+    },
+    shutdown: () => transport.shutdown(),
+  };
+}
