@@ -129,7 +129,14 @@ export class HttpClient {
   }
 
   private dispatch(pending: Pending): void {
-    const connection = this.idle.pop() ?? (this.connections.size < this.settings.maxSockets ? this.open() : undefined);
+    let connection: Connection | undefined;
+    try {
+      connection = this.idle.pop() ?? (this.connections.size < this.settings.maxSockets ? this.open() : undefined);
+    } catch (error) {
+      // e.g. a CA that is not PEM: tls.connect throws at once. Also runs from socket events: never rethrow.
+      pending.reject(error as HttpClientError);
+      return;
+    }
     if (connection) this.send(connection, pending);
     else this.waiting.push(pending);
   }
@@ -245,7 +252,7 @@ export class HttpClient {
   /** A connection went away: a waiting request may now open a new one. */
   private drainWaiting(): void {
     while (this.waiting.length > 0 && this.connections.size < this.settings.maxSockets && !this.closedForGood) {
-      this.send(this.open(), this.waiting.shift()!);
+      this.dispatch(this.waiting.shift()!);
     }
   }
 }
