@@ -72,7 +72,8 @@ const MAX_BACKOFF_MS = 5000;
 const BACKOFF_MULTIPLIER = 1.5;
 const JITTER = 0.2;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Retry-After: 0 reads as -1 (as in OpenTelemetry); setTimeout would warn about a negative delay.
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(ms, 0)));
 
 /**
  * OpenTelemetry's RetryingTransport (not exported by otlp-exporter-base): up to 5 retries of a
@@ -90,7 +91,7 @@ export function withRetries(transport: IExporterTransport): IExporterTransport {
         nextBackoff *= BACKOFF_MULTIPLIER;
         const wait = result.retryInMillis ?? backoff;
         const remaining = deadline - Date.now();
-        if (wait > remaining) {
+        if (wait > remaining || remaining <= 0) {
           diag.info(`Export retry time ${Math.round(wait)}ms exceeds remaining timeout ${Math.round(remaining)}ms, not retrying further.`);
           return result;
         }

@@ -176,7 +176,7 @@ describe('withRetries', () => {
     assert.equal(requests.length, 1);
   });
 
-  it('gives each retry the time left before its wait, as OpenTelemetry does (never 0 or less)', async () => {
+  it('gives each retry the time left before its wait, as OpenTelemetry does', async () => {
     const timeouts: number[] = [];
     let calls = 0;
     const inner = {
@@ -186,9 +186,24 @@ describe('withRetries', () => {
       },
       shutdown: () => undefined,
     };
-    assert.equal((await withRetries(inner).send(PAYLOAD, 100)).status, 'success');
+    // A wait well inside the timeout: a wait equal to it would retry or not depending on whether the clock ticked.
+    assert.equal((await withRetries(inner).send(PAYLOAD, 1000)).status, 'success');
     assert.equal(timeouts.length, 2);
-    assert.ok(timeouts[1] > 0, `the retry got ${timeouts[1]} ms`);
+    assert.ok(timeouts[1] > 0 && timeouts[1] <= 1000, `the retry got ${timeouts[1]} ms`);
+  });
+
+  it('does not retry once the timeout is spent, even with Retry-After: 0', async () => {
+    const timeouts: number[] = [];
+    const inner = {
+      send: async (_data: Uint8Array, timeoutMillis: number) => {
+        timeouts.push(timeoutMillis);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return { status: 'retryable' as const, retryInMillis: -1 };
+      },
+      shutdown: () => undefined,
+    };
+    assert.equal((await withRetries(inner).send(PAYLOAD, 50)).status, 'retryable');
+    assert.deepEqual(timeouts, [50]);
   });
 
   it('does not retry a failure', async () => {
