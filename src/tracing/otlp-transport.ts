@@ -92,7 +92,7 @@ export function withRetries(transport: IExporterTransport): IExporterTransport {
         const wait = result.retryInMillis ?? backoff;
         const remaining = deadline - Date.now();
         if (wait > remaining || remaining <= 0) {
-          diag.info(`Export retry time ${Math.round(wait)}ms exceeds remaining timeout ${Math.round(remaining)}ms, not retrying further.`);
+          diag.info(`Export retry time ${Math.round(wait)}ms does not fit in the remaining timeout ${Math.round(remaining)}ms, not retrying further.`);
           return result;
         }
         await sleep(wait);
