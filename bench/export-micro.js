@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * node bench/export-micro.js [<dist dir> ...]
+ * node bench/export-micro.js [--batch N] [<dist dir> ...]
  * The export path alone, in one process: scrubbing and OTLP/JSON writing of realistic spans (a server
- * span and its Express route span, as `/hello` makes them), 128 per batch, best of 30 interleaved
+ * span and its Express route span, as `/hello` makes them), 128 per batch (or N: under load a backlog
+ * makes batches of up to 512), best of 30 interleaved
  * rounds per build (a second build, e.g. a copy of an older dist/ inside this repository, is compared
  * in the same process). Prints ns per span.
  */
@@ -12,7 +13,8 @@ const { TracerProvider } = require('@opentelemetry/sdk-trace');
 const { SpanKind, context, trace } = require('@opentelemetry/api');
 
 const ROOT = path.resolve(__dirname, '..');
-const BATCH = 128;
+const batchFlag = process.argv.indexOf('--batch');
+const BATCH = batchFlag === -1 ? 128 : Number(process.argv.splice(batchFlag, 2)[1]);
 const ROUNDS = 30;
 
 function makeSpans(count) {
@@ -41,11 +43,16 @@ function load(dist) {
   const json = require(path.join(dist, 'src', 'tracing', 'otlp-json'));
   const scrubber = defaultScrubber();
   // The exporter's writer (caching) where the build has one, else the plain function.
-  const write = json.createTracesJsonWriter ? json.createTracesJsonWriter() : json.tracesRequestJson;
+  const writer = json.createTracesJsonWriter ? json.createTracesJsonWriter() : json.tracesRequestJson;
+  // The request body: current builds write a Buffer, older ones a string that the exporter encoded.
+  const write = (batch) => {
+    const body = writer(batch);
+    return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  };
   return {
     scrub: (batches) => batches.forEach((batch) => batch.map((span) => scrubSpan(scrubber, span))),
-    write: (batches) => batches.forEach((batch) => Buffer.from(write(batch), 'utf8')),
-    both: (batches) => batches.forEach((batch) => Buffer.from(write(batch.map((span) => scrubSpan(scrubber, span))), 'utf8')),
+    write: (batches) => batches.forEach((batch) => write(batch)),
+    both: (batches) => batches.forEach((batch) => write(batch.map((span) => scrubSpan(scrubber, span)))),
   };
 }
 

@@ -42,8 +42,15 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
     const write = createTracesJsonWriter();
     for (let batch = 0; batch < 3; batch++) {
       const spans = sampleSpans();
-      assert.equal(write(spans), tracesRequestJson(spans));
+      assert.equal(write(spans).toString('utf8'), tracesRequestJson(spans));
     }
+  });
+
+  it('writes a backlog-sized batch (hundreds of spans, multi-byte text) byte for byte', () => {
+    const spans = Array.from({ length: 200 }, () => sampleSpans()).flat();
+    const body = createTracesJsonWriter()(spans);
+    assert.equal(body.toString('utf8'), tracesRequestJson(spans));
+    assert.deepEqual(JSON.parse(body.toString('utf8')), JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans))));
   });
 
   it('matches the standard serializer on batches from several providers (resources) too', () => {
