@@ -53,6 +53,17 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
     assert.deepEqual(JSON.parse(body.toString('utf8')), JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans))));
   });
 
+  it('counts bytes exactly for 4-byte characters and lone surrogates (the body is filled, not truncated)', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    provider.getTracer('t').startSpan('💅 manicure', { attributes: { emoji: '💇‍♀️ hair', lone: 'bad \ud800 surrogate', high: '\udfff' } }).end();
+    const spans = exporter.getFinishedSpans();
+    const body = createTracesJsonWriter()(spans);
+    const standard = JsonTraceSerializer.serializeRequest(spans) as Uint8Array;
+    assert.equal(body.toString('utf8'), tracesRequestJson(spans));
+    assert.deepEqual(JSON.parse(body.toString('utf8')), JSON.parse(new TextDecoder().decode(standard)));
+  });
+
   it('matches the standard serializer on batches from several providers (resources) too', () => {
     const spans = [...sampleSpans(), ...sampleSpans()];
     const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
