@@ -13,8 +13,8 @@ import { memoizeString } from '../scrub/memo';
  * Each span is written into its own small array of parts and joined to one string; the request is
  * those strings, encoded straight into one Buffer. One array and one string for a whole batch
  * (hundreds of spans once a backlog builds, up to 512) land in V8's large-object space, fresh pages
- * at every growth step: measured in bench/NOTES.md (ninth round), that made a span cost 4x more to
- * write in a 512-span batch than in a 128-span one.
+ * at every growth step: that made a span about twice as dear to write in the loaded server, four
+ * times in isolation (bench/NOTES.md, item 30).
  */
 
 const HAS_IS_REMOTE = 0x100;
