@@ -18,8 +18,7 @@ function deserializeResponse(data: Uint8Array): object {
 
 /** One per exporter: the writer caches the JSON of repeated strings. */
 function createSerializer() {
-  const write = createTracesJsonWriter();
-  return { serializeRequest: (spans: ReadableSpan[]): Uint8Array => write(spans), deserializeResponse };
+  return { serializeRequest: createTracesJsonWriter(), deserializeResponse };
 }
 
 const spanCount = { name: 'span' as const, countItems: (spans: ReadableSpan[]) => spans.length };

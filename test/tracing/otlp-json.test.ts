@@ -30,10 +30,22 @@ function sampleSpans(): ReadableSpan[] {
   return exporter.getFinishedSpans();
 }
 
+/** What the standard JsonTraceSerializer writes for these spans, parsed. */
+function standardRequest(spans: ReadableSpan[]): unknown {
+  return JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
+}
+
+/** The exporter's body for these spans: the same bytes as tracesRequestJson, and the standard's content. */
+function assertWriterMatches(spans: ReadableSpan[]): void {
+  const body = createTracesJsonWriter()(spans).toString('utf8');
+  assert.equal(body, tracesRequestJson(spans));
+  assert.deepEqual(JSON.parse(body), standardRequest(spans));
+}
+
 describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
   it('parses to exactly what the standard JsonTraceSerializer produces', () => {
     const spans = sampleSpans();
-    const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
+    const standard = standardRequest(spans);
     const ours = JSON.parse(tracesRequestJson(spans));
     assert.deepEqual(ours, standard);
   });
@@ -47,32 +59,24 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
   });
 
   it('writes a backlog-sized batch (hundreds of spans, multi-byte text) byte for byte', () => {
-    const spans = Array.from({ length: 200 }, () => sampleSpans()).flat();
-    const body = createTracesJsonWriter()(spans);
-    assert.equal(body.toString('utf8'), tracesRequestJson(spans));
-    assert.deepEqual(JSON.parse(body.toString('utf8')), JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans))));
+    assertWriterMatches(Array.from({ length: 200 }, () => sampleSpans()).flat());
   });
 
   it('counts bytes exactly for 4-byte characters and lone surrogates (the body is filled, not truncated)', () => {
     const exporter = new InMemorySpanExporter();
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     provider.getTracer('t').startSpan('💅 manicure', { attributes: { emoji: '💇‍♀️ hair', lone: 'bad \ud800 surrogate', high: '\udfff' } }).end();
-    const spans = exporter.getFinishedSpans();
-    const body = createTracesJsonWriter()(spans);
-    const standard = JsonTraceSerializer.serializeRequest(spans) as Uint8Array;
-    assert.equal(body.toString('utf8'), tracesRequestJson(spans));
-    assert.deepEqual(JSON.parse(body.toString('utf8')), JSON.parse(new TextDecoder().decode(standard)));
+    assertWriterMatches(exporter.getFinishedSpans());
   });
 
   it('matches the standard serializer on batches from several providers (resources) too', () => {
     const spans = [...sampleSpans(), ...sampleSpans()];
-    const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
+    const standard = standardRequest(spans) as { resourceSpans: unknown[] };
     assert.deepEqual(JSON.parse(tracesRequestJson(spans)), standard);
     assert.equal(standard.resourceSpans.length, 2);
   });
 
   it('writes an empty request for no spans', () => {
-    const standard = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest([])));
-    assert.deepEqual(JSON.parse(tracesRequestJson([])), standard);
+    assert.deepEqual(JSON.parse(tracesRequestJson([])), standardRequest([]));
   });
 });
