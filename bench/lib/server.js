@@ -46,11 +46,12 @@ function baseEnv(extra) {
 
 /**
  * Starts the app; resolves once it printed LISTENING, with the measured start-up time.
- * `nodeArgs` go before the preload (e.g. --cpu-prof).
+ * `nodeArgs` go before the preload (e.g. --cpu-prof); `launcher` before node itself (e.g. valgrind).
  */
-function startServer(setup, { sink, projectId, databaseUrl, pinning, nodeArgs = [], extraEnv = {} }) {
+function startServer(setup, { sink, projectId, databaseUrl, pinning, nodeArgs = [], extraEnv = {}, launcher = [], startTimeoutMs = START_TIMEOUT_MS }) {
   const env = baseEnv({ BENCH_SETUP: setup.key, DATABASE_URL: databaseUrl, ...setup.env(sink, projectId), ...extraEnv });
-  const [command, args] = pinned(0, process.execPath, [...nodeArgs, ...setup.args, path.join(ROOT, 'bench', 'app.js')], pinning);
+  const nodeCommand = [...launcher, process.execPath, ...nodeArgs, ...setup.args, path.join(ROOT, 'bench', 'app.js')];
+  const [command, args] = pinned(0, nodeCommand[0], nodeCommand.slice(1), pinning);
   const started = process.hrtime.bigint();
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -61,7 +62,7 @@ function startServer(setup, { sink, projectId, databaseUrl, pinning, nodeArgs = 
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     let settled = false;
-    const timer = setTimeout(() => fail(`did not listen within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(`did not listen within ${startTimeoutMs} ms`), startTimeoutMs);
     const fail = (why) => {
       if (settled) return;
       settled = true;
