@@ -51,25 +51,37 @@ function sessionStatusOf(scope: Scope | undefined): RequestSessionStatus | undef
 }
 
 /** The request's scopes: made up front (Sentry's own store) or on first use (OpenTelemetry's context). */
-type SessionResponse = http.ServerResponse & { [SESSION]?: Scope | LazyRequestScopes };
+type RequestScopes = Scope | LazyRequestScopes;
+
+/**
+ * Holds a request's scopes until its session is counted. The response keeps the holder, set before
+ * Express changes the response's prototype, and is never written again: a write to the response after
+ * that goes through V8's runtime (see tracing's request-record.ts), one to the holder does not.
+ */
+interface SessionHolder {
+  scopes: RequestScopes | undefined;
+}
+
+type SessionResponse = http.ServerResponse & { [SESSION]?: SessionHolder };
 
 /** Starts a request's session: counted once its response closes, by what its scopes captured. */
-type StartSession = (response: SessionResponse, scopes: Scope | LazyRequestScopes) => void;
+type StartSession = (response: SessionResponse, scopes: RequestScopes) => void;
 
 function sessionStarter(client: Client, sessions: RequestSessionAggregator): StartSession {
   // One listener for all responses (the scopes ride on the response): nothing to allocate per request,
   // and marked so that tracing does not wrap it in the request's context, which it does not need.
   const recordSession = function (this: SessionResponse) {
-    const scopes = this[SESSION];
-    if (!scopes) return;
-    this[SESSION] = undefined;
+    const holder = this[SESSION];
+    const scopes = holder?.scopes;
+    if (!holder || !scopes) return;
+    holder.scopes = undefined;
     sessions.record(sessionStatusOf(scopes instanceof LazyRequestScopes ? scopes.isolationScopeIfMade() : scopes));
   };
   (recordSession as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] = true;
   return (response, scopes) => {
     client.emit('startRequestSession');
     response.on('close', recordSession);
-    response[SESSION] = scopes;
+    response[SESSION] = { scopes };
   };
 }
 

@@ -4,16 +4,26 @@ import { context, type Context } from '@opentelemetry/api';
 type Listener = (...args: unknown[]) => unknown;
 type Method = (this: Emitter, event: string | symbol, listener?: Listener) => unknown;
 interface Emitter {
-  [CONTEXT]?: Context;
-  /** The response of a request (the response itself for a response): once it has finished, nothing is bound. */
-  [RESPONSE]?: { writableFinished?: boolean };
-  /** Flat triples (event, listener, wrapper): a request wraps few listeners, a scan beats maps here. */
-  [WRAPPED]?: unknown[];
+  [BINDING]?: EmitterBinding;
 }
 
-const CONTEXT = Symbol('express-otel-sentry.emitter-context');
-const WRAPPED = Symbol('express-otel-sentry.emitter-listeners');
-const RESPONSE = Symbol('express-otel-sentry.emitter-response');
+/**
+ * What one request or response is bound to. One object of our own per emitter, set before Express gives
+ * the request and response their new prototypes: properties added to them after that cost V8 a new
+ * hidden class per request (see request-record.ts); fields of this class do not.
+ */
+class EmitterBinding {
+  /** Flat triples (event, listener, wrapper): a request wraps few listeners, a scan beats maps here. */
+  wrapped: unknown[] | undefined = undefined;
+
+  constructor(
+    readonly context: Context,
+    /** The response of the request (the response itself for a response): once it has finished, nothing is bound. */
+    readonly response: { writableFinished?: boolean },
+  ) {}
+}
+
+const BINDING = Symbol('express-otel-sentry.emitter-binding');
 /** Marks a listener that needs no context (our own bookkeeping): it is added as is. */
 export const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
 const PATCHED = Symbol.for('express-otel-sentry.emitter-context-patched');
@@ -25,21 +35,22 @@ let adding = false;
 
 function wrappedAdd(original: Method): Method {
   return function addWithContext(this: Emitter, event, listener) {
-    const bound = this[CONTEXT];
+    const binding = this[BINDING];
     if (
-      bound === undefined || adding || typeof listener !== 'function' || (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] ||
+      binding === undefined || adding || typeof listener !== 'function' || (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] ||
       // After the response, Node's own cleanup (`req.on('end', clearIncoming)` on every request whose
       // body was not read) is what adds listeners; the request's context has nothing left to give them.
-      this[RESPONSE]?.writableFinished === true
+      binding.response.writableFinished === true
     ) {
       return original.call(this, event, listener);
     }
+    const bound = binding.context;
     const wrapped: Listener = function (this: unknown, ...args: unknown[]) {
       return context.with(bound, () => listener.apply(this, args));
     };
-    const triples = this[WRAPPED];
+    const triples = binding.wrapped;
     if (triples) triples.push(event, listener, wrapped);
-    else this[WRAPPED] = [event, listener, wrapped];
+    else binding.wrapped = [event, listener, wrapped];
     adding = true;
     try {
       return original.call(this, event, wrapped);
@@ -51,7 +62,7 @@ function wrappedAdd(original: Method): Method {
 
 function wrappedRemove(original: Method): Method {
   return function removeWithContext(this: Emitter, event, listener) {
-    const triples = this[WRAPPED];
+    const triples = this[BINDING]?.wrapped;
     if (triples && listener) {
       for (let i = 0; i < triples.length; i += 3) {
         if (triples[i] === event && triples[i + 1] === listener) {
@@ -105,8 +116,6 @@ export function installEmitterContext(): () => void {
  * {@link installEmitterContext}), until the response has finished.
  */
 export function bindRequestContext(request: object, response: object, ctx: Context): void {
-  (request as Emitter)[CONTEXT] = ctx;
-  (request as Emitter)[RESPONSE] = response;
-  (response as Emitter)[CONTEXT] = ctx;
-  (response as Emitter)[RESPONSE] = response;
+  (request as Emitter)[BINDING] = new EmitterBinding(ctx, response);
+  (response as Emitter)[BINDING] = new EmitterBinding(ctx, response);
 }

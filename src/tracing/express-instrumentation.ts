@@ -2,7 +2,8 @@ import { context, trace, TraceFlags, type Context, type Span } from '@openteleme
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { contributes, isFailure, layerPathOf, mountPathOf, type RouteSpanInfo } from './express-route';
-import { endQuietly, enterMount, finish, RouteRecord, watchResponse, type Request, type Response } from './express-request';
+import { endQuietly, enterMount, finish, RouteRecord, routeSlotsOf, watchResponse, type Request, type Response } from './express-request';
+import type { RouteSlots } from './request-record';
 
 /** The instrumentation scope of Express spans (exported spans name it). */
 export const EXPRESS_SCOPE = 'express-otel-sentry/express';
@@ -175,9 +176,9 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
     if (layer[PATCHED]) return;
     layer[PATCHED] = true;
     const original = layer.handle;
-    const wrapper = function mounted(this: unknown, req: Request, _res: Response, _next: Next) {
+    const wrapper = function mounted(this: unknown, req: Request, res: Response, _next: Next) {
       try {
-        enterMount(req, template);
+        enterMount(routeSlotsOf(context.active(), res), req, template);
       } catch {
         // Bookkeeping only.
       }
@@ -205,30 +206,35 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
       let parent: Context | undefined;
       let span: Span | undefined;
       let active: Context | undefined;
+      let slots: RouteSlots | undefined;
       let watched = true;
       try {
         parent = context.active();
-        const info = record.infoFor(req);
+        slots = routeSlotsOf(parent, res);
+        const info = record.infoFor(slots, req);
         const rpc = getRPCMetadata(parent);
         if (rpc?.type === RPCType.HTTP) rpc.route = info.httpRoute;
         if (wantsChildSpan(trace.getSpan(parent))) {
           span = startSpan(layer.path ? info.name : 'request handler', info, parent);
           active = trace.setSpan(parent, span);
-          watched = watchResponse(res, span);
+          watched = watchResponse(slots, span);
         }
       } catch {
         if (span) endQuietly(span);
         span = undefined;
       }
-      // eslint-disable-next-line prefer-rest-params
-      if (span === undefined || active === undefined) return original.apply(this, arguments as unknown as Parameters<Handle>);
+      if (span === undefined || active === undefined || slots === undefined) {
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as Parameters<Handle>);
+      }
 
       const routeSpan = span;
+      const routeSlots = slots;
       const parentContext = parent as Context;
       // The continuation runs in the parent's context: later layers are not inside this route's span.
       const tracedNext: Next = function (this: unknown, error?: unknown) {
         try {
-          finish(res, routeSpan, error, isFailure(error));
+          finish(routeSlots, routeSpan, error, isFailure(error));
         } catch {
           // Bookkeeping only.
         }
@@ -238,11 +244,11 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
         return context.with(active, original, this, req, res, tracedNext);
       } catch (error) {
         // Express catches its handlers' throws; this is whatever escapes the dispatch itself.
-        finish(res, routeSpan, error, true);
+        finish(routeSlots, routeSpan, error, true);
         throw error;
       } finally {
         // The response closed before the route ran: no 'close' will end the span.
-        if (!watched) finish(res, routeSpan, undefined, false);
+        if (!watched) finish(routeSlots, routeSpan, undefined, false);
       }
     } as Handle;
     layer.handle = mirror(original, wrapper);

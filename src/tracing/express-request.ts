@@ -1,39 +1,31 @@
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import { NO_CONTEXT } from './emitter-context';
 import { describeFailure, describeRoute, type RouteSpanInfo } from './express-route';
+import { endQuietly, requestRecordIn, RouteSlots } from './request-record';
+
+export { endQuietly };
 
 /**
- * Per-request state of the Express instrumentation (express-instrumentation.ts), kept on the request
- * and the response under symbols: the routers a request is inside, and the route span its response
- * ends when it closes.
+ * Per-request state of the Express instrumentation (express-instrumentation.ts): the routers a request
+ * is inside, and the route span its response ends when it closes. It lives in the request's
+ * RequestRecord when our server span made one (request-record.ts says why not on the request or the
+ * response), else in RouteSlots of its own on the response (an app handed requests some other way).
  */
 
 export interface Request {
   /** The `next` of the router invocation now dispatching this request (Express sets and restores it). */
   next?: unknown;
-  /** Flat pairs (router invocation, mount template) of the routers entered; see {@link enterMount}. */
-  [MOUNTS]?: unknown[];
 }
 
 export interface Response {
   on(event: 'close', listener: (this: Response) => void): unknown;
   closed?: boolean;
-  /** The route span to end when the response closes: undefined before the first, null once ended. */
-  [OPEN_SPAN]?: Span | null;
+  [SLOTS]?: RouteSlots;
 }
 
-const MOUNTS = Symbol('express-otel-sentry.express-mounts');
-const OPEN_SPAN = Symbol('express-otel-sentry.express-span');
+const SLOTS = Symbol('express-otel-sentry.route-slots');
 /** Distinct mount chains remembered per route: a route is mounted in few places; past this, no caching. */
 const MAX_CHAINS_PER_ROUTE = 64;
-
-export function endQuietly(span: Span): void {
-  try {
-    span.end();
-  } catch {
-    // A span that cannot end must not break the request.
-  }
-}
 
 function recordFailure(span: Span, error: unknown): void {
   try {
@@ -45,35 +37,43 @@ function recordFailure(span: Span, error: unknown): void {
   }
 }
 
-/** Ends the route span still open on a response; one function for all responses (the span rides on it). */
-function endOnClose(this: Response): void {
-  const span = this[OPEN_SPAN];
-  if (span) {
-    this[OPEN_SPAN] = null;
-    endQuietly(span);
-  }
+/** Ends the route span still open on a response; one function for all responses (the slots ride on it). */
+function closeRouteOnClose(this: Response): void {
+  this[SLOTS]?.closeRoute();
 }
 // Bookkeeping only: emitter-context.ts adds it as is instead of binding it to the request's context.
-(endOnClose as unknown as Record<symbol, boolean>)[NO_CONTEXT] = true;
+(closeRouteOnClose as unknown as Record<symbol, boolean>)[NO_CONTEXT] = true;
+
+/** The request's route slots: its record's (from `ctx`), else the response's own, made on first use. */
+export function routeSlotsOf(ctx: Context, res: Response): RouteSlots {
+  const record = requestRecordIn(ctx);
+  if (record) return record;
+  let slots = res[SLOTS];
+  if (slots === undefined) {
+    slots = new RouteSlots();
+    res[SLOTS] = slots;
+    if (res.closed === true) slots.closed = true;
+    else res.on('close', closeRouteOnClose);
+  }
+  return slots;
+}
 
 /**
- * Makes `span` the response's open route span; returns false when the response has already closed (no
+ * Makes `span` the request's open route span; returns false when the response has already closed (no
  * 'close' will come). A span still open here was left by a handler that moved routing on without its
  * `next` (e.g. through `req.next`): routing is past it, so it ends.
  */
-export function watchResponse(res: Response, span: Span): boolean {
-  const previous = res[OPEN_SPAN];
+export function watchResponse(slots: RouteSlots, span: Span): boolean {
+  const previous = slots.openRouteSpan;
   if (previous) endQuietly(previous);
-  res[OPEN_SPAN] = span;
-  if (res.closed === true) return false;
-  if (previous === undefined) res.on('close', endOnClose);
-  return true;
+  slots.openRouteSpan = span;
+  return !slots.closed;
 }
 
-/** Ends `span` if it is still the response's open span; records `error` on it when it is a failure. */
-export function finish(res: Response, span: Span, error: unknown, failed: boolean): void {
-  if (res[OPEN_SPAN] !== span) return;
-  res[OPEN_SPAN] = null;
+/** Ends `span` if it is still the request's open span; records `error` on it when it is a failure. */
+export function finish(slots: RouteSlots, span: Span, error: unknown, failed: boolean): void {
+  if (slots.openRouteSpan !== span) return;
+  slots.openRouteSpan = null;
   if (failed) recordFailure(span, error);
   endQuietly(span);
 }
@@ -84,8 +84,8 @@ export function finish(res: Response, span: Span, error: unknown, failed: boolea
  * (`req.next` then, which Express sets per invocation and restores on exit), and an entry keyed by the
  * invocation now dispatching was entered from here and has been left, with everything entered after it.
  */
-function activeMounts(req: Request): unknown[] | undefined {
-  const mounts = req[MOUNTS];
+function activeMounts(slots: RouteSlots, req: Request): unknown[] | undefined {
+  const mounts = slots.mounts;
   if (mounts === undefined) return undefined;
   const current = req.next;
   for (let i = mounts.length - 2; i >= 0; i -= 2) {
@@ -98,9 +98,9 @@ function activeMounts(req: Request): unknown[] | undefined {
 }
 
 /** Records that the request enters a mounted router or app (`template` is '' when it adds nothing). */
-export function enterMount(req: Request, template: string): void {
-  const mounts = activeMounts(req);
-  if (mounts === undefined) req[MOUNTS] = [req.next, template];
+export function enterMount(slots: RouteSlots, req: Request, template: string): void {
+  const mounts = activeMounts(slots, req);
+  if (mounts === undefined) slots.mounts = [req.next, template];
   else mounts.push(req.next, template);
 }
 
@@ -113,8 +113,8 @@ export class RouteRecord {
     this.root = describeRoute([], own);
   }
 
-  infoFor(req: Request): RouteSpanInfo {
-    const mounts = activeMounts(req);
+  infoFor(slots: RouteSlots, req: Request): RouteSpanInfo {
+    const mounts = activeMounts(slots, req);
     if (mounts === undefined) return this.root;
     let key: string | undefined;
     for (let i = 1; i < mounts.length; i += 2) {

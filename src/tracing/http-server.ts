@@ -4,9 +4,10 @@ import { errorMonitor } from 'node:events';
 import {
   context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer,
 } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { setRPCMetadata } from '@opentelemetry/core';
 import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { parseHost, requestUrlParts } from './http-attributes';
+import { RequestRecord } from './request-record';
 
 /** The instrumentation scope of server spans (exported spans name it). */
 export const HTTP_SERVER_SCOPE = 'express-otel-sentry/http-server';
@@ -78,24 +79,18 @@ export interface RequestContextHook {
   extend?: (ctx: Context, request: http.IncomingMessage, response: http.ServerResponse) => Context;
 }
 
-interface ServerSpanState {
-  span: Span;
-  method: string;
-  rpc: RPCMetadata;
-}
+type TracedResponse = http.ServerResponse & { [RECORD]?: RequestRecord };
 
-type TracedResponse = http.ServerResponse & { [STATE]?: ServerSpanState };
+const RECORD = Symbol('express-otel-sentry.request-record');
 
-const STATE = Symbol('express-otel-sentry.server-span');
-
-function endServerSpan(state: ServerSpanState, res: http.ServerResponse): void {
-  const { span, method, rpc } = state;
+function endServerSpan(record: RequestRecord, res: http.ServerResponse): void {
+  const { span, method } = record;
   if (!span.isRecording()) return;
   const status = res.statusCode;
   span.setAttribute('http.response.status_code', status);
-  if (rpc.type === RPCType.HTTP && rpc.route !== undefined) {
-    span.setAttribute('http.route', rpc.route);
-    span.updateName(`${method} ${rpc.route}`);
+  if (record.route !== undefined) {
+    span.setAttribute('http.route', record.route);
+    span.updateName(`${method} ${record.route}`);
   }
   if (!(status >= 100 && status < 500)) span.setStatus({ code: SpanStatusCode.ERROR });
   if (status >= 500 && status < 600) span.setAttribute('error.type', String(status));
@@ -110,23 +105,29 @@ function failServerSpan(span: Span, error: unknown): void {
   span.end();
 }
 
-/** Takes the response's span state once: whichever of close, error or a throw comes first ends the span. */
-function takeState(res: TracedResponse): ServerSpanState | undefined {
-  const state = res[STATE];
-  if (state) res[STATE] = undefined;
-  return state;
+/**
+ * The record whose server span is still open, marked ended: whichever of close, error or a throw comes
+ * first ends the span. (A flag on the record: clearing a property of the response costs a trip through
+ * V8's runtime, see request-record.ts.)
+ */
+function takeOpenRecord(record: RequestRecord | undefined): RequestRecord | undefined {
+  if (!record || record.serverSpanEnded) return undefined;
+  record.serverSpanEnded = true;
+  return record;
 }
 
-// Shared by all responses (the state rides on the response), so nothing is allocated per request for
+// Shared by all responses (the record rides on the response), so nothing is allocated per request for
 // them; added before the request's context is bound, so they are not wrapped in it (they need none).
 function onResponseClose(this: TracedResponse): void {
-  const state = takeState(this);
-  if (state) endServerSpan(state, this);
+  const record = this[RECORD];
+  if (!record) return;
+  record.closeRoute();
+  if (takeOpenRecord(record)) endServerSpan(record, this);
 }
 
 function onResponseError(this: TracedResponse, error: unknown): void {
-  const state = takeState(this);
-  if (state) failServerSpan(state.span, error);
+  const record = takeOpenRecord(this[RECORD]);
+  if (record) failServerSpan(record.span, error);
 }
 
 /**
@@ -149,19 +150,20 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
     // does not read them), and the SDK validates each once instead of twice.
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) span.setAttributes(requestAttributes(request, scheme));
-    const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-    response[STATE] = { span, method, rpc };
+    // Set before Express gives the response its new prototype, so that adding it stays cheap.
+    const record = new RequestRecord(span, method);
+    response[RECORD] = record;
     response.on('close', onResponseClose);
     response.on(errorMonitor, onResponseError);
-    const traced = setRPCMetadata(trace.setSpan(parent, span), rpc);
+    const traced = setRPCMetadata(trace.setSpan(parent, span), record);
     const active = hook.extend ? hook.extend(traced, request, response) : traced;
     bindRequestContext(request, response, active);
     return context.with(active, () => {
       try {
         return original.call(this, event, req, res);
       } catch (error) {
-        const state = takeState(response);
-        if (state) failServerSpan(state.span, error);
+        const open = takeOpenRecord(record);
+        if (open) failServerSpan(open.span, error);
         throw error;
       }
     });

@@ -262,6 +262,26 @@ describe('LeanExpressInstrumentation (child processes: real TracerProvider, expr
         assert.ok(span.end >= span.start);
       });
 
+      it('adds no property to the request or the response once Express has set their prototypes, also when the app adds listeners (each would give them a new hidden class)', async () => {
+        const response = await untracedFetch(`${app.url}/api/added-keys`, {
+          headers: { traceparent: `00-${randomBytes(16).toString('hex')}-00f067aa0ba902b7-01` },
+        });
+        assert.deepEqual(await response.json(), { request: [], response: [] });
+      });
+
+      it('without the server span’s record in the context, keeps route spans whole: ended by next or by close', async () => {
+        const traced = await app.trace('/without-record/7');
+        assert.equal(traced.status, 200);
+        const span = only(traced);
+        assert.equal(span.attributes['http.route'], '/without-record/:id');
+        assert.equal(span.parentSpanId, traced.server.spanId);
+        assert.equal(traced.server.attributes['http.route'], undefined, 'the route reaches the server span through the record only');
+
+        const hung = only(await app.trace('/without-record/hang', { signal: AbortSignal.timeout(300) }));
+        assert.equal(hung.attributes['http.route'], '/without-record/hang');
+        assert.ok(hung.end >= hung.start);
+      });
+
       it('makes no express span and sets no http.route when no route matches', async () => {
         for (const path of ['/nope', '/api/nope', '/shop/nope']) {
           const traced = await app.trace(path);
