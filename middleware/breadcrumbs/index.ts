@@ -49,12 +49,14 @@ export function breadcrumbs(options: BreadcrumbsOptions = {}): RequestHandler {
       if (limitsBreadcrumbs) writeTo(target, addKeepLast);
       if (recordRequest) {
         const url = req.originalUrl ?? req.url;
+        const method = req.method;
+        const queryAt = url.indexOf('?');
         const crumb: Breadcrumb = {
           type: 'http',
           category: 'request',
           // The query string stays in data.url, where it is scrubbed as a URL when an event is sent.
-          message: `${req.method} ${url.split('?')[0]}`,
-          data: { method: req.method, url },
+          message: `${method} ${queryAt === -1 ? url : url.slice(0, queryAt)}`,
+          data: { method, url },
           timestamp: Date.now() / 1000,
         };
         writeTo(target, (scope) => scope.addBreadcrumb(crumb, settings.maxBreadcrumbs));

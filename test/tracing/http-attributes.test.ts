@@ -1,0 +1,24 @@
+/** The pure parts of server span attributes (src/tracing/http-attributes.ts), table-driven. */
+import assert from 'node:assert/strict';
+import { parseHost } from '../../src/tracing/http-attributes';
+
+describe('parseHost: server.address and server.port as HttpInstrumentation reads a Host header', () => {
+  const cases: Array<[header: string, proto: string | undefined, expected: { host: string; port?: string }]> = [
+    ['example.com', 'http', { host: 'example.com', port: '80' }],
+    ['example.com', 'https', { host: 'example.com', port: '443' }],
+    ['example.com', undefined, { host: 'example.com', port: undefined }],
+    ['example.com:8080', 'http', { host: 'example.com', port: '8080' }],
+    ['127.0.0.1:3000', 'https', { host: '127.0.0.1', port: '3000' }],
+    ['host:', 'http', { host: 'host', port: '' }],
+    [':80', 'http', { host: '', port: '80' }],
+    ['[::1]:3000', 'http', { host: '[::1]', port: '3000' }],
+    ['[::1]', 'https', { host: '[::1]', port: '443' }],
+    ['[2001:db8::1]:8443', 'http', { host: '[2001:db8::1]', port: '8443' }],
+    ['::1', 'http', { host: '::1' }],
+  ];
+  for (const [header, proto, expected] of cases) {
+    it(`${JSON.stringify(header)} over ${proto ?? 'an unknown scheme'}`, () => {
+      assert.deepEqual(parseHost(header, proto), expected);
+    });
+  }
+});
