@@ -2,8 +2,8 @@ import { context, trace, TraceFlags, type Context, type Span } from '@openteleme
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { contributes, isFailure, layerPathOf, mountPathOf, type RouteSpanInfo } from './express-route';
-import { endQuietly, enterMount, finish, RouteRecord, routeSlotsOf, watchResponse, type Request, type Response } from './express-request';
-import type { RouteSlots } from './request-record';
+import { enterMount, finish, RouteRecord, routeSlotsOf, watchResponse, type Request, type Response } from './express-request';
+import { endQuietly, type RouteSlots } from './request-record';
 
 /** The instrumentation scope of Express spans (exported spans name it). */
 export const EXPRESS_SCOPE = 'express-otel-sentry/express';

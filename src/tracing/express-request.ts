@@ -3,8 +3,6 @@ import { NO_CONTEXT } from './emitter-context';
 import { describeFailure, describeRoute, type RouteSpanInfo } from './express-route';
 import { endQuietly, requestRecordIn, RouteSlots } from './request-record';
 
-export { endQuietly };
-
 /**
  * Per-request state of the Express instrumentation (express-instrumentation.ts): the routers a request
  * is inside, and the route span its response ends when it closes. It lives in the request's
