@@ -178,7 +178,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
     const original = layer.handle;
     const wrapper = function mounted(this: unknown, req: Request, res: Response, _next: Next) {
       try {
-        enterMount(routeSlotsOf(context.active(), res), req, template);
+        enterMount(routeSlotsOf(getRPCMetadata(context.active()), res), req, template);
       } catch {
         // Bookkeeping only.
       }
@@ -210,9 +210,9 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
       let watched = true;
       try {
         parent = context.active();
-        slots = routeSlotsOf(parent, res);
-        const info = record.infoFor(slots, req);
         const rpc = getRPCMetadata(parent);
+        slots = routeSlotsOf(rpc, res);
+        const info = record.infoFor(slots, req);
         if (rpc?.type === RPCType.HTTP) rpc.route = info.httpRoute;
         if (wantsChildSpan(trace.getSpan(parent))) {
           span = startSpan(layer.path ? info.name : 'request handler', info, parent);

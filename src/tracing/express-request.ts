@@ -1,7 +1,8 @@
-import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { RPCMetadata } from '@opentelemetry/core';
 import { NO_CONTEXT } from './emitter-context';
 import { describeFailure, describeRoute, type RouteSpanInfo } from './express-route';
-import { endQuietly, requestRecordIn, RouteSlots } from './request-record';
+import { endQuietly, RequestRecord, RouteSlots } from './request-record';
 
 /**
  * Per-request state of the Express instrumentation (express-instrumentation.ts): the routers a request
@@ -42,10 +43,12 @@ function closeRouteOnClose(this: Response): void {
 // Bookkeeping only: emitter-context.ts adds it as is instead of binding it to the request's context.
 (closeRouteOnClose as unknown as Record<symbol, boolean>)[NO_CONTEXT] = true;
 
-/** The request's route slots: its record's (from `ctx`), else the response's own, made on first use. */
-export function routeSlotsOf(ctx: Context, res: Response): RouteSlots {
-  const record = requestRecordIn(ctx);
-  if (record) return record;
+/**
+ * The request's route slots: its record, when the RPC metadata of its context is one, else the
+ * response's own, made on first use.
+ */
+export function routeSlotsOf(rpc: RPCMetadata | undefined, res: Response): RouteSlots {
+  if (rpc instanceof RequestRecord) return rpc;
   let slots = res[SLOTS];
   if (slots === undefined) {
     slots = new RouteSlots();

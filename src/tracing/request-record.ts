@@ -1,5 +1,5 @@
-import type { Context, Span } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
+import type { Span } from '@opentelemetry/api';
+import { RPCType, type RPCMetadata } from '@opentelemetry/core';
 
 /**
  * Tracing's per-request state lives in one plain object per request, never in properties of the request
@@ -54,10 +54,4 @@ export class RequestRecord extends RouteSlots implements RPCMetadata {
   ) {
     super();
   }
-}
-
-/** The record of the request `ctx` belongs to, when our server span made one. */
-export function requestRecordIn(ctx: Context): RequestRecord | undefined {
-  const rpc = getRPCMetadata(ctx);
-  return rpc instanceof RequestRecord ? rpc : undefined;
 }
