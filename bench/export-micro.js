@@ -39,9 +39,11 @@ function makeSpans(count) {
 
 function load(dist) {
   const { defaultScrubber } = require(path.join(dist, 'src', 'scrub'));
-  const { scrubSpan } = require(path.join(dist, 'src', 'tracing', 'scrub-span'));
+  const spanScrubbing = require(path.join(dist, 'src', 'tracing', 'scrub-span'));
   const json = require(path.join(dist, 'src', 'tracing', 'otlp-json'));
   const scrubber = defaultScrubber();
+  // Compiled once per processor where the build has it, else the older per-call function.
+  const scrubSpan = spanScrubbing.compileSpanScrubber ? spanScrubbing.compileSpanScrubber(scrubber) : (span) => spanScrubbing.scrubSpan(scrubber, span);
   // The exporter's writer (caching) where the build has one, else the plain function.
   const writer = json.createTracesJsonWriter ? json.createTracesJsonWriter() : json.tracesRequestJson;
   // The request body: current builds write a Buffer, older ones a string that the exporter encoded.
@@ -50,9 +52,9 @@ function load(dist) {
     return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   };
   return {
-    scrub: (batches) => batches.forEach((batch) => batch.map((span) => scrubSpan(scrubber, span))),
+    scrub: (batches) => batches.forEach((batch) => batch.map(scrubSpan)),
     write: (batches) => batches.forEach((batch) => write(batch)),
-    both: (batches) => batches.forEach((batch) => write(batch.map((span) => scrubSpan(scrubber, span)))),
+    both: (batches) => batches.forEach((batch) => write(batch.map(scrubSpan))),
   };
 }
 

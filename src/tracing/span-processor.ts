@@ -4,7 +4,7 @@ import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelem
 import type { Scrubber } from '../scrub';
 import type { Logger } from '../logger';
 import { ExportQueue, type ExportQueueStats } from './export-queue';
-import { scrubSpan } from './scrub-span';
+import { compileSpanScrubber, type SpanScrubber } from './scrub-span';
 
 /** Options of {@link SentryOtlpSpanProcessor}. */
 export interface SentryOtlpSpanProcessorOptions {
@@ -49,8 +49,10 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
   private listenerList: SpanListener[] = [];
   private readonly settings: Required<Omit<SentryOtlpSpanProcessorOptions, 'scrubber' | 'logger'>>;
   private readonly scrubbed = new WeakMap<ReadableSpan, ReadableSpan>();
+  private readonly scrubSpan: SpanScrubber;
 
   constructor(private readonly options: SentryOtlpSpanProcessorOptions) {
+    this.scrubSpan = compileSpanScrubber(options.scrubber);
     this.settings = {
       maxQueueSize: options.maxQueueSize ?? DEFAULTS.maxQueueSize,
       maxExportBatchSize: options.maxExportBatchSize ?? DEFAULTS.maxExportBatchSize,
@@ -132,10 +134,10 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
   private scrub(span: ReadableSpan): ReadableSpan {
     // The cache only saves work when several destinations export the same span; with one it would
     // cost a weak entry (extra GC work) per span for nothing.
-    if (this.queues.size < 2) return scrubSpan(this.options.scrubber, span);
+    if (this.queues.size < 2) return this.scrubSpan(span);
     let copy = this.scrubbed.get(span);
     if (!copy) {
-      copy = scrubSpan(this.options.scrubber, span);
+      copy = this.scrubSpan(span);
       this.scrubbed.set(span, copy);
     }
     return copy;
