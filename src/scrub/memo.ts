@@ -18,3 +18,31 @@ export function memoizeString<T>(fn: (value: string) => T, maxEntries: number, m
     return result;
   };
 }
+
+/**
+ * {@link memoizeString} for a pure function of two strings (an attribute's key and value), without
+ * building a combined key per call: a map per first string, `maxEntries` results in all.
+ */
+export function memoizeStringPair<T>(fn: (first: string, second: string) => T, maxEntries: number, maxLength: number): (first: string, second: string) => T {
+  let cache = new Map<string, Map<string, T>>();
+  let entries = 0;
+  return (first: string, second: string): T => {
+    if (typeof first !== 'string' || typeof second !== 'string' || first.length + second.length > maxLength) return fn(first, second);
+    let results = cache.get(first);
+    let result = results?.get(second);
+    if (result !== undefined) return result;
+    result = fn(first, second);
+    if (entries >= maxEntries) {
+      cache = new Map();
+      entries = 0;
+      results = undefined;
+    }
+    if (!results) {
+      results = new Map();
+      cache.set(first, results);
+    }
+    results.set(second, result);
+    entries++;
+    return result;
+  };
+}

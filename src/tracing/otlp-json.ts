@@ -1,6 +1,6 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { memoizeString } from '../scrub/memo';
+import { memoizeString, memoizeStringPair } from '../scrub/memo';
 
 /**
  * An OTLP/JSON ExportTraceServiceRequest written straight from the spans, with the same content as
@@ -10,11 +10,12 @@ import { memoizeString } from '../scrub/memo';
  * is a large share of the export cost and of the garbage, and spares loading the transformer (and the
  * metrics SDK it pulls in) at start-up.
  *
- * Each span is written into its own small array of parts and joined to one string; the request is
- * those strings, encoded straight into one Buffer. One array and one string for a whole batch
- * (hundreds of spans once a backlog builds, up to 512) land in V8's large-object space, fresh pages
- * at every growth step: that made a span about twice as dear to write in the loaded server, four
- * times in isolation (bench/NOTES.md, item 30).
+ * Each span is written as one string, by concatenation (V8 links the parts and copies them once,
+ * when the string is encoded: half the instructions of pushing the parts into an array and joining
+ * it, bench/NOTES.md item 33); the request is those strings, encoded straight into one Buffer. One
+ * string for a whole batch (hundreds of spans once a backlog builds, up to 512) lands in V8's
+ * large-object space, fresh pages at every growth step: that made a span about twice as dear to
+ * write in the loaded server, four times in isolation (item 30).
  */
 
 const HAS_IS_REMOTE = 0x100;
@@ -36,105 +37,98 @@ interface JsonText {
   quoted(value: string): string;
   /** `{"stringValue":"..."}` */
   stringValue(value: string): string;
+  /** `{"key":"...","value":{"stringValue":"..."}}`: most attributes, in one piece. */
+  stringAttribute(key: string, value: string): string;
 }
 
 const quote = (value: string): string => JSON.stringify(value);
-const PLAIN_TEXT: JsonText = { quoted: quote, stringValue: (value) => `{"stringValue":${quote(value)}}` };
+const PLAIN_TEXT: JsonText = {
+  quoted: quote,
+  stringValue: (value) => '{"stringValue":' + quote(value) + '}',
+  stringAttribute: (key, value) => '{"key":' + quote(key) + ',"value":{"stringValue":' + quote(value) + '}}',
+};
 
-/** Appends the JSON of an AnyValue to the span's parts (joined once: cheaper than growing a string). */
-function anyValue(out: string[], value: AnyValue, text: JsonText): void {
+/** The JSON of an AnyValue. */
+function anyValue(value: AnyValue, text: JsonText): string {
   switch (typeof value) {
     case 'string':
-      out.push(text.stringValue(value));
-      return;
+      return text.stringValue(value);
     case 'number':
-      out.push(Number.isInteger(value) ? `{"intValue":${value}}` : `{"doubleValue":${JSON.stringify(value)}}`);
-      return;
+      return Number.isInteger(value) ? `{"intValue":${value}}` : `{"doubleValue":${JSON.stringify(value)}}`;
     case 'boolean':
-      out.push(value ? '{"boolValue":true}' : '{"boolValue":false}');
-      return;
+      return value ? '{"boolValue":true}' : '{"boolValue":false}';
     default:
       break;
   }
   if (value instanceof Uint8Array) {
-    out.push(`{"bytesValue":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`);
-  } else if (Array.isArray(value)) {
-    out.push('{"arrayValue":{"values":[');
-    value.forEach((item, i) => {
-      if (i) out.push(',');
-      anyValue(out, item as AnyValue, text);
-    });
-    out.push(']}}');
-  } else if (value !== null && typeof value === 'object') {
-    out.push('{"kvlistValue":{"values":');
-    keyValues(out, value as Attributes, text);
-    out.push('}}');
-  } else {
-    out.push('{}');
+    return `{"bytesValue":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
   }
+  if (Array.isArray(value)) {
+    let json = '{"arrayValue":{"values":[';
+    for (let i = 0; i < value.length; i++) json += (i ? ',' : '') + anyValue(value[i] as AnyValue, text);
+    return json + ']}}';
+  }
+  if (value !== null && typeof value === 'object') return '{"kvlistValue":{"values":' + keyValues(value as Attributes, text) + '}}';
+  return '{}';
 }
 
-function keyValues(out: string[], attributes: Attributes | undefined, text: JsonText): void {
-  out.push('[');
-  let first = true;
+function keyValues(attributes: Attributes | undefined, text: JsonText): string {
+  let json = '[';
+  let separator = '';
   if (attributes) {
     for (const key in attributes) {
       if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-      out.push(first ? '{"key":' : ',{"key":', text.quoted(key), ',"value":');
-      anyValue(out, attributes[key] as AnyValue, text);
-      out.push('}');
-      first = false;
+      const value = attributes[key];
+      json += separator + (typeof value === 'string' ? text.stringAttribute(key, value) : '{"key":' + text.quoted(key) + ',"value":' + anyValue(value as AnyValue, text) + '}');
+      separator = ',';
     }
   }
-  out.push(']');
+  return json + ']';
 }
 
 function flags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 
-function spanJson(span: ReadableSpan, text: JsonText): string {
-  const out: string[] = [];
+/** The span's JSON, after `separator` (the comma between spans, so that a span is one piece). */
+function spanJson(span: ReadableSpan, text: JsonText, separator: string): string {
   const ctx = span.spanContext();
   const parent = span.parentSpanContext;
   const traceState = ctx.traceState?.serialize();
   const status = span.status;
-  out.push('{"traceId":"', ctx.traceId, '","spanId":"', ctx.spanId, '"');
-  if (parent?.spanId) out.push(',"parentSpanId":"', parent.spanId, '"');
-  if (traceState) out.push(',"traceState":', JSON.stringify(traceState));
-  out.push(',"name":', text.quoted(span.name), ',"kind":', String(span.kind == null ? 0 : span.kind + 1));
-  out.push(',"startTimeUnixNano":"', nanos(span.startTime), '","endTimeUnixNano":"', nanos(span.endTime), '","attributes":');
-  keyValues(out, span.attributes, text);
-  out.push(',"droppedAttributesCount":', String(span.droppedAttributesCount), ',"events":[');
-  span.events.forEach((event, i) => {
-    out.push(i ? ',{"attributes":' : '{"attributes":');
-    keyValues(out, event.attributes, text);
-    out.push(',"name":', text.quoted(event.name), ',"timeUnixNano":"', nanos(event.time), '","droppedAttributesCount":', String(event.droppedAttributesCount || 0), '}');
-  });
-  out.push('],"droppedEventsCount":', String(span.droppedEventsCount), ',"status":{"code":', String(status.code));
-  if (status.message !== undefined) out.push(',"message":', JSON.stringify(status.message));
-  out.push('},"links":[');
-  span.links.forEach((link, i) => {
+  let json = separator + '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
+  if (parent?.spanId) json += ',"parentSpanId":"' + parent.spanId + '"';
+  if (traceState) json += ',"traceState":' + JSON.stringify(traceState);
+  json += ',"name":' + text.quoted(span.name) + ',"kind":' + (span.kind == null ? 0 : span.kind + 1);
+  json += ',"startTimeUnixNano":"' + nanos(span.startTime) + '","endTimeUnixNano":"' + nanos(span.endTime) + '","attributes":' + keyValues(span.attributes, text);
+  json += ',"droppedAttributesCount":' + span.droppedAttributesCount + ',"events":[';
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    json += (i ? ',{"attributes":' : '{"attributes":') + keyValues(event.attributes, text) + ',"name":' + text.quoted(event.name) +
+      ',"timeUnixNano":"' + nanos(event.time) + '","droppedAttributesCount":' + (event.droppedAttributesCount || 0) + '}';
+  }
+  json += '],"droppedEventsCount":' + span.droppedEventsCount + ',"status":{"code":' + status.code;
+  if (status.message !== undefined) json += ',"message":' + JSON.stringify(status.message);
+  json += '},"links":[';
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i];
     const linkState = link.context.traceState?.serialize();
-    out.push(i ? ',{"attributes":' : '{"attributes":');
-    keyValues(out, link.attributes, text);
-    out.push(',"spanId":"', link.context.spanId, '","traceId":"', link.context.traceId, '"');
-    if (linkState) out.push(',"traceState":', JSON.stringify(linkState));
-    out.push(',"droppedAttributesCount":', String(link.droppedAttributesCount || 0), ',"flags":', String(flags(link.context.traceFlags, link.context.isRemote)), '}');
-  });
-  out.push('],"droppedLinksCount":', String(span.droppedLinksCount), ',"flags":', String(flags(ctx.traceFlags, parent?.isRemote)), '}');
-  return out.join('');
+    json += (i ? ',{"attributes":' : '{"attributes":') + keyValues(link.attributes, text) + ',"spanId":"' + link.context.spanId + '","traceId":"' + link.context.traceId + '"';
+    if (linkState) json += ',"traceState":' + JSON.stringify(linkState);
+    json += ',"droppedAttributesCount":' + (link.droppedAttributesCount || 0) + ',"flags":' + flags(link.context.traceFlags, link.context.isRemote) + '}';
+  }
+  return json + '],"droppedLinksCount":' + span.droppedLinksCount + ',"flags":' + flags(ctx.traceFlags, parent?.isRemote) + '}';
 }
 
-function scopeJson(out: string[], scope: ReadableSpan['instrumentationScope'] & { attributes?: Attributes; droppedAttributesCount?: number }): void {
-  out.push('{"name":', JSON.stringify(scope.name));
-  if (scope.version !== undefined) out.push(',"version":', JSON.stringify(scope.version));
+function scopeJson(scope: ReadableSpan['instrumentationScope'] & { attributes?: Attributes; droppedAttributesCount?: number }): string {
+  let json = '{"name":' + JSON.stringify(scope.name);
+  if (scope.version !== undefined) json += ',"version":' + JSON.stringify(scope.version);
   if (scope.attributes && Object.keys(scope.attributes).length > 0) {
-    out.push(',"attributes":');
-    keyValues(out, scope.attributes, PLAIN_TEXT);
-    out.push(',"droppedAttributesCount":', String(scope.droppedAttributesCount ?? 0));
+    json += ',"attributes":' + keyValues(scope.attributes, PLAIN_TEXT) + ',"droppedAttributesCount":' + (scope.droppedAttributesCount ?? 0);
   }
-  out.push('}');
+  return json + '}';
 }
 
 type Scope = ReadableSpan['instrumentationScope'];
@@ -176,21 +170,15 @@ function writeTraces(spans: ReadableSpan[], text: JsonText): string[] {
   let firstResource = true;
   for (const [resource, byScope] of groupSpans(spans)) {
     const resourceSchema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
-    out.push(firstResource ? '{"resource":{"attributes":' : ',{"resource":{"attributes":');
+    out.push(firstResource ? '{"resource":{"attributes":' : ',{"resource":{"attributes":', keyValues(resource.attributes, PLAIN_TEXT));
     firstResource = false;
-    keyValues(out, resource.attributes, PLAIN_TEXT);
     out.push(',"droppedAttributesCount":0', resourceSchema, '},"scopeSpans":[');
     let firstScope = true;
     for (const list of byScope.values()) {
       const scope = list[0].instrumentationScope;
-      out.push(firstScope ? '{"scope":' : ',{"scope":');
+      out.push(firstScope ? '{"scope":' : ',{"scope":', scopeJson(scope), ',"spans":[');
       firstScope = false;
-      scopeJson(out, scope);
-      out.push(',"spans":[');
-      list.forEach((span, i) => {
-        if (i) out.push(',');
-        out.push(spanJson(span, text));
-      });
+      for (let i = 0; i < list.length; i++) out.push(spanJson(list[i], text, i ? ',' : ''));
       out.push(']', scope.schemaUrl ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : '', '}');
     }
     out.push(']', resourceSchema, '}');
@@ -199,14 +187,38 @@ function writeTraces(spans: ReadableSpan[], text: JsonText): string[] {
   return out;
 }
 
-/** UTF-8 of the pieces in one Buffer, without joining them into one (large) string first. */
-function encodePieces(pieces: string[]): Buffer {
+/** UTF-8 of the pieces in one Buffer measured first, without joining them into one (large) string. */
+function encodeMeasured(pieces: string[]): Buffer {
   let length = 0;
   for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
   const body = Buffer.allocUnsafe(length);
   let offset = 0;
   for (const piece of pieces) offset += body.write(piece, offset, 'utf8');
   return body;
+}
+
+/** Bytes a piece's write must leave free to prove that it was not cut: a character takes at most 4. */
+const UTF8_PROOF = 4;
+
+/**
+ * UTF-8 of the pieces in one Buffer. Nearly all of this text is ASCII, one byte a character, so the
+ * pieces are written in one pass into a Buffer of their length (plus a margin) instead of being
+ * measured first (a second pass and a second native call per piece). A write stops before a character
+ * that does not fit, so one that leaves at least 4 bytes free wrote its whole piece; if one does not,
+ * the text was not all ASCII and it is done again, measured.
+ */
+export function encodePieces(pieces: string[]): Buffer {
+  let capacity = UTF8_PROOF;
+  for (const piece of pieces) capacity += piece.length;
+  const body = Buffer.allocUnsafe(capacity);
+  let offset = 0;
+  for (const piece of pieces) {
+    const room = capacity - offset;
+    const written = body.write(piece, offset, room, 'utf8');
+    if (room - written < UTF8_PROOF) return encodeMeasured(pieces);
+    offset += written;
+  }
+  return body.subarray(0, offset);
 }
 
 /** The JSON text of an ExportTraceServiceRequest for these spans, grouped by resource and scope. */
@@ -226,6 +238,7 @@ export function createTracesJsonWriter(): (spans: ReadableSpan[]) => Buffer {
   const text: JsonText = {
     quoted: memoizeString(quote, MEMO_ENTRIES, MEMO_MAX_LENGTH),
     stringValue: memoizeString(PLAIN_TEXT.stringValue, MEMO_ENTRIES, MEMO_MAX_LENGTH),
+    stringAttribute: memoizeStringPair(PLAIN_TEXT.stringAttribute, MEMO_ENTRIES, MEMO_MAX_LENGTH),
   };
   return (spans) => encodePieces(writeTraces(spans, text));
 }

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { createTracesJsonWriter, tracesRequestJson } from '../../src/tracing/otlp-json';
+import { createTracesJsonWriter, encodePieces, tracesRequestJson } from '../../src/tracing/otlp-json';
 
 /** Spans with every attribute type, events, links, status and two scopes. */
 function sampleSpans(): ReadableSpan[] {
@@ -69,6 +69,31 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
     assertWriterMatches(exporter.getFinishedSpans());
   });
 
+  describe('one pass for ASCII text, measured again when a character takes more than one byte', () => {
+    /** ASCII spans (as `/hello` makes them) with `text` in the name of the span at `at`. */
+    const batch = (count: number, at: number, text: string): ReadableSpan[] => {
+      const exporter = new InMemorySpanExporter();
+      const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+      for (let i = 0; i < count; i++) {
+        provider.getTracer('express').startSpan(i === at ? `GET /hello${text}` : 'GET /hello', { kind: SpanKind.SERVER, attributes: { 'http.route': '/hello', 'http.response.status_code': 200 } }).end();
+      }
+      return exporter.getFinishedSpans();
+    };
+    const cases: Array<[name: string, text: string]> = [
+      ['ASCII only', ''],
+      ['2-byte character', 'é'],
+      ['3-byte character', '€'],
+      ['4-byte character', '💅'],
+      ['lone surrogate', '\ud800'],
+      ['many multi-byte characters', 'Дилноза'.repeat(50)],
+    ];
+    for (const [name, text] of cases) {
+      for (const [where, at] of [['first', 0], ['last', 9]] as const) {
+        it(`${name} in the ${where} span: the same bytes`, () => assertWriterMatches(batch(10, at, text)));
+      }
+    }
+  });
+
   it('matches the standard serializer on batches from several providers (resources) too', () => {
     const spans = [...sampleSpans(), ...sampleSpans()];
     const standard = standardRequest(spans) as { resourceSpans: unknown[] };
@@ -78,5 +103,29 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
 
   it('writes an empty request for no spans', () => {
     assert.deepEqual(JSON.parse(tracesRequestJson([])), standardRequest([]));
+  });
+});
+
+describe('encodePieces: UTF-8 of the pieces, one pass while it provably fits', () => {
+  const cases: Array<[name: string, pieces: string[]]> = [
+    ['nothing', []],
+    ['empty pieces', ['', '', '']],
+    ['ASCII', ['{"a":', '"b"', '}']],
+    ['a cut in an early piece', ['ДДДДДДДДДД', 'ascii']],
+    ['lone surrogates (3 bytes each)', ['\ud800\udfff', 'x\ud800']],
+  ];
+  for (const [name, pieces] of cases) {
+    it(name, () => assert.deepEqual(encodePieces(pieces), Buffer.from(pieces.join(''), 'utf8')));
+  }
+
+  it('every text of up to 4 characters of 1 to 4 bytes, alone and after other pieces (fits, overflows, cut with 0 to 3 bytes free)', () => {
+    const characters = ['a', 'é', '€', '💅'];
+    let texts = [''];
+    for (let length = 1; length <= 4; length++) texts = [...texts, ...texts.filter((t) => [...t].length === length - 1).flatMap((t) => characters.map((c) => t + c))];
+    for (const text of texts) {
+      for (const pieces of [[text], ['ab', text], ['éé', text, 'z'], [text, text]]) {
+        assert.deepEqual(encodePieces(pieces), Buffer.from(pieces.join(''), 'utf8'), JSON.stringify(pieces));
+      }
+    }
   });
 });
