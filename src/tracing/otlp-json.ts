@@ -10,12 +10,12 @@ import { memoizeString, memoizeStringPair } from '../scrub/memo';
  * is a large share of the export cost and of the garbage, and spares loading the transformer (and the
  * metrics SDK it pulls in) at start-up.
  *
- * Each span is written as one string, by concatenation (V8 links the parts and copies them once,
- * when the string is encoded: half the instructions of pushing the parts into an array and joining
- * it, bench/NOTES.md item 33); the request is those strings, encoded straight into one Buffer. One
- * string for a whole batch (hundreds of spans once a backlog builds, up to 512) lands in V8's
- * large-object space, fresh pages at every growth step: that made a span about twice as dear to
- * write in the loaded server, four times in isolation (item 30).
+ * Each span is written as one string by concatenation, its string attributes as one cached piece
+ * each (V8 links the parts and copies them once, when the string is encoded; pushing parts into an
+ * array and joining it cost more: bench/NOTES.md item 33). The request is those strings, encoded
+ * straight into one Buffer. One string for a whole batch (hundreds of spans once a backlog builds,
+ * up to 512) lands in V8's large-object space, fresh pages at every growth step: that made a span
+ * about twice as dear to write in the loaded server, four times in isolation (item 30).
  */
 
 const HAS_IS_REMOTE = 0x100;
