@@ -28,6 +28,7 @@ const { createSink } = require('./sink');
 const { SETUPS, oursSetup } = require('./lib/setups');
 const { startServer, stopServer } = require('./lib/server');
 const { startDatabase } = require('./lib/database');
+const { selfCosts } = require('./lib/callgrind');
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 1);
 const START_TIMEOUT_MS = 600_000;
@@ -84,20 +85,8 @@ const GARBAGE_COLLECTOR = /Scaveng|Marking|MarkCompact|Sweep|Evacuat|v8::interna
  */
 function parseDump(text) {
   const parts = { compile: 0, gc: 0, rest: 0 };
-  const names = new Map();
-  let part = 'rest';
-  let skipNext = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('fn=')) {
-      const match = /^fn=\((\d+)\)(?: (.*))?$/.exec(line);
-      const name = match ? (match[2] !== undefined ? (names.set(match[1], match[2]), match[2]) : names.get(match[1])) : line.slice(3);
-      part = COMPILER.test(name ?? '') ? 'compile' : GARBAGE_COLLECTOR.test(name ?? '') ? 'gc' : 'rest';
-    } else if (line.startsWith('calls=')) {
-      skipNext = true; // the next cost line is the call's inclusive cost, already counted in the callee
-    } else if (/^[0-9+*-]/.test(line)) {
-      if (skipNext) skipNext = false;
-      else parts[part] += Number(line.split(' ')[1] ?? 0);
-    }
+  for (const [name, cost] of selfCosts(text)) {
+    parts[COMPILER.test(name) ? 'compile' : GARBAGE_COLLECTOR.test(name) ? 'gc' : 'rest'] += cost;
   }
   return parts;
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * node bench/callgrind-functions.js <dump> [--perf-map /tmp/perf-<pid>.map] [--requests 1000] [--top 40]
+ *                                   [--callers <text>] [--callees <text>]
+ *
+ * Where the instructions of one window of bench/instructions.js went, per request, by function: run it
+ * with `BENCH_KEEP_DUMPS=1 BENCH_NODE_ARGS=--perf-basic-prof` and pass the last dump of a server (the
+ * last window) with the perf map of that server's pid, which names V8's JIT code (`JS:*name file:line`
+ * optimized, `JS:^` baseline, `JS:~` interpreted, `Builtin:` builtins); without it, JIT code shows as
+ * addresses. Default: the top functions by exclusive cost. `--callers <text>`: the inclusive cost of
+ * each call into functions whose name contains the text, by caller. `--callees <text>`: the same from
+ * those functions outward. Baseline-compiled (`^`) frames are counted twice where they pass through
+ * `BaselineOutOfLinePrologue`: read their callees' costs, not the sum.
+ */
+const fs = require('node:fs');
+const { walkDump, selfCosts, readPerfMap, namer } = require('./lib/callgrind');
+
+function parseArgs(argv) {
+  const args = { requests: 1000, top: 40 };
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) {
+      args.dump = argv[i];
+      continue;
+    }
+    const [name, value] = [argv[i].slice(2), argv[++i]];
+    if (value === undefined) throw new TypeError(`--${name} needs a value`);
+    if (name === 'perf-map') args.perfMap = value;
+    else if (name === 'requests' || name === 'top') args[name] = Number(value);
+    else if (name === 'callers' || name === 'callees') args[name] = value;
+    else throw new TypeError(`unknown option --${name}: see the comment at the top of bench/callgrind-functions.js`);
+  }
+  if (!args.dump) throw new TypeError('pass a callgrind dump (bench/instructions.js with BENCH_KEEP_DUMPS=1 keeps them)');
+  return args;
+}
+
+function printTable(rows, requests, top) {
+  const total = rows.reduce((sum, [, cost]) => sum + cost, 0);
+  console.log(`${(total / requests / 1000).toFixed(1)} k instructions per request, listed below and the rest`);
+  for (const [name, cost] of rows.sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${(cost / requests / 1000).toFixed(2).padStart(9)} k  ${name}`);
+  }
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const text = fs.readFileSync(args.dump, 'utf8');
+  const name = namer(args.perfMap ? readPerfMap(fs.readFileSync(args.perfMap, 'utf8')) : undefined);
+  if (args.callers || args.callees) {
+    const [wanted, key] = args.callers ? [args.callers, 'callee'] : [args.callees, 'caller'];
+    const byPeer = new Map();
+    walkDump(text, {
+      onSelf: () => {},
+      onCall: (caller, callee, cost) => {
+        const ends = { caller: name(caller), callee: name(callee) };
+        if (!ends[key].includes(wanted)) return;
+        const peer = `${ends[key === 'callee' ? 'caller' : 'callee']}  ${args.callers ? '→' : '←'}  ${ends[key]}`;
+        byPeer.set(peer, (byPeer.get(peer) ?? 0) + cost);
+      },
+    });
+    printTable([...byPeer], args.requests, args.top);
+    return;
+  }
+  const named = new Map();
+  for (const [raw, cost] of selfCosts(text)) named.set(name(raw), (named.get(name(raw)) ?? 0) + cost);
+  printTable([...named], args.requests, args.top);
+}
+
+main();
