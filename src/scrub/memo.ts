@@ -1,14 +1,18 @@
+/** Entries and longest string of the scrubber's caches of keys and short texts (~1 MB at most each). */
+export const STRING_MEMO_ENTRIES = 2048;
+export const STRING_MEMO_MAX_LENGTH = 256;
+
 /**
  * A bounded cache for a pure function of strings. What leaves the process repeats heavily (span
  * attribute keys and values, parameterized SQL, routes, the source lines around stack frames), so
  * thousands of spans a second would otherwise recompute the same few hundred results. The cache is
  * emptied when full: memory stays bounded and a hit needs no bookkeeping. Strings longer than
- * `maxLength` (and non-strings) are computed every time.
+ * `maxLength` or shorter than `minLength` (and non-strings) are computed every time.
  */
-export function memoizeString<T>(fn: (value: string) => T, maxEntries: number, maxLength: number): (value: string) => T {
+export function memoizeString<T>(fn: (value: string) => T, maxEntries: number, maxLength: number, minLength = 0): (value: string) => T {
   let cache = new Map<string, T>();
   return (value: string): T => {
-    if (typeof value !== 'string' || value.length > maxLength) return fn(value);
+    if (typeof value !== 'string' || value.length > maxLength || value.length < minLength) return fn(value);
     let result = cache.get(value);
     if (result === undefined) {
       result = fn(value);

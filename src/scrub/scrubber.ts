@@ -1,5 +1,5 @@
 import { compactKey, compileKeyMatcher } from './keys';
-import { memoizeString } from './memo';
+import { memoizeString, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH } from './memo';
 import { normalizeOptions } from './options';
 import { SENSITIVE_HEADERS, URL_HEADERS } from './rules';
 import { replaceSqlLiterals } from './sql';
@@ -26,9 +26,15 @@ function asText(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
-const MEMO_ENTRIES = 2048;
-const MEMO_MAX_LENGTH = 256;
+const MEMO_ENTRIES = STRING_MEMO_ENTRIES;
+const MEMO_MAX_LENGTH = STRING_MEMO_MAX_LENGTH;
 const SQL_MEMO_MAX_LENGTH = 2048;
+/**
+ * Longer texts repeat too: the stack of an error thrown again and again from the same place, recorded
+ * on its span as `exception.stacktrace`. A few of them are kept (at most ~1 MB of text in and out).
+ */
+const LONG_MEMO_ENTRIES = 32;
+const LONG_MEMO_MAX_LENGTH = 8192;
 
 /** Validates options (throw TypeError that says how to fix it), compiles all rules once. */
 export function createScrubber(options?: ScrubOptions): Scrubber {
@@ -38,7 +44,8 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   const matchKey = memoizeString(compileKeyMatcher(opts), MEMO_ENTRIES, MEMO_MAX_LENGTH);
   const isSensitiveKey = guard((key: string) => matchKey(asText(key)), true);
   const text = compileTextScrubber(matchKey, opts.patterns);
-  const scrubText = memoizeString(text.scrubString, MEMO_ENTRIES, MEMO_MAX_LENGTH);
+  const scrubLongText = memoizeString(text.scrubString, LONG_MEMO_ENTRIES, LONG_MEMO_MAX_LENGTH, MEMO_MAX_LENGTH + 1);
+  const scrubText = memoizeString(scrubLongText, MEMO_ENTRIES, MEMO_MAX_LENGTH);
   const scrubString = guard((s: string) => scrubText(asText(s)), FILTERED);
   const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), MEMO_ENTRIES, MEMO_MAX_LENGTH);
   const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);

@@ -12,6 +12,13 @@ describe('memoizeString', () => {
     upper('a');
     assert.deepEqual(calls.slice(4), ['c', 'a']);
   });
+
+  it('with a minimum length, recomputes short strings and caches only the long ones', () => {
+    const calls: string[] = [];
+    const upper = memoizeString((value: string) => (calls.push(value), value.toUpperCase()), 2, 8, 4);
+    assert.deepEqual(['abc', 'abc', 'abcd', 'abcd', 'abcdefghi'].map(upper), ['ABC', 'ABC', 'ABCD', 'ABCD', 'ABCDEFGHI']);
+    assert.deepEqual(calls, ['abc', 'abc', 'abcd', 'abcdefghi']);
+  });
 });
 
 describe('memoizeStringPair', () => {
