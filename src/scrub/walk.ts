@@ -1,4 +1,5 @@
 import { findCards } from './cards';
+import { memoizeString, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH } from './memo';
 import { CIRCULAR, FILTERED, TRUNCATED } from './types';
 
 export interface WalkContext {
@@ -11,6 +12,17 @@ export interface WalkContext {
 /** A whole-string URL (no spaces) gets URL rules, which also catch percent-encoded secrets. */
 const URL_LIKE_RE = /^(?:[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/|\/)\S*$/;
 
+/** What a key decides for its field: whether the value is filtered, and the key's own scrubbed name. */
+interface KeyRule {
+  readonly sensitive: boolean;
+  readonly name: string;
+}
+
+/** Marks an object whose copy is still being made: meeting it again means a cycle. */
+const IN_PROGRESS = Symbol('in progress');
+
+type Seen = Map<object, unknown>;
+
 /**
  * Builds the deep-copy function. Every field is processed inside its own try/catch so one hostile
  * getter or Proxy trap costs only that field ('[Filtered]'), never the event.
@@ -18,9 +30,19 @@ const URL_LIKE_RE = /^(?:[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/|\/)\S*$/;
 export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
   const { isSensitiveKey, scrubString, scrubUrl, maxDepth } = ctx;
 
-  function text(s: string): string {
-    return URL_LIKE_RE.test(s) ? scrubUrl(s) : scrubString(s);
-  }
+  // An event repeats the same keys and texts (frame fields, context lines, module names) event after
+  // event: one cached lookup per key and per string, where the key's rule and its scrubbed name (or a
+  // string's URL-or-text decision and its result) would otherwise be two lookups and a regex each.
+  const keyRule = memoizeString((key: string): KeyRule => {
+    let sensitive: boolean;
+    try {
+      sensitive = isSensitiveKey(key);
+    } catch {
+      sensitive = true;
+    }
+    return { sensitive, name: scrubString(key) };
+  }, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
+  const text = memoizeString((s: string): string => (URL_LIKE_RE.test(s) ? scrubUrl(s) : scrubString(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
 
   /** Numbers and BigInts can be card numbers too (4111111111111111 fits in a double exactly). */
   function numeric<T extends number | bigint>(v: T): T | string {
@@ -29,7 +51,7 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     return findCards(digits).length > 0 ? FILTERED : v;
   }
 
-  function walk(value: unknown, depth: number, seen: Map<object, unknown>, active: Set<object>): unknown {
+  function walk(value: unknown, depth: number, seen: Seen): unknown {
     switch (typeof value) {
       case 'string':
         return text(value);
@@ -45,36 +67,74 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     }
     if (value === null) return null;
     const obj = value as object;
-    if (active.has(obj)) return CIRCULAR;
     // Shared (non-circular) references are copied once: keeps DAG-shaped input from blowing up.
-    if (seen.has(obj)) return seen.get(obj);
+    const known = seen.get(obj);
+    if (known === IN_PROGRESS) return CIRCULAR;
+    if (known !== undefined) return known;
     if (depth >= maxDepth) return TRUNCATED;
-    active.add(obj);
+    seen.set(obj, IN_PROGRESS);
+    let out: unknown;
     try {
-      const out = copyObject(obj, depth, seen, active);
-      seen.set(obj, out);
-      return out;
-    } finally {
-      active.delete(obj);
+      out = copyObject(obj, depth, seen);
+    } catch (error) {
+      seen.delete(obj);
+      throw error;
     }
+    seen.set(obj, out);
+    return out;
   }
 
-  function field(get: () => unknown, depth: number, seen: Map<object, unknown>, active: Set<object>): unknown {
+  /** A value already read; walking it may still throw (a Proxy, a stack overflow). */
+  function child(value: unknown, depth: number, seen: Seen): unknown {
     try {
-      return walk(get(), depth, seen, active);
+      return walk(value, depth, seen);
     } catch {
       return FILTERED;
     }
   }
 
-  function copyObject(obj: object, depth: number, seen: Map<object, unknown>, active: Set<object>): unknown {
+  function copyObject(obj: object, depth: number, seen: Seen): unknown {
     const next = depth + 1;
     if (Array.isArray(obj)) {
       const len = obj.length;
       const out: unknown[] = new Array(len);
-      for (let i = 0; i < len; i++) out[i] = field(() => obj[i], next, seen, active);
+      for (let i = 0; i < len; i++) {
+        try {
+          out[i] = walk(obj[i], next, seen);
+        } catch {
+          out[i] = FILTERED;
+        }
+      }
       return out;
     }
+    const proto: unknown = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      const special = copySpecial(obj, depth, seen);
+      if (special !== NOT_SPECIAL) return special;
+    }
+    return copyFields(obj, {}, next, seen);
+  }
+
+  /** Own enumerable string keys only: symbol keys are ignored, prototypes are not copied (a copied
+   * prototype's getters or toJSON could recompute the secrets from closures). */
+  function copyFields(obj: object, out: Record<string, unknown>, next: number, seen: Seen): Record<string, unknown> {
+    for (const key of Object.keys(obj)) {
+      const rule = keyRule(key);
+      let value: unknown;
+      try {
+        const raw = (obj as Record<string, unknown>)[key];
+        value = rule.sensitive && raw !== null && raw !== undefined ? FILTERED : walk(raw, next, seen);
+      } catch {
+        value = FILTERED;
+      }
+      put(out, rule.name, value);
+    }
+    return out;
+  }
+
+  /** Built-ins and class instances; NOT_SPECIAL when the object is copied field by field like a plain one. */
+  function copySpecial(obj: object, depth: number, seen: Seen): unknown {
+    const next = depth + 1;
     if (obj instanceof Date) return new Date(obj.getTime());
     if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof SharedArrayBuffer) {
       // Raw bytes cannot be scrubbed pattern by pattern; only their size is kept.
@@ -84,64 +144,55 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     if (obj instanceof RegExp) return scrubString(String(obj));
     if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) {
       // Boxed strings expose one enumerable key per character, which no pattern could see as a whole.
-      return walk(obj.valueOf(), depth, seen, active);
+      return walk(obj.valueOf(), depth, seen);
     }
     if (obj instanceof Map) {
       const out = new Map<unknown, unknown>();
       for (const [k, v] of obj) {
         const sensitive = typeof k === 'string' && v !== null && v !== undefined && isSensitiveKey(k);
-        out.set(field(() => k, next, seen, active), sensitive ? FILTERED : field(() => v, next, seen, active));
+        out.set(child(k, next, seen), sensitive ? FILTERED : child(v, next, seen));
       }
       return out;
     }
     if (obj instanceof Set) {
       const out = new Set<unknown>();
-      for (const v of obj) out.add(field(() => v, next, seen, active));
+      for (const v of obj) out.add(child(v, next, seen));
       return out;
     }
-    const out: Record<string, unknown> = {};
     if (obj instanceof Error) {
       // Errors become plain objects: message/stack are non-enumerable and would vanish in JSON.
-      const err = obj;
-      put(out, 'name', field(() => err.name, next, seen, active));
-      put(out, 'message', field(() => err.message, next, seen, active));
-      put(out, 'stack', field(() => err.stack, next, seen, active));
-      if ('cause' in err) put(out, 'cause', field(() => err.cause, next, seen, active));
-      if (obj instanceof AggregateError) put(out, 'errors', field(() => obj.errors, next, seen, active));
-    } else {
-      const proto: unknown = Object.getPrototypeOf(obj);
-      const toJSON = proto !== Object.prototype && proto !== null ? readToJSON(obj) : undefined;
-      if (typeof toJSON === 'function') {
-        // Class instances that define their own JSON form (Decimal, ObjectId, ...) are sent as that form.
-        return field(() => toJSON.call(obj), depth + 1, seen, active);
-      }
+      const out: Record<string, unknown> = {};
+      put(out, 'name', readAndWalk(() => obj.name, next, seen));
+      put(out, 'message', readAndWalk(() => obj.message, next, seen));
+      put(out, 'stack', readAndWalk(() => obj.stack, next, seen));
+      if ('cause' in obj) put(out, 'cause', readAndWalk(() => obj.cause, next, seen));
+      if (obj instanceof AggregateError) put(out, 'errors', readAndWalk(() => obj.errors, next, seen));
+      return copyFields(obj, out, next, seen);
     }
-    // Own enumerable string keys only: symbol keys are ignored, prototypes are not copied (a copied
-    // prototype's getters or toJSON could recompute the secrets from closures).
-    for (const key of Object.keys(obj)) {
-      let sensitive: boolean;
-      try {
-        sensitive = isSensitiveKey(key);
-      } catch {
-        sensitive = true;
-      }
-      const outKey = scrubString(key);
-      put(out, outKey, field(() => {
-        const v = (obj as Record<string, unknown>)[key];
-        return sensitive && v !== null && v !== undefined ? FILTERED : v;
-      }, next, seen, active));
+    const toJSON = readToJSON(obj);
+    // Class instances that define their own JSON form (Decimal, ObjectId, ...) are sent as that form.
+    if (typeof toJSON === 'function') return readAndWalk(() => toJSON.call(obj), next, seen);
+    return NOT_SPECIAL;
+  }
+
+  function readAndWalk(read: () => unknown, depth: number, seen: Seen): unknown {
+    try {
+      return walk(read(), depth, seen);
+    } catch {
+      return FILTERED;
     }
-    return out;
   }
 
   return function scrubValue(value: unknown): unknown {
     try {
-      return walk(value, 0, new Map(), new Set());
+      return walk(value, 0, new Map());
     } catch {
       return FILTERED;
     }
   };
 }
+
+const NOT_SPECIAL = Symbol('not special');
 
 /** A throwing `toJSON` getter only means "no JSON form": the own fields are still copied one by one. */
 function readToJSON(obj: object): unknown {
