@@ -6,7 +6,7 @@ import * as Sentry from '@sentry/node';
 import { createStackParser, type Event, type Integration, type StackFrame } from '@sentry/core';
 import { nodeStackLineParser, ServerRuntimeClient } from '@sentry/core/server';
 import {
-  contextLinesIntegration, lineRanges, MAX_CONTEXTLINES_COLNO, MAX_CONTEXTLINES_LINENO, resetFileContentCache, shouldSkipFile,
+  contextLinesIntegration, frameWithContext, lineRanges, MAX_CONTEXTLINES_COLNO, MAX_CONTEXTLINES_LINENO, resetFileContentCache, shouldSkipFile,
 } from '../../../src/sentry/node/context-lines';
 
 /** A real client that never sends anything (no DSN, a transport that drops). */
@@ -188,6 +188,24 @@ describe('contextLinesIntegration (port of @sentry/node\'s ContextLines)', () =>
       { lines: [10, 16], context: 5, ranges: [[5, 15], [11, 21]] },
     ];
     for (const { lines, context, ranges } of CASES) assert.deepEqual(lineRanges(lines, context), ranges, JSON.stringify(lines));
+  });
+
+  it('builds each frame with its context anew, never changing the parsed frame', () => {
+    const lines = { 1: 'a', 2: 'b', 3: 'c', 4: 'd', 6: 'f' };
+    const frame: StackFrame = { filename: '/app/x.js', function: 'f', lineno: 2, colno: 1, in_app: true };
+    const stale: StackFrame = { ...frame, lineno: 5, pre_context: ['old'], context_line: 'old', post_context: [] };
+    const CASES: Array<{ name: string; frame: StackFrame; context: number; expected: StackFrame }> = [
+      { name: 'lines before, the line, lines after up to the end', frame, context: 2, expected: { ...frame, pre_context: ['a'], context_line: 'b', post_context: ['c', 'd'] } },
+      { name: 'no context lines asked', frame: { ...frame, lineno: 3 }, context: 0, expected: { ...frame, lineno: 3, pre_context: [], context_line: 'c', post_context: [] } },
+      { name: 'after-lines stop at the first missing one', frame: { ...frame, lineno: 4 }, context: 3, expected: { ...frame, lineno: 4, pre_context: ['a', 'b', 'c'], context_line: 'd', post_context: [] } },
+      { name: 'a missing line before: no context at all', frame: { ...frame, lineno: 6 }, context: 2, expected: { ...frame, lineno: 6 } },
+      { name: 'its own line missing: earlier context removed', frame: stale, context: 1, expected: { ...frame, lineno: 5 } },
+    ];
+    for (const { name, frame: input, context, expected } of CASES) {
+      const before = structuredClone(input);
+      assert.deepEqual(frameWithContext(input, input.lineno as number, context, lines), expected, name);
+      assert.deepEqual(input, before, `${name}: the parsed frame is left as it was`);
+    }
   });
 
   it('skips the files Sentry skips', () => {
