@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ResponseParser, type HttpResponse } from './response-parser';
@@ -91,6 +92,12 @@ export class HttpClient {
   private readonly connections = new Set<Connection>();
   private readonly waiting: Pending[] = [];
   private closedForGood = false;
+  /**
+   * Connections are opened in the context the client was made in (start-up), not in the one of the request
+   * whose telemetry needed a connection: a socket keeps the async context it was opened in, so an idle
+   * keep-alive connection would keep that request (its body included) alive until the socket closes.
+   */
+  private readonly opener = new AsyncResource('express-otel-sentry.HttpClient');
 
   constructor(url: string | URL, private readonly options: HttpClientOptions = {}) {
     this.url = new URL(url);
@@ -131,7 +138,8 @@ export class HttpClient {
   private dispatch(pending: Pending): void {
     let connection: Connection | undefined;
     try {
-      connection = this.idle.pop() ?? (this.connections.size < this.settings.maxSockets ? this.open() : undefined);
+      connection = this.idle.pop()
+        ?? (this.connections.size < this.settings.maxSockets ? this.opener.runInAsyncScope(this.open, this) : undefined);
     } catch (error) {
       // e.g. a CA that is not PEM: tls.connect throws at once. Also runs from socket events: never rethrow.
       pending.reject(error as HttpClientError);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { HttpClient, requestHead, type HttpClientOptions, type HttpRequest } from '../../src/http-client/client';
 
 const BUILT_CLIENT = join(__dirname, '..', '..', 'dist', 'src', 'http-client', 'client.js');
@@ -17,6 +20,16 @@ interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders;
 type Handler = (res: http.ServerResponse, request: Seen) => void;
 
 const cleanups: Array<() => void> = [];
+
+/** A full garbage collection, after the current job (WeakRefs are cleared only between jobs). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+}
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
 const answer: Handler = (res, { body }) => res.end(`re: ${body}`);
@@ -240,6 +253,20 @@ describe('HttpClient', () => {
     await once(sockets[0], 'close');
     assert.equal((await client.request(post('2'))).statusCode, 200);
     assert.equal(sockets.length, 2);
+  });
+
+  it('keeps no request context alive on an idle connection (it was opened for that request\'s telemetry)', async () => {
+    const { url, sockets } = await serve();
+    const client = clientFor(url, { idleTimeoutMs: 60_000 });
+    const storage = new AsyncLocalStorage<object>();
+    let store: object | undefined = { request: 'a served request, with its body' };
+    const released = new WeakRef(store);
+    await storage.run(store, () => client.request(post('1')));
+    store = undefined;
+    await collectGarbage();
+    assert.equal(sockets.length, 1, 'the connection is still open, idle');
+    assert.equal(released.deref(), undefined, 'the request context was collected');
+    storage.disable();
   });
 
   describe('https with a self-signed certificate', () => {
