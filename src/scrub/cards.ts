@@ -31,6 +31,8 @@ export function isCardNumber(digits: string): boolean {
 export function findCards(s: string): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   const n = s.length;
+  // Reused for every chain; `groups` says how many entries are current (setting an array's length
+  // would go through V8's runtime on every chain).
   const starts: number[] = [];
   const ends: number[] = [];
   let i = 0;
@@ -39,14 +41,14 @@ export function findCards(s: string): Array<[number, number]> {
       i++;
       continue;
     }
-    starts.length = 0;
-    ends.length = 0;
+    let groups = 0;
     let j = i;
     for (;;) {
       let k = j;
       while (k < n && isDigit(s.charCodeAt(k))) k++;
-      starts.push(j);
-      ends.push(k);
+      starts[groups] = j;
+      ends[groups] = k;
+      groups++;
       const sep = s.charCodeAt(k);
       if (k + 1 < n && (sep === 32 || sep === 45) && isDigit(s.charCodeAt(k + 1))) {
         j = k + 1;
@@ -54,14 +56,13 @@ export function findCards(s: string): Array<[number, number]> {
       }
       break;
     }
-    scanChain(s, starts, ends, ranges);
-    i = ends[ends.length - 1];
+    scanChain(s, starts, ends, groups, ranges);
+    i = ends[groups - 1];
   }
   return ranges;
 }
 
-function scanChain(s: string, starts: number[], ends: number[], ranges: Array<[number, number]>): void {
-  const groups = starts.length;
+function scanChain(s: string, starts: number[], ends: number[], groups: number, ranges: Array<[number, number]>): void {
   // A digit run glued to a decimal point is part of a decimal number (0.4532015112830366), not a card.
   const first = starts[0];
   const skipFirst = first >= 2 && s[first - 1] === '.' && isDigit(s.charCodeAt(first - 2));
