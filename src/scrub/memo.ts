@@ -1,4 +1,4 @@
-/** Entries and longest string of the scrubber's caches of keys and short texts (~1 MB at most each). */
+/** The scrubber's caches of keys and short texts: results kept at most, and the longest string cached. */
 export const STRING_MEMO_ENTRIES = 2048;
 export const STRING_MEMO_MAX_LENGTH = 256;
 
