@@ -130,6 +130,17 @@ describe('scrub: value patterns in free text', () => {
     assert.equal(s.scrubString(once), once);
   });
 
+  it('scrubs texts of every length the same on every call (short, long and too long to be cached)', () => {
+    const frame = (n: number) => `    at handler (/app/routes/r${n}.js:${n}:7)\n`;
+    for (const length of [100, 300, 5000, 9000]) {
+      let stack = `Error: charge failed for ${visa} with password=hunter2 and Bearer abc.def\n`;
+      for (let n = 1; stack.length < length; n++) stack += frame(n);
+      const expected = stack.replace(visa, F).replace('hunter2', F).replace('abc.def', F);
+      for (let call = 0; call < 3; call++) assert.equal(createScrubber().scrubString(stack), expected, `${stack.length} chars, call ${call}`);
+      for (let call = 0; call < 3; call++) assert.equal(s.scrubString(stack), expected, `${stack.length} chars, shared scrubber, call ${call}`);
+    }
+  });
+
   it('exports a Luhn check that agrees with the test helper', () => {
     assert.equal(luhnValid(withCheckDigit('123456789')), true);
     assert.equal(luhnValid('4111111111111112'), false);
