@@ -26,8 +26,6 @@ function asText(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
-const MEMO_ENTRIES = STRING_MEMO_ENTRIES;
-const MEMO_MAX_LENGTH = STRING_MEMO_MAX_LENGTH;
 const SQL_MEMO_MAX_LENGTH = 2048;
 /**
  * Longer texts repeat too: the stack of an error thrown again and again from the same place, recorded
@@ -41,15 +39,15 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   const opts = normalizeOptions(options);
   // Results are cached (scrubbing is pure): spans, breadcrumbs and stack frames repeat the same keys,
   // routes, SQL and source lines over and over, and each costs a dozen regular expressions.
-  const matchKey = memoizeString(compileKeyMatcher(opts), MEMO_ENTRIES, MEMO_MAX_LENGTH);
+  const matchKey = memoizeString(compileKeyMatcher(opts), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
   const isSensitiveKey = guard((key: string) => matchKey(asText(key)), true);
   const text = compileTextScrubber(matchKey, opts.patterns);
-  const scrubLongText = memoizeString(text.scrubString, LONG_MEMO_ENTRIES, LONG_MEMO_MAX_LENGTH, MEMO_MAX_LENGTH + 1);
-  const scrubText = memoizeString(scrubLongText, MEMO_ENTRIES, MEMO_MAX_LENGTH);
+  const scrubLongText = memoizeString(text.scrubString, LONG_MEMO_ENTRIES, LONG_MEMO_MAX_LENGTH, STRING_MEMO_MAX_LENGTH + 1);
+  const scrubText = memoizeString(scrubLongText, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
   const scrubString = guard((s: string) => scrubText(asText(s)), FILTERED);
-  const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), MEMO_ENTRIES, MEMO_MAX_LENGTH);
+  const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
   const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);
-  const sqlImpl = memoizeString((sql: string) => text.scrubWithoutPairs(replaceSqlLiterals(sql, scrubText)), MEMO_ENTRIES / 8, SQL_MEMO_MAX_LENGTH);
+  const sqlImpl = memoizeString((sql: string) => text.scrubWithoutPairs(replaceSqlLiterals(sql, scrubText)), STRING_MEMO_ENTRIES / 8, SQL_MEMO_MAX_LENGTH);
   const scrubSql = guard((sql: string) => sqlImpl(asText(sql)), FILTERED);
   const walk = compileWalker({ isSensitiveKey: matchKey, scrubString, scrubUrl, maxDepth: opts.maxDepth });
   // allowKeys must win here too, and these names bypass the key matcher that applies it.

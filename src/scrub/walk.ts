@@ -20,6 +20,8 @@ interface KeyRule {
 
 /** Marks an object whose copy is still being made: meeting it again means a cycle. */
 const IN_PROGRESS = Symbol('in progress');
+/** What `copySpecial` answers for an object that is copied field by field, like a plain one. */
+const NOT_SPECIAL = Symbol('not special');
 
 type Seen = Map<object, unknown>;
 
@@ -84,15 +86,6 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     return out;
   }
 
-  /** A value already read; walking it may still throw (a Proxy, a stack overflow). */
-  function child(value: unknown, depth: number, seen: Seen): unknown {
-    try {
-      return walk(value, depth, seen);
-    } catch {
-      return FILTERED;
-    }
-  }
-
   function copyObject(obj: object, depth: number, seen: Seen): unknown {
     const next = depth + 1;
     if (Array.isArray(obj)) {
@@ -115,8 +108,10 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     return copyFields(obj, {}, next, seen);
   }
 
-  /** Own enumerable string keys only: symbol keys are ignored, prototypes are not copied (a copied
-   * prototype's getters or toJSON could recompute the secrets from closures). */
+  /**
+   * Own enumerable string keys only: symbol keys are ignored, prototypes are not copied (a copied
+   * prototype's getters or toJSON could recompute the secrets from closures).
+   */
   function copyFields(obj: object, out: Record<string, unknown>, next: number, seen: Seen): Record<string, unknown> {
     for (const key of Object.keys(obj)) {
       const rule = keyRule(key);
@@ -150,13 +145,13 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
       const out = new Map<unknown, unknown>();
       for (const [k, v] of obj) {
         const sensitive = typeof k === 'string' && v !== null && v !== undefined && isSensitiveKey(k);
-        out.set(child(k, next, seen), sensitive ? FILTERED : child(v, next, seen));
+        out.set(readAndWalk(() => k, next, seen), sensitive ? FILTERED : readAndWalk(() => v, next, seen));
       }
       return out;
     }
     if (obj instanceof Set) {
       const out = new Set<unknown>();
-      for (const v of obj) out.add(child(v, next, seen));
+      for (const v of obj) out.add(readAndWalk(() => v, next, seen));
       return out;
     }
     if (obj instanceof Error) {
@@ -175,6 +170,7 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     return NOT_SPECIAL;
   }
 
+  /** Off the hot path (built-ins): reading or walking may throw (a getter, a Proxy, a stack overflow). */
   function readAndWalk(read: () => unknown, depth: number, seen: Seen): unknown {
     try {
       return walk(read(), depth, seen);
@@ -191,8 +187,6 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     }
   };
 }
-
-const NOT_SPECIAL = Symbol('not special');
 
 /** A throwing `toJSON` getter only means "no JSON form": the own fields are still copied one by one. */
 function readToJSON(obj: object): unknown {
