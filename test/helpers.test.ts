@@ -22,6 +22,34 @@ describe('helpers (the seed’s app.core.sentry)', () => {
     kit.expectEvent({ type: 'PaymentError', category: 'payment', details: { booking_id: 17, amount: 150000, payment_method: 'payme', card_number: '[Filtered]' } });
   });
 
+  it('captureException of an Error sends the event Sentry.captureException sends (without its synthetic error)', async () => {
+    const paymentFailure = () => new PaymentError('Payment processing failed');
+    const ourId = captureException(paymentFailure(), { booking_id: 17 });
+    const sentryId = Sentry.captureException(paymentFailure(), { contexts: { details: { booking_id: 17 } } });
+    const events = await kit.waitForEvents(2);
+    const ours = events.find((event) => event.event_id === ourId);
+    const sentrys = events.find((event) => event.event_id === sentryId);
+    assert.ok(ours && sentrys, 'both events arrive under the ids the calls returned');
+    const [oursException, sentrysException] = [ours.exception?.values?.[0], sentrys.exception?.values?.[0]];
+    assert.equal(oursException?.type, 'PaymentError');
+    assert.equal(oursException?.value, sentrysException?.value);
+    assert.deepEqual(oursException?.mechanism, sentrysException?.mechanism);
+    // The same stack but for the line each capture was called from.
+    const frameNames = (exception: typeof oursException) => exception?.stacktrace?.frames?.map((frame) => `${frame.function} ${frame.filename}`);
+    assert.deepEqual(frameNames(oursException), frameNames(sentrysException));
+    assert.deepEqual(ours.contexts?.details, sentrys.contexts?.details);
+    assert.equal(ours.tags?.['error.category'], sentrys.tags?.['error.category']);
+  });
+
+  it('captureException of a string still gets a stack from the capture site', async () => {
+    captureException('plain string thrown');
+    const [event] = await kit.waitForEvents(1);
+    const exception = event.exception?.values?.[0];
+    assert.equal(exception?.value, 'plain string thrown');
+    assert.equal(exception?.mechanism?.synthetic, true);
+    assert.ok((exception?.stacktrace?.frames?.length ?? 0) > 0, 'a synthetic stack');
+  });
+
   it('captureMessage: level and context (S5)', async () => {
     captureMessage('Suspicious payment amount: 15000000', 'warning', { user_id: 5, amount: 15000000 });
     await kit.waitForEvents(1);

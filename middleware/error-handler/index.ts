@@ -55,7 +55,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
         safeCaptureException(error, {
           mechanism: { type: 'auto.http.express_otel_sentry', handled: false },
           captureContext: { tags: { [CATEGORY_TAG]: telemetry ? telemetry.categorize(error) : 'http_5xx', 'http.status_code': String(status) } },
-        } as Parameters<typeof safeCaptureException>[1]),
+        }),
       );
     }
     if (res.headersSent || !respond) return next(error);
