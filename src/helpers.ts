@@ -79,7 +79,7 @@ function captureOnCurrentScope(error: unknown, hint: Sentry.EventHint | undefine
   const scope = Sentry.getCurrentScope();
   const client = scope.getClient();
   if (!client || !Sentry.isError(error)) return scope.captureException(error, hint);
-  const eventId = hint?.event_id ?? Sentry.uuid4();
+  const eventId = hint?.event_id || Sentry.uuid4();
   client.captureException(error, { originalException: error, ...hint, event_id: eventId }, scope);
   return eventId;
 }
