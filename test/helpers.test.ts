@@ -35,7 +35,7 @@ describe('helpers (the seed’s app.core.sentry)', () => {
     assert.equal(oursException?.value, sentrysException?.value);
     assert.deepEqual(oursException?.mechanism, sentrysException?.mechanism);
     // The same stack but for the line each capture was called from.
-    const frameNames = (exception: { stacktrace?: { frames?: Array<{ function?: string; filename?: string }> } } | undefined) => exception?.stacktrace?.frames?.map((frame) => `${frame.function} ${frame.filename}`);
+    const frameNames = (exception: Sentry.Exception | undefined) => exception?.stacktrace?.frames?.map((frame) => `${frame.function} ${frame.filename}`);
     assert.deepEqual(frameNames(oursException), frameNames(sentrysException));
     assert.deepEqual(ours.contexts?.details, sentrys.contexts?.details);
     assert.equal(ours.tags?.['error.category'], sentrys.tags?.['error.category']);
