@@ -37,16 +37,28 @@ const SETUPS = [
   { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
   // Not a peer: the floor of any per-request context (see bench/preload/als.cjs). Run it by name.
   { key: 'bare-als', label: 'bare + AsyncLocalStorage.run per request', args: preload('bench/preload/als.cjs'), errorEvents: false, optIn: true, env: () => ({}) },
-  // Not a peer either: the least a tracer exporting one span per request costs (bench/preload/floor.cjs).
+  // The same context entered from Node's diagnostics_channel instead of a patched Server#emit.
   {
-    key: 'floor-1.0',
-    label: 'floor: one minimal span per request, exported',
+    key: 'bare-als-dc',
+    label: 'bare + AsyncLocalStorage.enterWith from diagnostics_channel',
+    args: preload('bench/preload/als.cjs'),
+    errorEvents: false,
+    optIn: true,
+    env: () => ({ BENCH_SERVER_HOOK: 'diagnostics_channel' }),
+  },
+  // Not a peer either: the least a tracer exporting one span per request costs (bench/preload/floor.cjs).
+  ...[
+    ['floor-1.0', 'floor: one minimal span per request, exported', 'emit'],
+    ['floor-dc-1.0', 'floor, its span started and ended from diagnostics_channel', 'diagnostics_channel'],
+  ].map(([key, label, hook]) => ({
+    key,
+    label,
     args: preload('bench/preload/floor.cjs'),
     rate: 1,
     errorEvents: false,
     optIn: true,
-    env: (sink) => ({ BENCH_OTLP_URL: sink.otlpUrlFor('floor-1.0') }),
-  },
+    env: (sink) => ({ BENCH_OTLP_URL: sink.otlpUrlFor(key), BENCH_SERVER_HOOK: hook }),
+  })),
   oursSetup(1),
   oursSetup(0.2),
   ...[1, 0.2].map((rate) => ({

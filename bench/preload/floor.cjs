@@ -7,8 +7,10 @@
  * on SIGTERM. No sampling decision, propagation, route span, scrubbing, error capture or middleware.
  * Ours at rate 1.0 does all of that too; the gap between this and bare Express is what no tracer that
  * keeps every span can avoid, so it bounds what a ratio target can ask for.
+ * BENCH_SERVER_HOOK=diagnostics_channel starts and ends the span from Node's HTTP server channels instead.
  */
 const http = require('node:http');
+const diagnostics = require('node:diagnostics_channel');
 const { randomFillSync } = require('node:crypto');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
@@ -72,18 +74,40 @@ function record(span) {
   if (queued.length >= BATCH) send();
 }
 
-const emit = http.Server.prototype.emit;
-http.Server.prototype.emit = function (event, ...args) {
-  if (event !== 'request') return emit.call(this, event, ...args);
-  const [req, res] = args;
-  const span = { traceId: randomHex(16), spanId: randomHex(8), method: req.method, path: req.url.split('?')[0], start: nowNanos(), end: '', status: 0 };
-  res.once('finish', () => {
-    span.end = nowNanos();
-    span.status = res.statusCode;
-    record(span);
+function startSpan(req) {
+  return { traceId: randomHex(16), spanId: randomHex(8), method: req.method, path: req.url.split('?')[0], start: nowNanos(), end: '', status: 0 };
+}
+
+function endSpan(span, res) {
+  span.end = nowNanos();
+  span.status = res.statusCode;
+  record(span);
+}
+
+if (process.env.BENCH_SERVER_HOOK === 'diagnostics_channel') {
+  // What a tracer without monkey-patching can do on Node 20: both ends from the server's channels, the
+  // span kept on the response (set before Express swaps its prototype), the context entered with
+  // `enterWith`, since a subscriber cannot wrap the app's handler in `run`.
+  const SPAN = Symbol('floor.span');
+  diagnostics.subscribe('http.server.request.start', ({ request, response }) => {
+    const span = startSpan(request);
+    response[SPAN] = span;
+    storage.enterWith(span);
   });
-  return storage.run(span, () => emit.call(this, event, ...args));
-};
+  diagnostics.subscribe('http.server.response.finish', ({ response }) => {
+    const span = response[SPAN];
+    if (span) endSpan(span, response);
+  });
+} else {
+  const emit = http.Server.prototype.emit;
+  http.Server.prototype.emit = function (event, ...args) {
+    if (event !== 'request') return emit.call(this, event, ...args);
+    const [req, res] = args;
+    const span = startSpan(req);
+    res.once('finish', () => endSpan(span, res));
+    return storage.run(span, () => emit.call(this, event, ...args));
+  };
+}
 
 process.once('SIGTERM', () => {
   const timer = setTimeout(() => process.exit(0), 5000);
