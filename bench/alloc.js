@@ -14,6 +14,7 @@ const os = require('node:os');
 const { spawn } = require('node:child_process');
 const autocannon = require('autocannon');
 const { createSink } = require('./sink');
+const { startDatabase } = require('./lib/database');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -40,8 +41,10 @@ async function main() {
   const [setup = 'ours', route = '/hello', top = '30'] = process.argv.slice(2);
   const out = path.join(os.tmpdir(), `alloc-${process.pid}.json`);
   const sink = await createSink().listen();
+  // /hello and /work never connect; /db gets the bench's database (DATABASE_URL or the embedded server).
+  const database = route === '/db' ? await startDatabase() : undefined;
   const env = {
-    DATABASE_URL: 'postgres://bench@127.0.0.1:1/none', // /hello and /work never connect; set it for /db
+    DATABASE_URL: database?.url ?? 'postgres://bench@127.0.0.1:1/none',
     ...process.env, NODE_ENV: 'production', PORT: '0', BENCH_EXIT_ON_SIGUSR2: '1', BENCH_ALLOC_OUT: out,
     SENTRY_DSN: sink.dsnFor('alloc', 100), SENTRY_TRACES_SAMPLE_RATE: process.env.BENCH_ALLOC_RATE ?? '1', SENTRY_LOCAL_VIEW: '0', SENTRY_ENVIRONMENT: 'bench',
   };
@@ -60,6 +63,9 @@ async function main() {
   child.kill('SIGUSR2');
   await new Promise((resolve) => child.on('exit', resolve));
   await sink.close();
+  await database?.stop?.();
+  // A route that fails allocates for the error path instead: say so rather than print a wrong profile.
+  if (result.non2xx > 0) console.log(`warning: ${result.non2xx} of ${result.requests.total} responses were not 2xx`);
   console.log(summarize(JSON.parse(fs.readFileSync(out, 'utf8')), result.requests.total, Number(top)));
   if (process.env.BENCH_ALLOC_KEEP) console.log(`\nprofile kept: ${out}`);
   else fs.rmSync(out, { force: true });

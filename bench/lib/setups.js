@@ -37,6 +37,15 @@ const SETUPS = [
   { key: 'bare', label: 'bare Express 5', args: [], errorEvents: false, env: () => ({}) },
   // Not a peer: the floor of any per-request context (see bench/preload/als.cjs). Run it by name.
   { key: 'bare-als', label: 'bare + AsyncLocalStorage.run per request', args: preload('bench/preload/als.cjs'), errorEvents: false, optIn: true, env: () => ({}) },
+  // The same, plus per-request state kept on the request and the response themselves (3 symbol keys each).
+  {
+    key: 'bare-als-props',
+    label: 'bare + AsyncLocalStorage.run + 3 own properties on req and res',
+    args: preload('bench/preload/als.cjs'),
+    errorEvents: false,
+    optIn: true,
+    env: () => ({ BENCH_OWN_PROPERTIES: '3' }),
+  },
   // The same context entered from Node's diagnostics_channel instead of a patched Server#emit.
   {
     key: 'bare-als-dc',

@@ -17,9 +17,17 @@ const storage = new AsyncLocalStorage();
 if (process.env.BENCH_SERVER_HOOK === 'diagnostics_channel') {
   diagnostics.subscribe('http.server.request.start', ({ request }) => storage.enterWith({ request }));
 } else {
+  // BENCH_OWN_PROPERTIES=n: also add n symbol-keyed properties to the request and the response before
+  // Express runs (what a tracer that keeps its per-request state on them does).
+  const symbols = Array.from({ length: Number(process.env.BENCH_OWN_PROPERTIES || 0) }, (_, i) => Symbol(`bench.${i}`));
   const emit = http.Server.prototype.emit;
   http.Server.prototype.emit = function (event, ...args) {
     if (event !== 'request') return emit.call(this, event, ...args);
-    return storage.run({ request: args[0] }, () => emit.call(this, event, ...args));
+    const store = { request: args[0] };
+    for (const symbol of symbols) {
+      args[0][symbol] = store;
+      args[1][symbol] = store;
+    }
+    return storage.run(store, () => emit.call(this, event, ...args));
   };
 }
