@@ -3,6 +3,7 @@
 /**
  * node bench/instructions.js [--setups bare,ours-1.0,ours-0.2] [--routes /hello,/work,/db]
  *                            [--requests 1000] [--warmup 10000] [--repeat 3] [--compare <build dir>]
+ *                            [--variant name:VAR=value,...]  (repeatable: ours at 1.0 with extra environment)
  *
  * Machine instructions per request, counted by valgrind's callgrind: the same count for the same code
  * and load whatever else the VM is doing, where req/s and CPU time here swing by 2x within minutes.
@@ -25,7 +26,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { execFileSync } = require('node:child_process');
 const { createSink } = require('./sink');
-const { SETUPS, oursSetup } = require('./lib/setups');
+const { SETUPS, oursSetup, parseVariant, variantSetup } = require('./lib/setups');
 const { startServer, stopServer } = require('./lib/server');
 const { startDatabase } = require('./lib/database');
 const { selfCosts } = require('./lib/callgrind');
@@ -43,7 +44,8 @@ function parseArgs(argv) {
     if (name === 'setups' || name === 'routes') args[name] = value.split(',');
     else if (name === 'requests' || name === 'warmup' || name === 'repeat') args[name] = Number(value);
     else if (name === 'compare') args.compare = value;
-    else throw new TypeError(`unknown option ${argv[i]}: use --setups, --routes, --requests, --warmup, --repeat or --compare`);
+    else if (name === 'variant') (args.variants ??= []).push(parseVariant(value));
+    else throw new TypeError(`unknown option ${argv[i]}: use --setups, --routes, --requests, --warmup, --repeat, --compare or --variant`);
   }
   return args;
 }
@@ -165,6 +167,8 @@ async function main() {
     if (!setup) throw new TypeError(`unknown setup ${key}: one of ${known.map((s) => s.key).join(', ')}`);
     return setup;
   });
+  // As in bench/run.js: each --variant runs too, after the named setups.
+  setups.push(...(options.variants ?? []).map(variantSetup));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-callgrind-'));
   const sink = await createSink().listen();
   const database = options.routes.includes('/db') ? await startDatabase() : undefined;

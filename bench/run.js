@@ -14,7 +14,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { SETUPS, ROOT, oursSetup } = require('./lib/setups');
+const { SETUPS, ROOT, oursSetup, parseVariant, variantSetup } = require('./lib/setups');
 const { startServer, loadServer, stopServer, readRssMb } = require('./lib/server');
 const { summarize, render } = require('./lib/report');
 const { createSink } = require('./sink');
@@ -40,20 +40,6 @@ function parseArgs(argv) {
   }
   const defaults = args.quick ? { rotations: 2, duration: 1, warmup: 0.2 } : { rotations: 6, duration: 3, warmup: 1 };
   return { connections: 10, routes: ['/hello', '/work', '/db', '/error'], ...defaults, ...args };
-}
-
-/**
- * `--variant name:VAR=value,VAR2=value`: ours at rate 1.0 with extra environment, for ablations
- * (e.g. `nomw:BENCH_NO_MIDDLEWARE=1`, `noexport:SENTRY_DSN=`, `nootel:OTEL_SDK_DISABLED=true`).
- */
-function parseVariant(text) {
-  const [name, assignments = ''] = text.split(/:(.*)/s);
-  if (!name) throw new TypeError(`--variant ${text}: use name:VAR=value,VAR2=value`);
-  const env = Object.fromEntries(assignments.split(',').filter(Boolean).map((pair) => {
-    const [variable, value = ''] = pair.split(/=(.*)/s);
-    return [variable, value];
-  }));
-  return { name, env };
 }
 
 function newestMtime(dir) {
@@ -113,12 +99,7 @@ async function main() {
   const all = options.compare
     ? [...SETUPS, ...[1, 0.2].map((rate) => oursSetup(rate, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` }))]
     : [...SETUPS];
-  for (const variant of options.variants ?? []) {
-    const base = oursSetup(1, { prefix: variant.name, label: `ours, ${variant.name}` });
-    // The DSN must name the variant's own key, or the sink would count what it sends under another one.
-    const env = (sink, projectId) => ({ ...base.env(sink, projectId), SENTRY_DSN: sink.dsnFor(variant.name, projectId), ...variant.env });
-    all.push({ ...base, key: variant.name, label: `ours ${JSON.stringify(variant.env)}`, env });
-  }
+  all.push(...(options.variants ?? []).map(variantSetup));
   // --variant setups always run; --compare runs the other build beside each selected `ours-<rate>`.
   const compared = options.compare ? (options.setups ?? ['ours-1.0', 'ours-0.2']).filter((key) => key.startsWith('ours-')).map((key) => key.replace('ours-', 'cmp-')) : [];
   const variantKeys = new Set([...(options.variants ?? []).map((variant) => variant.name), ...compared]);

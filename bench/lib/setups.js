@@ -104,7 +104,29 @@ const SETUPS = [
   },
 ];
 
+/**
+ * `--variant name:VAR=value,VAR2=value`: ours at rate 1.0 with extra environment, for ablations
+ * (e.g. `nomw:BENCH_NO_MIDDLEWARE=1`, `noexport:SENTRY_DSN=`, `nootel:OTEL_SDK_DISABLED=true`).
+ */
+function parseVariant(text) {
+  const [name, assignments = ''] = text.split(/:(.*)/s);
+  if (!name) throw new TypeError(`--variant ${text}: use name:VAR=value,VAR2=value`);
+  const env = Object.fromEntries(assignments.split(',').filter(Boolean).map((pair) => {
+    const [variable, value = ''] = pair.split(/=(.*)/s);
+    return [variable, value];
+  }));
+  return { name, env };
+}
+
+/** The setup of a parsed `--variant`: ours at 1.0, its telemetry counted under the variant's own key. */
+function variantSetup(variant) {
+  const base = oursSetup(1, { prefix: variant.name, label: `ours, ${variant.name}` });
+  // The DSN must name the variant's own key, or the sink would count what it sends under another one.
+  const env = (sink, projectId) => ({ ...base.env(sink, projectId), SENTRY_DSN: sink.dsnFor(variant.name, projectId), ...variant.env });
+  return { ...base, key: variant.name, label: `ours ${JSON.stringify(variant.env)}`, env };
+}
+
 /** Variables of the runner's environment that would change a setup's configuration. */
 const CONFIG_VARIABLES = /^(SENTRY_|OTEL_|EXPRESS_OTEL_SENTRY_|BENCH_|NODE_OPTIONS$|NODE_ENV$)/;
 
-module.exports = { SETUPS, ROOT, CONFIG_VARIABLES, oursSetup };
+module.exports = { SETUPS, ROOT, CONFIG_VARIABLES, oursSetup, parseVariant, variantSetup };
