@@ -32,7 +32,10 @@ function parseArgs(argv) {
     if (name === 'perf-map') args.perfMap = value;
     else if (name === 'requests' || name === 'top') args[name] = Number(value);
     else if (name === 'callers' || name === 'callees') args[name] = value;
-    else if (name === 'charged' && (value === 'function' || value === 'package')) args.charged = value;
+    else if (name === 'charged') {
+      if (value !== 'function' && value !== 'package') throw new TypeError(`--charged ${value}: use --charged function or --charged package`);
+      args.charged = value;
+    }
     else throw new TypeError(`unknown option --${name}: see the comment at the top of bench/callgrind-functions.js`);
   }
   if (!args.dump) throw new TypeError('pass a callgrind dump (bench/instructions.js with BENCH_KEEP_DUMPS=1 keeps them)');
