@@ -37,6 +37,7 @@ const DROP_WARNING_INTERVAL_MS = 60_000;
 export class ExportQueue {
   private spans: ReadableSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
   private lastDropWarning = 0;
   private droppedSinceWarning = 0;
@@ -90,20 +91,35 @@ export class ExportQueue {
     }
   }
 
+  /**
+   * A due export runs after the current turn's I/O (setImmediate), and a scheduled one is never pushed
+   * back: re-arming a 0 ms timer on every span, as this once did, starved it under steady load until
+   * the queue was full (spans then waited ~30 ms, were promoted, and some were dropped).
+   */
   private exportSoon(delay: number): void {
-    if (this.inFlight) return;
-    if (this.timer && delay > 0) return;
+    if (this.inFlight || this.immediate) return;
+    if (delay > 0) {
+      if (this.timer) return;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.exportBatch();
+      }, delay);
+      this.timer.unref();
+      return;
+    }
     this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
       void this.exportBatch();
-    }, delay);
-    this.timer.unref();
+    });
+    this.immediate.unref();
   }
 
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
   }
 
   private exportBatch(): Promise<void> {
@@ -118,33 +134,46 @@ export class ExportQueue {
     return this.inFlight;
   }
 
+  /**
+   * Resolves when the destination answered. No closure here holds the batch: spans that stayed reachable
+   * for the whole round trip survived scavenges, and V8 grew the young generation for them (Node 24:
+   * ~130 MB more RSS under load).
+   */
   private send(batch: ReadableSpan[]): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let settled = false;
-      const finish = (ok: boolean, reason?: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timeout);
-        if (ok) this.stats.exported += batch.length;
-        else {
-          this.stats.failed += batch.length;
-          this.options.logger.debug(`export of ${batch.length} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`);
-        }
-        resolve();
-      };
-      const timeout = setTimeout(() => finish(false, 'timeout'), this.options.exportTimeoutMillis);
-      timeout.unref();
-      try {
-        const prepared = this.options.prepare(batch);
-        // The exporter's own HTTP requests must never become spans of the app.
-        context.with(suppressTracing(context.active()), () => {
-          this.options.exporter.export(prepared, (result) =>
-            finish(result.code === ExportResultCode.SUCCESS, result.error?.message),
-          );
-        });
-      } catch (error) {
-        finish(false, error instanceof Error ? error.message : String(error));
-      }
+    const { done, finish } = this.exportOutcome(batch.length);
+    try {
+      // The exporter's own HTTP requests must never become spans of the app.
+      context.with(suppressTracing(context.active()), this.startExport, this, this.options.prepare(batch), finish);
+    } catch (error) {
+      finish(false, error instanceof Error ? error.message : String(error));
+    }
+    return done;
+  }
+
+  private startExport(spans: ReadableSpan[], finish: (ok: boolean, reason?: string) => void): void {
+    this.options.exporter.export(spans, (result) => finish(result.code === ExportResultCode.SUCCESS, result.error?.message));
+  }
+
+  /** The end of one export of `count` spans: its answer, its failure or its timeout, whichever is first. */
+  private exportOutcome(count: number): { done: Promise<void>; finish: (ok: boolean, reason?: string) => void } {
+    let resolve!: () => void;
+    const done = new Promise<void>((settle) => {
+      resolve = settle;
     });
+    let settled = false;
+    const finish = (ok: boolean, reason?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timeout);
+      if (ok) this.stats.exported += count;
+      else {
+        this.stats.failed += count;
+        this.options.logger.debug(`export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`);
+      }
+      resolve();
+    };
+    const timeout = setTimeout(() => finish(false, 'timeout'), this.options.exportTimeoutMillis);
+    timeout.unref();
+    return { done, finish };
   }
 }

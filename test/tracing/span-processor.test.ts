@@ -99,6 +99,29 @@ describe('SentryOtlpSpanProcessor', () => {
     assert.match(warnings[0], /span queue for collector is full \(10\)/);
   });
 
+  it('under a steady stream of spans, a due batch leaves on the next turn instead of waiting for the stream to pause', async () => {
+    const { processor, tracer } = setup({ maxQueueSize: 1000, maxExportBatchSize: 50, exportThreshold: 10, scheduledDelayMillis: 60_000 });
+    const exporter = new RecordingExporter();
+    processor.addExporter('sentry', exporter);
+    // A loaded server: every turn of the event loop does some work and ends a span, turns well under a
+    // millisecond apart, so a span always ended less than a millisecond ago.
+    const turns = 200;
+    const exportedWhileStreaming = await new Promise<number>((resolve) => {
+      let turn = 0;
+      const next = () => {
+        const busyUntil = process.hrtime.bigint() + 200_000n;
+        while (process.hrtime.bigint() < busyUntil);
+        tracer.startSpan(`request ${turn}`).end();
+        if (++turn < turns) setImmediate(next);
+        else resolve(exporter.spans.length);
+      };
+      setImmediate(next);
+    });
+    assert.ok(exportedWhileStreaming >= turns - 20, `only ${exportedWhileStreaming} of ${turns} spans left while the stream ran`);
+    await processor.forceFlush();
+    assert.equal(exporter.spans.length, turns);
+  });
+
   it('a throwing listener or exporter never reaches the caller', async () => {
     const { processor, tracer } = setup();
     processor.addListener({ onStart: () => { throw new Error('listener'); }, onEnd: () => { throw new Error('listener'); } });
