@@ -2,12 +2,13 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { errorMonitor } from 'node:events';
 import {
-  context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer,
+  context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer,
 } from '@opentelemetry/api';
 import { setRPCMetadata } from '@opentelemetry/core';
 import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { parseHost, requestUrlParts } from './http-attributes';
 import { RequestRecord } from './request-record';
+import { REQUEST_ROOT_CONTEXT } from './lean-context';
 
 /** The instrumentation scope of server spans (exported spans name it). */
 export const HTTP_SERVER_SCOPE = 'express-otel-sentry/http-server';
@@ -145,7 +146,7 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
     const request = req as http.IncomingMessage;
     const response = res as TracedResponse;
     const method = request.method || 'GET';
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const parent = propagation.extract(REQUEST_ROOT_CONTEXT, request.headers);
     // Attributes are added after sampling: an unexported request never computes them (the sampler
     // does not read them), and the SDK validates each once instead of twice.
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);

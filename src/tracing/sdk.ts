@@ -1,5 +1,4 @@
 import { context, diag, DiagConsoleLogger, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator, diagLogLevelFromString, getNumberFromEnv, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
@@ -14,6 +13,7 @@ import { OtlpJsonTraceExporter } from './otlp-exporter';
 import { createTrailSampler } from './sampler';
 import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
 import type { SentryOtlpSpanProcessor } from './span-processor';
+import { LeanContextManager } from './lean-context';
 
 /**
  * OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry the collector's credentials. The OTLP exporter reads them at
@@ -82,7 +82,7 @@ export function startTracing(
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   registerInstrumentations({ instrumentations: createInstrumentations(own) });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(
     new CompositePropagator({
