@@ -5,7 +5,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
  * An OpenTelemetry Context, immutable like the API's own, with its methods on the prototype. The API's
  * class (ROOT_CONTEXT's) gives every context three closures over itself; on Node 24 (V8 13), contexts
  * built like that for each request made the request's objects survive young-generation collections,
- * V8 grew the young generation for them, and RSS under load rose by ~130 MB (bench/NOTES.md item 39).
+ * V8 grew the young generation for them, and RSS under load rose by ~150 MB (bench/NOTES.md item 40).
  */
 class PrototypeContext implements Context {
   private readonly values: Map<symbol, unknown>;

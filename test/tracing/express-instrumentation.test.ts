@@ -338,7 +338,7 @@ describe('LeanExpressInstrumentation (child processes: real TracerProvider, expr
         assert.deepEqual(view.helloRoute, { length: 3, hasRoute: true });
       });
 
-      it('runs handlers in a context without closures of its own (they cost ~130 MB of RSS under load on Node 24)', async () => {
+      it('runs handlers in a context without closures of its own (they cost ~150 MB of RSS under load on Node 24)', async () => {
         assert.equal((await app.introspect()).contextHasOwnMethods, false);
       });
     });
