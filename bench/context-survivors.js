@@ -18,6 +18,7 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
+const { pinned, readRssMb } = require('./lib/server');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -40,13 +41,9 @@ function serve(mode) {
   server.listen(0, '127.0.0.1', () => process.stdout.write(`LISTENING ${server.address().port}\n`));
 }
 
-function pinnedArgs(cpu, command, args) {
-  const taskset = spawnSync('taskset', ['-c', String(cpu), 'true']).status === 0;
-  return taskset ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
-}
 
-async function measure(mode, duration) {
-  const [command, args] = pinnedArgs(0, process.execPath, ['--trace-gc-nvp', __filename, '--serve', mode]);
+async function measure(mode, duration, pinning) {
+  const [command, args] = pinned(0, process.execPath, ['--trace-gc-nvp', __filename, '--serve', mode], pinning);
   // V8's GC trace goes to a file: a pipe that nobody reads while autocannon runs would stall the server.
   const traceFile = path.join(os.tmpdir(), `context-survivors-${process.pid}-${mode}.log`);
   const trace = fs.openSync(traceFile, 'w');
@@ -62,10 +59,10 @@ async function measure(mode, duration) {
     }, 20);
     child.once('exit', () => reject(new Error(`${mode}: the server exited before listening`)));
   });
-  const [loadCommand, loadArgs] = pinnedArgs(1, path.join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-j', '-c', '10', '-d', String(duration), `http://127.0.0.1:${port}/`]);
+  const [loadCommand, loadArgs] = pinned(1, path.join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-j', '-c', '10', '-d', String(duration), `http://127.0.0.1:${port}/`], pinning);
   const load = spawnSync(loadCommand, loadArgs, { cwd: ROOT, encoding: 'utf8' });
   const requests = JSON.parse(load.stdout).requests.total;
-  const rssMb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
+  const rssMb = readRssMb(child.pid);
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   const output = fs.readFileSync(traceFile, 'utf8');
@@ -91,11 +88,13 @@ async function main() {
   const option = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
   const duration = Number(option('duration', '4'));
   const modes = option('modes', 'none,api,prototype').split(',');
+  // Pinned to a core each, as in bench/run.js, where `taskset` works here.
+  const pinning = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   console.log(`Node ${process.version}, ${duration} s per mode\n`);
   console.log('| mode | requests | scavenges | survived per scavenge (mean KB) | scavenges > 2 MB | mark-compacts | young generation (MB) | RSS after load (MB) |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const mode of modes) {
-    const r = await measure(mode, duration);
+    const r = await measure(mode, duration, pinning);
     console.log(`| ${r.mode} | ${r.requests} | ${r.scavenges} | ${r.meanSurvivedKb} | ${r.over2Mb} | ${r.markCompacts} | ${r.youngCapacityMb} | ${r.rssMb} |`);
   }
 }

@@ -126,4 +126,4 @@ async function stopServer(server, signal = 'SIGTERM') {
   return { ...how, stopSeconds: (Date.now() - started) / 1000 };
 }
 
-module.exports = { startServer, loadServer, stopServer, readRssMb, cpuSeconds };
+module.exports = { startServer, loadServer, stopServer, readRssMb, cpuSeconds, pinned };
