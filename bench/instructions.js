@@ -26,7 +26,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { execFileSync } = require('node:child_process');
 const { createSink } = require('./sink');
-const { SETUPS, oursSetup, parseVariant, variantSetup } = require('./lib/setups');
+const { SETUPS, compareSetups, comparedKeys, parseVariant, variantSetup } = require('./lib/setups');
 const { startServer, stopServer } = require('./lib/server');
 const { startDatabase } = require('./lib/database');
 const { selfCosts } = require('./lib/callgrind');
@@ -161,8 +161,10 @@ function render(rows, routes) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const known = [...SETUPS];
-  if (options.compare) known.push(oursSetup(1, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` }), oursSetup(0.2, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` }));
-  const setups = options.setups.map((key) => {
+  if (options.compare) known.push(...compareSetups(options.compare));
+  // As in bench/run.js: --compare counts the other build beside each named `ours-<rate>`.
+  const compared = options.compare ? comparedKeys(options.setups).filter((key) => !options.setups.includes(key)) : [];
+  const setups = [...options.setups, ...compared].map((key) => {
     const setup = known.find((candidate) => candidate.key === key);
     if (!setup) throw new TypeError(`unknown setup ${key}: one of ${known.map((s) => s.key).join(', ')}`);
     return setup;

@@ -13,7 +13,7 @@
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { createSink } = require('./sink');
-const { SETUPS, oursSetup } = require('./lib/setups');
+const { SETUPS, compareSetups, comparedKeys } = require('./lib/setups');
 const fs = require('node:fs');
 const { startServer, loadServer, stopServer, readRssMb } = require('./lib/server');
 const { startDatabase } = require('./lib/database');
@@ -138,8 +138,8 @@ function table(rows) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const compared = options.compare ? [1, 0.2].map((rate) => oursSetup(rate, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` })) : [];
-  if (options.compare) options.setups.push(...compared.map((setup) => setup.key).filter((key) => options.setups.includes(key.replace('cmp-', 'ours-'))));
+  const compared = options.compare ? compareSetups(options.compare) : [];
+  if (options.compare) options.setups.push(...comparedKeys(options.setups).filter((key) => !options.setups.includes(key)));
   const chosen = options.setups.map((key) => {
     const setup = [...SETUPS, ...compared].find((candidate) => candidate.key === key);
     if (!setup) throw new TypeError(`unknown setup ${key}: one of ${SETUPS.map((s) => s.key).join(', ')}`);

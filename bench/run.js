@@ -14,7 +14,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { SETUPS, ROOT, oursSetup, parseVariant, variantSetup } = require('./lib/setups');
+const { SETUPS, ROOT, compareSetups, comparedKeys, parseVariant, variantSetup } = require('./lib/setups');
 const { startServer, loadServer, stopServer, readRssMb } = require('./lib/server');
 const { summarize, render } = require('./lib/report');
 const { createSink } = require('./sink');
@@ -96,12 +96,10 @@ async function runSetup(setup, rotationIndex, context) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const all = options.compare
-    ? [...SETUPS, ...[1, 0.2].map((rate) => oursSetup(rate, { prefix: 'cmp', dist: options.compare, label: `ours from ${options.compare}` }))]
-    : [...SETUPS];
+  const all = options.compare ? [...SETUPS, ...compareSetups(options.compare)] : [...SETUPS];
   all.push(...(options.variants ?? []).map(variantSetup));
   // --variant setups always run; --compare runs the other build beside each selected `ours-<rate>`.
-  const compared = options.compare ? (options.setups ?? ['ours-1.0', 'ours-0.2']).filter((key) => key.startsWith('ours-')).map((key) => key.replace('ours-', 'cmp-')) : [];
+  const compared = options.compare ? comparedKeys(options.setups ?? ['ours-1.0', 'ours-0.2']) : [];
   const variantKeys = new Set([...(options.variants ?? []).map((variant) => variant.name), ...compared]);
   const selected = (setup) => (options.setups ? options.setups.includes(setup.key) : !setup.optIn);
   const setups = all.filter((setup) => setup.key === 'bare' || selected(setup) || variantKeys.has(setup.key));

@@ -129,4 +129,14 @@ function variantSetup(variant) {
 /** Variables of the runner's environment that would change a setup's configuration. */
 const CONFIG_VARIABLES = /^(SENTRY_|OTEL_|EXPRESS_OTEL_SENTRY_|BENCH_|NODE_OPTIONS$|NODE_ENV$)/;
 
-module.exports = { SETUPS, ROOT, CONFIG_VARIABLES, oursSetup, parseVariant, variantSetup };
+/** `--compare <dir>`: ours at both rates from that build, as `cmp-1.0` and `cmp-0.2`. */
+function compareSetups(dist) {
+  return [1, 0.2].map((rate) => oursSetup(rate, { prefix: 'cmp', dist, label: `ours from ${dist}` }));
+}
+
+/** The `cmp-<rate>` setups that `--compare` runs beside the selected `ours-<rate>` ones (in every bench tool). */
+function comparedKeys(selectedKeys) {
+  return selectedKeys.filter((key) => key.startsWith('ours-')).map((key) => key.replace('ours-', 'cmp-'));
+}
+
+module.exports = { SETUPS, ROOT, CONFIG_VARIABLES, oursSetup, compareSetups, comparedKeys, parseVariant, variantSetup };
