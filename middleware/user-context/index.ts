@@ -47,8 +47,9 @@ export function userContext(resolve: UserResolver, options: UserContextOptions =
   return function userContextMiddleware(req, _res, next) {
     if (!requestTarget()) return next();
     const result = guarded('userContext resolver', () => resolve(req));
-    if (!isThenable(result)) {
-      apply(result);
+    // What the resolver returned is the app's object: reading it (then, id, ...) may throw as well.
+    if (!guarded('userContext', () => isThenable(result))) {
+      guarded('userContext', () => apply(result));
       return next();
     }
     let done = false;

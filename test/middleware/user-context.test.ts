@@ -44,6 +44,9 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       ['returns garbage', () => 'not a user' as never],
       ['returns a non-finite id', () => ({ id: Number.NaN })],
       ['returns null', () => null],
+      ['returns an object whose every property read throws', () => new Proxy({}, { get() { throw new Error('hostile'); } })],
+      ['returns a user whose id getter throws', () => ({ get id(): string { throw new Error('hostile id'); } })],
+      ['resolves to an object whose every property read throws', async () => new Proxy({}, { get() { throw new Error('hostile'); } })],
     ] as const) {
       it(`a resolver that ${label} never breaks the request: it goes on without a user`, async () => {
         const app = appWith(resolver as never);
