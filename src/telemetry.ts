@@ -76,7 +76,8 @@ function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolea
 function logStartup(config: ResolvedConfig, logger: Logger): void {
   for (const problem of config.problems) logger.error(problem);
   if (config.dsn) logger.info(`Sentry initialized for environment: ${config.environment}`);
-  else logger.info('Sentry is disabled: SENTRY_DSN is empty, so no events or spans are sent to Sentry.');
+  // A rejected DSN was just reported as such: calling it empty as well would contradict that line.
+  else if (!config.dsnRejected) logger.info('Sentry is disabled: SENTRY_DSN is empty, so no events or spans are sent to Sentry.');
   if (config.environment === 'production' && config.tracesSampleRate === 1) {
     logger.warn('SENTRY_TRACES_SAMPLE_RATE is 1.0 in production: every request is traced and exported. Use 0.2 or less (S4).');
   }

@@ -141,7 +141,8 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
   const isProduction = environment === PRODUCTION;
 
   let dsn = nonEmpty(options.dsn ?? env.SENTRY_DSN);
-  if (dsn && !isValidDsn(dsn)) {
+  const dsnRejected = dsn !== undefined && !isValidDsn(dsn);
+  if (dsn && dsnRejected) {
     problems.push(new ConfigError(options.dsn !== undefined ? 'dsn' : 'SENTRY_DSN', redactDsn(dsn), 'a DSN like https://<key>@o0.ingest.sentry.io/<project>', 'Sentry export is disabled.'));
     dsn = undefined;
   }
@@ -172,6 +173,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
 
   return {
     dsn,
+    dsnRejected,
     environment,
     release,
     tracesSampleRate,

@@ -52,6 +52,8 @@ export interface TelemetryOptions {
 /** The configuration after defaults, environment and validation. */
 export interface ResolvedConfig {
   dsn: string | undefined;
+  /** A DSN was given but is not one (the reason is in `problems`), as opposed to none given. */
+  dsnRejected: boolean;
   environment: string;
   release: string | undefined;
   tracesSampleRate: number;

@@ -5,11 +5,11 @@ const DSN = 'https://0123456789abcdef@o1.ingest.sentry.io/42';
 
 describe('resolveConfig', () => {
   const cases: Array<[string, Parameters<typeof resolveConfig>[0], NodeJS.ProcessEnv, Partial<ReturnType<typeof resolveConfig>>]> = [
-    ['defaults in development', {}, {}, { dsn: undefined, environment: 'development', tracesSampleRate: 1, profilesSampleRate: 0, localView: true }],
+    ['defaults in development', {}, {}, { dsn: undefined, dsnRejected: false, environment: 'development', tracesSampleRate: 1, profilesSampleRate: 0, localView: true }],
     ['NODE_ENV production lowers the default rate to 0.2', {}, { NODE_ENV: 'production' }, { environment: 'production', tracesSampleRate: 0.2, localView: false }],
     ['SENTRY_ENVIRONMENT wins over NODE_ENV', {}, { NODE_ENV: 'production', SENTRY_ENVIRONMENT: 'staging' }, { environment: 'staging', tracesSampleRate: 1 }],
     ['options win over the environment', { tracesSampleRate: 0.5, environment: 'qa' }, { SENTRY_TRACES_SAMPLE_RATE: '0.1', SENTRY_ENVIRONMENT: 'x' }, { tracesSampleRate: 0.5, environment: 'qa' }],
-    ['a DSN turns the local view off', {}, { SENTRY_DSN: DSN }, { dsn: DSN, localView: false }],
+    ['a DSN turns the local view off', {}, { SENTRY_DSN: DSN }, { dsn: DSN, dsnRejected: false, localView: false }],
     ['SENTRY_LOCAL_VIEW forces it', {}, { SENTRY_DSN: DSN, SENTRY_LOCAL_VIEW: '1' }, { localView: true }],
     ['OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, { otlpEndpoint: 'http://collector:4318/v1/traces' }],
     ['the traces endpoint is taken as is', {}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }, { otlpEndpoint: 'http://c:4318/custom' }],
@@ -30,7 +30,7 @@ describe('resolveConfig', () => {
     ['a non-numeric rate', { SENTRY_TRACES_SAMPLE_RATE: 'abc' }, /Invalid SENTRY_TRACES_SAMPLE_RATE: received "abc"; expected a number from 0 to 1/, { tracesSampleRate: 0 }],
     ['a rate above 1', { SENTRY_TRACES_SAMPLE_RATE: '1.5' }, /SENTRY_TRACES_SAMPLE_RATE: received "1.5"/, { tracesSampleRate: 0 }],
     ['a negative profiles rate', { SENTRY_PROFILES_SAMPLE_RATE: '-1' }, /SENTRY_PROFILES_SAMPLE_RATE/, { profilesSampleRate: 0 }],
-    ['an unparsable DSN (its key is not echoed)', { SENTRY_DSN: 'not a dsn' }, /Invalid SENTRY_DSN/, { dsn: undefined }],
+    ['an unparsable DSN (its key is not echoed)', { SENTRY_DSN: 'not a dsn' }, /Invalid SENTRY_DSN/, { dsn: undefined, dsnRejected: true }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
   ];
   for (const [name, env, message, expected] of invalid) {

@@ -32,6 +32,18 @@ describe('configuration from the environment (child processes)', function () {
     assert.match(lines[0], /SENTRY_DSN is empty/);
   });
 
+  it('an invalid DSN: nothing is sent, the app works, one line names the variable and does not call it empty', async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: 'ftp://key@host/1', DATABASE_URL: backend.databaseUrl } });
+    assert.equal((await app.fetch(`/boom`)).status, 500);
+    assert.equal((await app.fetch(`/health`)).status, 200);
+    await app.stop('SIGTERM');
+    assert.equal(backend.fake.rawBodies().length, 0);
+    const lines = app.output().split('\n').filter((line) => /SENTRY_DSN/.test(line));
+    assert.equal(lines.length, 1, app.output());
+    assert.match(lines[0], /Invalid SENTRY_DSN: received "ftp:\/\/\*\*\*@host\/1"/);
+    assert.doesNotMatch(app.output(), /empty/);
+  });
+
   it('SENTRY_TRACES_SAMPLE_RATE=abc: one line naming the variable and the value; the app serves', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });
     assert.equal((await app.fetch(`/health`)).status, 200);
