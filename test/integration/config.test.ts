@@ -21,28 +21,22 @@ describe('configuration from the environment (child processes)', function () {
     assert.match(backend.fake.events()[0].contexts.trace.trace_id, /^[0-9a-f]{32}$/);
   });
 
-  it('an empty DSN: nothing is sent, the app works, one line says why', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: '', DATABASE_URL: backend.databaseUrl } });
-    assert.equal((await app.fetch(`/boom`)).status, 500);
-    assert.equal((await app.fetch(`/health`)).status, 200);
-    await app.stop('SIGTERM');
-    assert.equal(backend.fake.rawBodies().length, 0);
-    const lines = app.output().split('\n').filter((line) => /Sentry is disabled/.test(line));
-    assert.equal(lines.length, 1, app.output());
-    assert.match(lines[0], /SENTRY_DSN is empty/);
-  });
-
-  it('an invalid DSN: nothing is sent, the app works, one line names the variable and does not call it empty', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: 'ftp://key@host/1', DATABASE_URL: backend.databaseUrl } });
-    assert.equal((await app.fetch(`/boom`)).status, 500);
-    assert.equal((await app.fetch(`/health`)).status, 200);
-    await app.stop('SIGTERM');
-    assert.equal(backend.fake.rawBodies().length, 0);
-    const lines = app.output().split('\n').filter((line) => /SENTRY_DSN/.test(line));
-    assert.equal(lines.length, 1, app.output());
-    assert.match(lines[0], /Invalid SENTRY_DSN: received "ftp:\/\/\*\*\*@host\/1"/);
-    assert.doesNotMatch(app.output(), /empty/);
-  });
+  for (const [label, dsn, line] of [
+    ['an empty DSN', '', /Sentry is disabled: SENTRY_DSN is empty/],
+    // Reported as invalid only: not also as empty, which would contradict it.
+    ['an invalid DSN', 'ftp://key@host/1', /Invalid SENTRY_DSN: received "ftp:\/\/\*\*\*@host\/1"/],
+  ] as const) {
+    it(`${label}: nothing is sent, the app works, one line names the variable and says why`, async () => {
+      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: dsn, DATABASE_URL: backend.databaseUrl } });
+      assert.equal((await app.fetch(`/boom`)).status, 500);
+      assert.equal((await app.fetch(`/health`)).status, 200);
+      await app.stop('SIGTERM');
+      assert.equal(backend.fake.rawBodies().length, 0);
+      const lines = app.output().split('\n').filter((text) => text.includes('SENTRY_DSN'));
+      assert.equal(lines.length, 1, app.output());
+      assert.match(lines[0], line);
+    });
+  }
 
   it('SENTRY_TRACES_SAMPLE_RATE=abc: one line naming the variable and the value; the app serves', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });
