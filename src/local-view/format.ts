@@ -21,6 +21,20 @@ export interface TraceLine {
   detail?: string;
 }
 
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides. Captured
+ * text is the app's and its users' (an error message quoting input, a username): printed raw, an escape
+ * sequence in it would drive the developer's terminal and a newline could forge a line of this view.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is what it is for
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Captured text made safe for one line of a terminal: what cannot be shown is written as an escape. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => NAMED_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const RESET = '\u001b[0m';
 const styles = { dim: '\u001b[2m', red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m' };
 export type Style = keyof typeof styles;
@@ -43,7 +57,7 @@ function ms(value: number): string {
 export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
   const exception = isMessageEvent(event) ? undefined : event.exception?.values?.[event.exception.values.length - 1];
   const level = event.level ?? (exception ? 'error' : 'info');
-  const title = exception ? `${exception.type ?? 'Error'}: ${exception.value ?? ''}` : (event.message ?? event.logentry?.message ?? '');
+  const title = printable(exception ? `${exception.type ?? 'Error'}: ${exception.value ?? ''}` : (event.message ?? event.logentry?.message ?? ''));
   const color: Style = level === 'error' || level === 'fatal' ? 'red' : level === 'warning' ? 'yellow' : 'cyan';
   const lines = [paint(color, `── ${level} ── ${title}`) + paint('dim', `  (event ${event.event_id?.slice(0, 8) ?? '?'})`)];
   const facts: string[] = [];
@@ -54,9 +68,9 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
   if (event.request?.method) facts.push(`${event.request.method} ${event.request.url ?? ''}`);
   const traceId = event.contexts?.trace?.trace_id;
   if (typeof traceId === 'string') facts.push(`trace ${traceId.slice(0, 8)}`);
-  if (facts.length > 0) lines.push(`   ${facts.join(' · ')}`);
+  if (facts.length > 0) lines.push(`   ${printable(facts.join(' · '))}`);
   const details = event.contexts?.details;
-  if (details) lines.push(`   details ${JSON.stringify(details)}`);
+  if (details) lines.push(`   details ${printable(JSON.stringify(details))}`);
   const crumbs = event.breadcrumbs ?? [];
   if (crumbs.length > 0) {
     lines.push(paint('dim', '   breadcrumbs:'));
@@ -64,7 +78,7 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
       const data = crumb.data ?? {};
       const text = crumb.message ?? [data.method, data.url, data.status_code].filter((v) => v !== undefined).join(' ');
       const duration = typeof data.duration_ms === 'number' ? paint('dim', `  (${ms(data.duration_ms)})`) : '';
-      lines.push(`     ${paint('dim', time(crumb.timestamp))} ${(crumb.category ?? '').padEnd(8)} ${text}${duration}`);
+      lines.push(`     ${paint('dim', time(crumb.timestamp))} ${printable(crumb.category ?? '').padEnd(8)} ${printable(text)}${duration}`);
     }
   }
   const frames = (event.exception?.values?.at(-1)?.stacktrace?.frames ?? [])
@@ -75,7 +89,7 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
     lines.push(paint('dim', '   stack:'));
     for (const frame of frames) {
       const name = frame.function && frame.function !== '?' ? frame.function : '<anonymous>';
-      lines.push(`     at ${name} (${frame.filename ?? '?'}:${frame.lineno ?? '?'})`);
+      lines.push(`     at ${printable(`${name} (${frame.filename ?? '?'}:${frame.lineno ?? '?'})`)}`);
     }
   }
   return lines.join('\n');
@@ -84,11 +98,11 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
 /** A trace as a tree with durations: server span → express → knex → pg. */
 export function formatTrace(traceId: string, lines: TraceLine[], paint: Paint): string {
   const root = lines[0];
-  const header = paint(root?.error ? 'red' : 'bold', `── trace ${traceId.slice(0, 8)} ── ${root?.name ?? ''} · ${ms(root?.durationMs ?? 0)}`);
+  const header = paint(root?.error ? 'red' : 'bold', `── trace ${printable(traceId.slice(0, 8))} ── ${printable(root?.name ?? '')} · ${ms(root?.durationMs ?? 0)}`);
   const body = lines.map((line) => {
     const indent = line.depth === 0 ? '   ' : `   ${'│  '.repeat(line.depth - 1)}├─ `;
-    const name = line.error ? paint('red', line.name) : line.name;
-    const detail = line.detail ? paint('dim', `  ${line.detail}`) : '';
+    const name = line.error ? paint('red', printable(line.name)) : printable(line.name);
+    const detail = line.detail ? paint('dim', `  ${printable(line.detail)}`) : '';
     return `${indent}${name}  ${paint('dim', ms(line.durationMs))}${detail}`;
   });
   return [header, ...body].join('\n');

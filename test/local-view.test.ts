@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Envelope } from '@sentry/core';
+import type { Event } from '@sentry/node';
+import { attachLocalView } from '../src/local-view';
+import { formatEvent, formatTrace, painter, printable } from '../src/local-view/format';
+import { defaultScrubber } from '../src/scrub';
+import type { EnvelopeSink } from '../src/sentry/transport';
+import { SentryOtlpSpanProcessor } from '../src/tracing/span-processor';
+
+const plain = painter(false);
+const ESC = '\u001b';
+
+describe('local view', () => {
+  describe('printable', () => {
+    const cases: Array<[string, string, string]> = [
+      ['plain text', 'Booking 5 cannot be cancelled (2.0 h left)', 'Booking 5 cannot be cancelled (2.0 h left)'],
+      ['letters of any script and emoji', 'пароль · 予約 💅', 'пароль · 予約 💅'],
+      ['a terminal escape sequence', `${ESC}]0;pwned\u0007${ESC}[2J`, '\\u001b]0;pwned\\u0007\\u001b[2J'],
+      ['newline, carriage return, tab', 'a\nb\rc\td', 'a\\nb\\rc\\td'],
+      ['DEL and the 8-bit CSI', 'a\u007fb\u009bc', 'a\\u007fb\\u009bc'],
+      ['line separators and a right-to-left override', 'a\u2028b\u2029c\u202ed', 'a\\u2028b\\u2029c\\u202ed'],
+    ];
+    for (const [name, input, expected] of cases) {
+      it(name, () => assert.equal(printable(input), expected));
+    }
+  });
+
+  describe('formatEvent', () => {
+    const event: Event = {
+      event_id: '8996527b0123456789abcdef01234567',
+      level: 'error',
+      exception: { values: [{
+        type: 'CancellationPolicyError',
+        value: 'Booking 5 cannot be cancelled',
+        stacktrace: { frames: [
+          { function: 'Layer.handle', filename: '/app/node_modules/router/lib/layer.js', lineno: 1, in_app: false },
+          { function: 'cancel', filename: '/app/routes/bookings.js', lineno: 52, in_app: true },
+        ] },
+      }] },
+      tags: { 'error.category': 'http_5xx' },
+      user: { id: '42', username: 'anna' },
+      request: { method: 'POST', url: 'http://localhost/bookings/5/cancel' },
+      contexts: { trace: { trace_id: '995bb3440123456789abcdef01234567', span_id: '0123456789abcdef' }, details: { booking_id: 5 } },
+      breadcrumbs: [{ timestamp: Date.UTC(2026, 11, 6, 13, 50, 50, 465) / 1000, category: 'booking', message: 'Booking found' }],
+    };
+
+    it('shows what, who, why and where, the app\'s frames only, newest first', () => {
+      assert.deepEqual(formatEvent(event, plain).split('\n'), [
+        '── error ── CancellationPolicyError: Booking 5 cannot be cancelled  (event 8996527b)',
+        '   category http_5xx · user 42 anna · POST http://localhost/bookings/5/cancel · trace 995bb344',
+        '   details {"booking_id":5}',
+        '   breadcrumbs:',
+        '     13:50:50.465 booking  Booking found',
+        '   stack:',
+        '     at cancel (/app/routes/bookings.js:52)',
+      ]);
+    });
+
+    it('a message event is titled by its message, at its level', () => {
+      assert.equal(formatEvent({ event_id: 'abcdef0123', level: 'warning', message: 'Slot freed' }, plain), '── warning ── Slot freed  (event abcdef01)');
+    });
+
+    it('captured text cannot drive the terminal nor forge a line of the view', () => {
+      const hostile: Event = {
+        ...event,
+        exception: { values: [{ type: 'Error', value: `bad input\n── error ── forged${ESC}[2J` }] },
+        user: { id: `${ESC}]0;title\u0007`, username: 'anna\r' },
+        breadcrumbs: [{ timestamp: 0, category: `cat${ESC}`, message: 'line\nbreak' }],
+      };
+      const colored = formatEvent(hostile, painter(true));
+      const lines = formatEvent(hostile, plain).split('\n');
+      assert.equal(lines.filter((line) => line.startsWith('── ')).length, 1, lines.join('\n'));
+      assert.equal(lines[0], '── error ── Error: bad input\\n── error ── forged\\u001b[2J  (event 8996527b)');
+      assert.match(lines[1], /user \\u001b\]0;title\\u0007 anna\\r/);
+      assert.ok(lines.includes('     00:00:00.000 cat\\u001b line\\nbreak'), lines.join('\n'));
+      // With colours on, the only escape sequences are the view's own colours.
+      const ownColours = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
+      assert.equal(colored.replace(ownColours, '').includes(ESC), false);
+    });
+  });
+
+  describe('formatTrace', () => {
+    it('draws the span tree with durations and details; captured names are made printable', () => {
+      const text = formatTrace('995bb3440123456789abcdef01234567', [
+        { depth: 0, name: 'POST /bookings/:id/cancel', durationMs: 11.24, error: true, detail: '500' },
+        { depth: 1, name: 'request handler', durationMs: 1.8, error: false },
+        { depth: 2, name: `first${ESC}[31m`, durationMs: 0.8, error: false, detail: 'select ?\n' },
+      ], plain);
+      assert.deepEqual(text.split('\n'), [
+        '── trace 995bb344 ── POST /bookings/:id/cancel · 11.2 ms',
+        '   POST /bookings/:id/cancel  11.2 ms  500',
+        '   ├─ request handler  1.8 ms',
+        '   │  ├─ first\\u001b[31m  0.8 ms  select ?\\n',
+      ]);
+    });
+  });
+
+  describe('attachLocalView', () => {
+    it('prints each event the sinks see and each trace once its root span ended, scrubbed', async () => {
+      const processor = new SentryOtlpSpanProcessor({ scrubber: defaultScrubber(), logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('test');
+      const sinks = new Set<EnvelopeSink>();
+      const written: string[] = [];
+      const detach = attachLocalView(processor, sinks, defaultScrubber(), { write: (text) => written.push(text), colors: false });
+      try {
+        const server = tracer.startSpan('GET /pay', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200 } });
+        const query = tracer.startSpan('pg.query', { attributes: { 'db.query.text': "select * from cards where number = '4111111111111111'" } }, trace.setSpan(context.active(), server));
+        query.setStatus({ code: SpanStatusCode.ERROR });
+        query.end();
+        server.end();
+        const envelope: Envelope = [{}, [[{ type: 'event' }, { event_id: 'feedbeef00', level: 'error', message: 'card declined' }]]] as unknown as Envelope;
+        [...sinks].forEach((sink) => sink(envelope));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const traceId = server.spanContext().traceId.slice(0, 8);
+        assert.deepEqual(written.map((text) => text.replace(/\d+(\.\d)? ms/g, 'N ms')), [
+          '── error ── card declined  (event feedbeef)\n',
+          `── trace ${traceId} ── GET /pay · N ms\n   GET /pay  N ms  200\n   ├─ pg.query  N ms  select * from cards where number = ?\n`,
+        ]);
+      } finally {
+        detach();
+      }
+      assert.equal(sinks.size, 0, 'detaching removes the sink');
+    });
+  });
+});
