@@ -1,3 +1,5 @@
+import { printable } from './printable';
+
 /** Where the library's own log lines go. `console` fits; so do pino and winston loggers. */
 export interface Logger {
   debug(message: string): void;
@@ -8,16 +10,19 @@ export interface Logger {
 
 const PREFIX = '[express-otel-sentry]';
 
-/** Logs through `console`, one prefixed line each; `debug` only when `EXPRESS_OTEL_SENTRY_DEBUG` is set. */
+/**
+ * Logs through `console`, one prefixed line each (messages may quote what an app threw: made printable);
+ * `debug` only when `EXPRESS_OTEL_SENTRY_DEBUG` is set.
+ */
 export function createConsoleLogger(env: NodeJS.ProcessEnv = process.env): Logger {
   const verbose = Boolean(env.EXPRESS_OTEL_SENTRY_DEBUG);
   return {
     debug: (message) => {
-      if (verbose) console.debug(`${PREFIX} ${message}`);
+      if (verbose) console.debug(`${PREFIX} ${printable(message)}`);
     },
-    info: (message) => console.info(`${PREFIX} ${message}`),
-    warn: (message) => console.warn(`${PREFIX} ${message}`),
-    error: (message) => console.error(`${PREFIX} ${message}`),
+    info: (message) => console.info(`${PREFIX} ${printable(message)}`),
+    warn: (message) => console.warn(`${PREFIX} ${printable(message)}`),
+    error: (message) => console.error(`${PREFIX} ${printable(message)}`),
   };
 }
 

@@ -4,7 +4,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Envelope } from '@sentry/core';
 import type { Event } from '@sentry/node';
 import { attachLocalView } from '../src/local-view';
-import { formatEvent, formatTrace, painter, printable } from '../src/local-view/format';
+import { formatEvent, formatTrace, painter } from '../src/local-view/format';
 import { defaultScrubber } from '../src/scrub';
 import type { EnvelopeSink } from '../src/sentry/transport';
 import { SentryOtlpSpanProcessor } from '../src/tracing/span-processor';
@@ -13,20 +13,6 @@ const plain = painter(false);
 const ESC = '\u001b';
 
 describe('local view', () => {
-  describe('printable', () => {
-    const cases: Array<[string, string, string]> = [
-      ['plain text', 'Booking 5 cannot be cancelled (2.0 h left)', 'Booking 5 cannot be cancelled (2.0 h left)'],
-      ['letters of any script and emoji', 'пароль · 予約 💅', 'пароль · 予約 💅'],
-      ['a terminal escape sequence', `${ESC}]0;pwned\u0007${ESC}[2J`, '\\u001b]0;pwned\\u0007\\u001b[2J'],
-      ['newline, carriage return, tab', 'a\nb\rc\td', 'a\\nb\\rc\\td'],
-      ['DEL and the 8-bit CSI', 'a\u007fb\u009bc', 'a\\u007fb\\u009bc'],
-      ['line separators and a right-to-left override', 'a\u2028b\u2029c\u202ed', 'a\\u2028b\\u2029c\\u202ed'],
-    ];
-    for (const [name, input, expected] of cases) {
-      it(name, () => assert.equal(printable(input), expected));
-    }
-  });
-
   describe('formatEvent', () => {
     const event: Event = {
       event_id: '8996527b0123456789abcdef01234567',
