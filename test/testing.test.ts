@@ -77,6 +77,23 @@ describe('test kit (express-otel-sentry/testing)', () => {
     await assert.rejects(kit.waitForEvents(5, { timeout: 200 }), /timed out after 200 ms waiting for 5 event/);
   });
 
+  // From JavaScript nothing stops a wrong argument: the kit says what to pass instead of failing inside.
+  const misuses: Array<[string, () => unknown, RegExp]> = [
+    ['waitForEvents(NaN)', () => kit.waitForEvents(Number.NaN), /waitForEvents\(count\): expected a whole number of events.*received number/],
+    ['waitForEvents("2")', () => kit.waitForEvents('2' as never), /received string/],
+    ['waitForSpans({})', () => kit.waitForSpans({} as never), /waitForSpans\(predicate\): expected a function of a span or a whole number/],
+    ['expectEvent()', () => kit.expectEvent(undefined as never), /expectEvent\(expected\): expected the fields to match.*received undefined/],
+    ['expectNoSecrets("one")', () => kit.expectNoSecrets('hunter2' as never), /expectNoSecrets\(values\): expected an array of the secret strings/],
+    ['expectNoSecrets([1])', () => kit.expectNoSecrets([1] as never), /expectNoSecrets\(values\)/],
+    ['breadcrumbsOf(null)', () => kit.breadcrumbsOf(null as never), /breadcrumbsOf\(event\): expected an event.*received null/],
+    ['traceOf(undefined)', () => kit.traceOf(undefined as never), /traceOf\(event\)/],
+  ];
+  for (const [call, misuse, message] of misuses) {
+    it(`${call}: a TypeError that says what to pass`, async () => {
+      await assert.rejects(async () => misuse(), (error: Error) => error instanceof TypeError && message.test(error.message));
+    });
+  }
+
   it('reset() forgets everything', async () => {
     captureMessage('before reset');
     await kit.waitForEvents(1);

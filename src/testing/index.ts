@@ -119,14 +119,20 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
     spans: () => [...spans],
     spansOf: (traceId) => spans.filter((span) => span.traceId === traceId),
     traceOf: (event) => {
+      requireEvent('traceOf(event)', event);
       const traceId = event.contexts?.trace?.trace_id;
       return typeof traceId === 'string' ? buildTree(spans.filter((span) => span.traceId === traceId)) : [];
     },
-    breadcrumbsOf: (event) => event.breadcrumbs ?? [],
-    waitForEvents: (count, options) =>
-      waitUntil(() => (events.length >= count ? [...events] : undefined), () => `${count} event(s); got ${events.length}`, options),
-    waitForSpans: (predicate, options) =>
-      waitUntil(
+    breadcrumbsOf: (event) => requireEvent('breadcrumbsOf(event)', event).breadcrumbs ?? [],
+    waitForEvents: (count, options) => {
+      if (!isCount(count)) return Promise.reject(misuse('waitForEvents(count)', 'a whole number of events, e.g. await kit.waitForEvents(1)', count));
+      return waitUntil(() => (events.length >= count ? [...events] : undefined), () => `${count} event(s); got ${events.length}`, options);
+    },
+    waitForSpans: (predicate, options) => {
+      if (typeof predicate !== 'function' && !isCount(predicate)) {
+        return Promise.reject(misuse('waitForSpans(predicate)', "a function of a span or a whole number of spans, e.g. (span) => span.kind === 'SERVER'", predicate));
+      }
+      return waitUntil(
         () => {
           if (typeof predicate === 'number') return spans.length >= predicate ? [...spans] : undefined;
           const found = spans.filter(predicate);
@@ -134,8 +140,12 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
         },
         () => `spans matching ${typeof predicate === 'number' ? `count ${predicate}` : predicate.toString()}; got ${spans.length}: ${spans.map((s) => s.name).join(', ')}`,
         options,
-      ),
-    expectEvent: (matcher) => assertEvent(events, matcher),
+      );
+    },
+    expectEvent: (matcher) => {
+      if (matcher === null || typeof matcher !== 'object') throw misuse('expectEvent(expected)', "the fields to match, e.g. kit.expectEvent({ message: 'boom' })", matcher);
+      return assertEvent(events, matcher);
+    },
     expectNoEvents: async () => {
       await flush();
       if (events.length > 0) {
@@ -143,6 +153,9 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
       }
     },
     expectNoSecrets: async (values) => {
+      if (!Array.isArray(values) || values.some((value) => typeof value !== 'string')) {
+        throw misuse('expectNoSecrets(values)', "an array of the secret strings, e.g. await kit.expectNoSecrets(['hunter2'])", values);
+      }
       await flush();
       const found = values.filter((value) => value && payloads.some((payload) => payload.includes(value)));
       if (found.length > 0) {
@@ -162,3 +175,17 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
 }
 
 const KIT = Symbol.for('express-otel-sentry.testkit');
+
+/** A kit method called with the wrong kind of argument (from JavaScript): say what to pass. */
+function misuse(call: string, expected: string, received: unknown): TypeError {
+  return new TypeError(`${call}: expected ${expected}; received ${received === null ? 'null' : typeof received}`);
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
+}
+
+function requireEvent(call: string, event: CapturedEvent): CapturedEvent {
+  if (event === null || typeof event !== 'object') throw misuse(call, 'an event from kit.events() or kit.waitForEvents()', event);
+  return event;
+}
