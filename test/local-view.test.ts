@@ -109,5 +109,28 @@ describe('local view', () => {
       }
       assert.equal(sinks.size, 0, 'detaching removes the sink');
     });
+
+    it('keeps at most maxSpansPerTrace spans of a trace and counts the rest: a long request or job cannot grow it', async () => {
+      const processor = new SentryOtlpSpanProcessor({ scrubber: defaultScrubber(), logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('test');
+      const written: string[] = [];
+      const detach = attachLocalView(processor, new Set(), defaultScrubber(), { write: (text) => written.push(text), colors: false, maxSpansPerTrace: 5 });
+      try {
+        const server = tracer.startSpan('GET /report', { kind: SpanKind.SERVER });
+        const parent = trace.setSpan(context.active(), server);
+        for (let i = 0; i < 250; i++) tracer.startSpan(`query ${i}`, {}, parent).end();
+        server.end();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const lines = written.join('').trimEnd().split('\n');
+        assert.deepEqual(lines.map((line) => line.replace(/\d+(\.\d)? ms/g, 'N ms')), [
+          `── trace ${server.spanContext().traceId.slice(0, 8)} ── GET /report · N ms`,
+          '   GET /report  N ms',
+          ...[0, 1, 2, 3, 4].map((i) => `   ├─ query ${i}  N ms`),
+          '   … and 245 more spans, not shown',
+        ]);
+      } finally {
+        detach();
+      }
+    });
   });
 });

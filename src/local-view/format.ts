@@ -83,7 +83,7 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
 }
 
 /** A trace as a tree with durations: server span → express → knex → pg. */
-export function formatTrace(traceId: string, lines: TraceLine[], paint: Paint): string {
+export function formatTrace(traceId: string, lines: TraceLine[], paint: Paint, omitted = 0): string {
   const root = lines[0];
   const header = paint(root?.error ? 'red' : 'bold', `── trace ${printable(traceId.slice(0, 8))} ── ${printable(root?.name ?? '')} · ${ms(root?.durationMs ?? 0)}`);
   const body = lines.map((line) => {
@@ -92,5 +92,6 @@ export function formatTrace(traceId: string, lines: TraceLine[], paint: Paint): 
     const detail = line.detail ? paint('dim', `  ${printable(line.detail)}`) : '';
     return `${indent}${name}  ${paint('dim', ms(line.durationMs))}${detail}`;
   });
+  if (omitted > 0) body.push(paint('dim', `   … and ${omitted} more span${omitted === 1 ? '' : 's'}, not shown`));
   return [header, ...body].join('\n');
 }

@@ -15,9 +15,18 @@ export interface LocalViewOptions {
   colors?: boolean;
   /** Traces kept open at most (the oldest are forgotten). @default 500 */
   maxOpenTraces?: number;
+  /** Spans shown per trace; the rest are counted, not kept (a request or job may run for hours). @default 100 */
+  maxSpansPerTrace?: number;
 }
 
 const DEFAULT_MAX_OPEN_TRACES = 500;
+const DEFAULT_MAX_SPANS_PER_TRACE = 100;
+
+/** A trace's spans as far as they are shown, and how many more ended. */
+interface TraceSpans {
+  spans: ReadableSpan[];
+  omitted: number;
+}
 /** Layer spans of async handlers may end just after the server span: wait a moment before printing. */
 const STRAGGLER_DELAY_MS = 100;
 
@@ -65,8 +74,13 @@ export function attachLocalView(processor: SentryOtlpSpanProcessor, sinks: Set<E
   const write = options.write ?? ((text: string) => process.stdout.write(text));
   const paint = painter(options.colors ?? Boolean(process.stdout.isTTY));
   const maxOpen = options.maxOpenTraces ?? DEFAULT_MAX_OPEN_TRACES;
-  const open = new Map<string, ReadableSpan[]>();
-  const closing = new Map<string, ReadableSpan[]>();
+  const maxSpans = options.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE;
+  const open = new Map<string, TraceSpans>();
+  const closing = new Map<string, TraceSpans>();
+  const keep = (trace: TraceSpans, span: ReadableSpan, isRoot: boolean) => {
+    if (trace.spans.length < maxSpans || isRoot) trace.spans.push(span);
+    else trace.omitted += 1;
+  };
 
   const sink: EnvelopeSink = (envelope: Envelope) => {
     for (const [header, payload] of envelope[1]) {
@@ -79,22 +93,22 @@ export function attachLocalView(processor: SentryOtlpSpanProcessor, sinks: Set<E
       const traceId = span.spanContext().traceId;
       const late = closing.get(traceId);
       if (late) {
-        late.push(span);
+        keep(late, span, false);
         return;
       }
-      const spans = open.get(traceId) ?? [];
-      spans.push(span);
+      const trace = open.get(traceId) ?? { spans: [], omitted: 0 };
+      const isRoot = span.kind === SpanKind.SERVER || !span.parentSpanContext || span.parentSpanContext.isRemote === true;
+      keep(trace, span, isRoot);
       open.delete(traceId);
-      const isRoot = span.kind === SpanKind.SERVER || !span.parentSpanContext || span.parentSpanContext.isRemote;
       if (isRoot) {
-        closing.set(traceId, spans);
+        closing.set(traceId, trace);
         setTimeout(() => {
           closing.delete(traceId);
-          write(`${formatTrace(traceId, toLines(spans, scrubber), paint)}\n`);
+          write(`${formatTrace(traceId, toLines(trace.spans, scrubber), paint, trace.omitted)}\n`);
         }, STRAGGLER_DELAY_MS).unref();
         return;
       }
-      open.set(traceId, spans);
+      open.set(traceId, trace);
       if (open.size > maxOpen) open.delete(open.keys().next().value as string);
     },
   });
