@@ -3,7 +3,7 @@ import { classifyWith } from './classify';
 import { resolveConfig } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, type Logger } from './logger';
-import { createScrubber, defaultScrubber, type Scrubber } from './scrub';
+import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from './scrub';
 import { initSentry } from './sentry/init';
 import type { EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
@@ -26,6 +26,8 @@ export interface Telemetry {
   shutdown(timeoutMs?: number): Promise<boolean>;
   /** The scrubber every outgoing byte passes through. */
   readonly scrubber: Scrubber;
+  /** The extra rules it was built from (`options.scrub`; empty when none were given or they were rejected). */
+  readonly scrubRules: Readonly<ScrubOptions>;
   /** Maps an error to its `error.category` (your classifier first, then the built-in rules). */
   categorize(error: unknown): string;
   /** Exported, failed and dropped spans per destination. */
@@ -62,14 +64,16 @@ function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<bool
   });
 }
 
-function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolean): Scrubber {
-  if (!options.scrub) return defaultScrubber();
+const NO_EXTRA_RULES: Readonly<ScrubOptions> = Object.freeze({});
+
+function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolean): { scrubber: Scrubber; scrubRules: Readonly<ScrubOptions> } {
+  if (!options.scrub) return { scrubber: defaultScrubber(), scrubRules: NO_EXTRA_RULES };
   try {
-    return createScrubber(options.scrub);
+    return { scrubber: createScrubber(options.scrub), scrubRules: Object.freeze({ ...options.scrub }) };
   } catch (error) {
     if (strict) throw error;
     logger.error(`${error instanceof Error ? error.message : String(error)} Using the default scrubbing rules.`);
-    return defaultScrubber();
+    return { scrubber: defaultScrubber(), scrubRules: NO_EXTRA_RULES };
   }
 }
 
@@ -93,7 +97,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const config = resolveConfig(options);
   const logger = safeLogger(options.logger ?? createConsoleLogger());
-  const scrubber = buildScrubber(options, logger, config.strict);
+  const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
   const envelopeSinks = new Set<EnvelopeSink>();
   const categorize = (error: unknown) => classifyWith(options.classifyError, error);
   const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans });
@@ -114,6 +118,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   const telemetry: Telemetry = {
     config,
     scrubber,
+    scrubRules,
     logger,
     spanProcessor,
     envelopeSinks,

@@ -1,18 +1,15 @@
 import type { Event } from '@sentry/node';
-import type { Request, RequestHandler } from 'express';
-import { createScrubber, defaultScrubber, FILTERED, type Scrubber, type ScrubOptions } from '../../src/scrub';
+import type { RequestHandler } from 'express';
+import { FILTERED, type ScrubOptions } from '../../src/scrub';
 import { getTelemetry } from '../../src/telemetry';
 import { SCRUBBED_REQUEST_MARK } from '../../src/sentry/scrub-event';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
 import { writeTo } from '../../src/sentry/otel-scopes';
 import { requestTarget } from '../shared/request-scope';
+import { compileScrubbers, type RouteScrubRule, type ScrubberFor } from './rules';
 import { SAFE_HEADERS, snapshotRequest } from './snapshot';
 
-/** Extra rules for the routes whose path matches. */
-export interface RouteScrubRule extends ScrubOptions {
-  /** A path prefix ('/payments') or a RegExp tested against the path. */
-  path: string | RegExp;
-}
+export type { RouteScrubRule } from './rules';
 
 /** Options of {@link scrubbing}. */
 export interface ScrubbingOptions extends ScrubOptions {
@@ -28,8 +25,21 @@ export interface ScrubbingOptions extends ScrubOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
-function hasRules(options: ScrubOptions): boolean {
-  return Boolean(options.keys?.length || options.patterns?.length || options.allowKeys?.length);
+const KNOWN_OPTIONS = ['maxBodyBytes', 'headers', 'body', 'routes', 'keys', 'patterns', 'allowKeys', 'maxDepth'];
+
+function checkScrubbingOptions(options: ScrubbingOptions): void {
+  checkOptionsObject('scrubbing', options);
+  const unknown = Object.keys(options).filter((name) => !KNOWN_OPTIONS.includes(name));
+  if (unknown.length > 0) throw new TypeError(`scrubbing({ ${unknown[0]} }): unknown option; valid ones: ${KNOWN_OPTIONS.join(', ')}`);
+  checkPositiveInteger('scrubbing', 'maxBodyBytes', options.maxBodyBytes);
+  const { headers, body, routes } = options;
+  if (headers !== undefined && (!Array.isArray(headers) || headers.some((name) => typeof name !== 'string'))) {
+    throw new TypeError("scrubbing({ headers }): headers must be an array of header names, e.g. ['accept', 'user-agent']");
+  }
+  if (body !== undefined && typeof body !== 'boolean') throw new TypeError(`scrubbing({ body }): body must be true or false, received ${typeof body}`);
+  if (routes !== undefined && (!Array.isArray(routes) || routes.some((route) => route === null || typeof route !== 'object' || !(typeof route.path === 'string' || route.path instanceof RegExp)))) {
+    throw new TypeError("scrubbing({ routes }): routes must be an array of rules with a path prefix or RegExp, e.g. [{ path: '/payments', keys: ['iban'] }]");
+  }
 }
 
 /**
@@ -38,30 +48,27 @@ function hasRules(options: ScrubOptions): boolean {
  * before the body parser; events still pass the global scrubber before they leave.
  */
 export function scrubbing(options: ScrubbingOptions = {}): RequestHandler {
-  checkOptionsObject('scrubbing', options);
-  checkPositiveInteger('scrubbing', 'maxBodyBytes', options.maxBodyBytes);
+  checkScrubbingOptions(options);
   const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES, headers = SAFE_HEADERS, body = true, routes = [], ...rules } = options;
-  const base: Scrubber = hasRules(rules) ? createScrubber(rules) : defaultScrubber();
-  const compiledRoutes = routes.map((route) => {
-    const { path, ...routeRules } = route;
-    return {
-      matches: typeof path === 'string' ? (p: string) => p.startsWith(path) : (p: string) => path.test(p),
-      scrubber: createScrubber({
-        keys: [...(rules.keys ?? []), ...(routeRules.keys ?? [])],
-        patterns: [...(rules.patterns ?? []), ...(routeRules.patterns ?? [])],
-        allowKeys: [...(rules.allowKeys ?? []), ...(routeRules.allowKeys ?? [])],
-      }),
-    };
-  });
   const allowedHeaders = new Set(headers.map((name) => name.toLowerCase()));
-  const scrubberFor = (req: Request): Scrubber => compiledRoutes.find((route) => route.matches(req.path))?.scrubber ?? base;
+  // Compiled now (a bad rule throws here), again only if the telemetry's rules are not the ones seen.
+  let globalRules = getTelemetry()?.scrubRules;
+  let scrubberFor: ScrubberFor = compileScrubbers(globalRules, rules, routes);
+  const currentScrubberFor = (): ScrubberFor => {
+    const now = getTelemetry()?.scrubRules;
+    if (now !== globalRules) {
+      globalRules = now;
+      scrubberFor = compileScrubbers(now, rules, routes);
+    }
+    return scrubberFor;
+  };
 
   return function scrubbingMiddleware(req, _res, next) {
     const target = requestTarget();
     if (target) {
       writeTo(target, (scope) => scope.addEventProcessor((event: Event) => {
         try {
-          const snapshot = snapshotRequest(req, scrubberFor(req), allowedHeaders, body ? maxBodyBytes : 0);
+          const snapshot = snapshotRequest(req, currentScrubberFor()(req), allowedHeaders, body ? maxBodyBytes : 0);
           event.request = { ...snapshot, data: body ? snapshot.data : undefined };
           event.sdkProcessingMetadata = { ...event.sdkProcessingMetadata, [SCRUBBED_REQUEST_MARK]: true };
         } catch {

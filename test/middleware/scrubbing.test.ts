@@ -67,6 +67,13 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await assert.rejects(kit.expectNoSecrets(['route-allowed-value']), /secret value\(s\) left the process/);
     });
 
+    it('a route RegExp with the g flag matches every request, not every other one', async () => {
+      const instance = app({ routes: [{ path: /^\/payments/g, keys: ['amount'] }] });
+      for (let i = 0; i < 2; i++) await request(instance).post('/payments').send({ amount: 150000 }).expect(500);
+      const events = await kit.waitForEvents(2);
+      assert.deepEqual(events.map((event) => (event.request?.data as Record<string, unknown>).amount), ['[Filtered]', '[Filtered]']);
+    });
+
     it('applies per-route extra rules', async () => {
       await request(app({ routes: [{ path: '/payments', keys: ['amount'] }] }))
         .post('/payments')
@@ -79,8 +86,20 @@ for (const { name, express } of EXPRESS_VERSIONS) {
 }
 
 describe('scrubbing options', () => {
-  it('validates at construction', () => {
-    assert.throws(() => scrubbing({ maxBodyBytes: 0 }), /maxBodyBytes must be a positive integer/);
-    assert.throws(() => scrubbing({ keys: 'password' as never }), TypeError);
-  });
+  const invalid: Array<[string, unknown, RegExp]> = [
+    ['maxBodyBytes 0', { maxBodyBytes: 0 }, /maxBodyBytes must be a positive integer/],
+    ['keys as a string', { keys: 'password' }, /createScrubber: .*keys/],
+    ['headers as a string', { headers: 'accept' }, /headers must be an array of header names/],
+    ['headers with a number', { headers: ['accept', 5] }, /headers must be an array of header names/],
+    ['body as a string', { body: 'no' }, /body must be true or false/],
+    ['routes as an object', { routes: { path: '/x' } }, /routes must be an array of rules/],
+    ['a route without a usable path', { routes: [{ path: 5 }] }, /routes must be an array of rules/],
+    ['a route with a bad rule', { routes: [{ path: '/x', keys: [5] }] }, /createScrubber: options.keys\[0\]/],
+    ['an unknown option', { bodies: true }, /scrubbing\(\{ bodies \}\): unknown option/],
+  ];
+  for (const [name, options, message] of invalid) {
+    it(`rejects at construction, with how to fix it: ${name}`, () => {
+      assert.throws(() => scrubbing(options as never), (error: Error) => error instanceof TypeError && message.test(error.message));
+    });
+  }
 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import type { ChildApp } from '../support/child-app';
 import { startFakeSentry, type FakeSentry, type ReceivedRequest } from '../support/fake-sentry';
-import { assertHealthy, flushChild, startReliabilityApp } from './support';
+import { CLASSIFY_APP, assertHealthy, flushChild, startReliabilityApp } from './support';
 
 const FORWARDED_IP = '203.0.113.77';
 const REAL_IP = '198.51.100.23';
@@ -141,6 +141,30 @@ describe('reliability: PII and secrets on the wire and in the logs', function ()
           assert.equal(event.user?.ip_address, undefined);
         }
         assert.deepEqual(fake.findSecrets([...CLIENT_SECRETS, BODY_NOTE]), []);
+        assertHealthy(app);
+      } finally {
+        await app.stop('SIGTERM');
+      }
+    });
+  });
+
+  describe('rules added with initTelemetry({ scrub }) (no preload: the app calls it)', () => {
+    it('filter the request snapshot the scrubbing middleware attaches too: body, query, and every other byte', async () => {
+      const app = await startReliabilityApp(fake, { RELIABILITY_SCRUB_KEYS: 'booking_ref' }, CLASSIFY_APP);
+      try {
+        fake.reset();
+        const post = await app.fetch('/echo?booking_ref=BK-QUERY-7731&page=2', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ booking_ref: 'BK-BODY-7731', note: BODY_NOTE }),
+        });
+        assert.equal(post.status, 500);
+        await flushChild(app);
+        const [event] = await fake.waitForEvents(1);
+        assert.equal(event.request.data.booking_ref, '[Filtered]');
+        assert.equal(event.request.data.note, BODY_NOTE, 'ordinary fields are kept');
+        assert.match(event.request.query_string, /page=2/);
+        assert.deepEqual(fake.findSecrets(['BK-QUERY-7731', 'BK-BODY-7731']), []);
         assertHealthy(app);
       } finally {
         await app.stop('SIGTERM');
