@@ -2,13 +2,13 @@ import type { Breadcrumb, Event, Scope } from '@sentry/node';
 import type { RequestHandler } from 'express';
 import { startRequestTrail, type TrailSettings } from '../../src/request-trail';
 import { getTelemetry } from '../../src/telemetry';
-import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
+import { checkBoolean, checkOptionsObject, checkPositiveInteger } from '../shared/options';
 import { writeTo } from '../../src/sentry/otel-scopes';
 import { requestTarget } from '../shared/request-scope';
 
 /** Options of {@link breadcrumbs}. */
 export interface BreadcrumbsOptions {
-  /** Most breadcrumbs kept per request; the oldest are dropped first. @default 100 */
+  /** Most breadcrumbs kept per request (at most 100, the Sentry client's own limit); the oldest are dropped first. @default 100 */
   max?: number;
   /** A breadcrumb for the incoming request itself (method and path). @default true */
   request?: boolean;
@@ -25,8 +25,10 @@ export const DEFAULT_MAX_BREADCRUMBS = 100;
  * (from its OpenTelemetry spans), and `addBreadcrumb` calls. Per request, bounded.
  */
 export function breadcrumbs(options: BreadcrumbsOptions = {}): RequestHandler {
-  checkOptionsObject('breadcrumbs', options);
-  checkPositiveInteger('breadcrumbs', 'max', options.max);
+  checkOptionsObject('breadcrumbs', options, ['max', 'request', 'queries', 'http']);
+  // Above the client's own limit, Sentry would cut the trail back to it on the next addBreadcrumb anyway.
+  checkPositiveInteger('breadcrumbs', 'max', options.max, DEFAULT_MAX_BREADCRUMBS);
+  for (const name of ['request', 'queries', 'http'] as const) checkBoolean('breadcrumbs', name, options[name]);
   const settings: TrailSettings = {
     maxBreadcrumbs: options.max ?? DEFAULT_MAX_BREADCRUMBS,
     queries: options.queries ?? true,

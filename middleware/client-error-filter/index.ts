@@ -28,7 +28,7 @@ export function effectiveStatus(error: unknown, res: Response): number {
  * 500), a status already set on the response counts too. Mount it before `errorHandler`.
  */
 export function clientErrorFilter(options: ClientErrorFilterOptions = {}): ErrorRequestHandler {
-  checkOptionsObject('clientErrorFilter', options);
+  checkOptionsObject('clientErrorFilter', options, ['report']);
   if (options.report !== undefined && (!Array.isArray(options.report) || options.report.some((s) => !Number.isInteger(s) || s < 400 || s > 499))) {
     throw new TypeError('clientErrorFilter({ report }): report must be an array of 4xx statuses, e.g. { report: [429] }');
   }

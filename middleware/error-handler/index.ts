@@ -3,8 +3,9 @@ import type { ErrorRequestHandler, Request } from 'express';
 import { CATEGORY_TAG } from '../../src/classify';
 import { getTelemetry } from '../../src/telemetry';
 import { effectiveStatus, isFilteredOut } from '../client-error-filter';
-import { checkFunction, checkOptionsObject } from '../shared/options';
+import { checkBoolean, checkFunction, checkOptionsObject } from '../shared/options';
 import { guarded } from '../shared/request-scope';
+import { copyRegExp } from '../../src/scrub/options';
 import { errorBody, readProperty, sendError } from './respond';
 
 /** Options of {@link errorHandler}. */
@@ -34,12 +35,16 @@ function matchesIgnored(error: unknown, ignored: ReadonlyArray<string | RegExp>)
  * status and message. A response already sent is left alone. Mount it after the routes.
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
-  checkOptionsObject('errorHandler', options);
+  checkOptionsObject('errorHandler', options, ['ignoreErrors', 'shouldReport', 'respond', 'exposeDetails']);
   checkFunction('errorHandler', 'shouldReport', options.shouldReport);
-  if (options.ignoreErrors !== undefined && !Array.isArray(options.ignoreErrors)) {
-    throw new TypeError('errorHandler({ ignoreErrors }): ignoreErrors must be an array of strings or RegExps');
+  checkBoolean('errorHandler', 'respond', options.respond);
+  checkBoolean('errorHandler', 'exposeDetails', options.exposeDetails);
+  const { ignoreErrors = [] } = options;
+  if (!Array.isArray(ignoreErrors) || ignoreErrors.some((rule) => typeof rule !== 'string' && !(rule instanceof RegExp))) {
+    throw new TypeError("errorHandler({ ignoreErrors }): ignoreErrors must be an array of strings or RegExps, e.g. ['ECONNRESET', /timeout/i]");
   }
-  const ignored = options.ignoreErrors ?? [];
+  // Copied without g/y: a RegExp's lastIndex would make every other test of the same text fail.
+  const ignored = ignoreErrors.map((rule) => (typeof rule === 'string' ? rule : copyRegExp(rule, 'gy')));
   const respond = options.respond ?? true;
 
   return function errorHandlerMiddleware(error, req, res, next) {

@@ -72,7 +72,7 @@ const rethrow: ErrorRequestHandler = (error, _req, _res, next) => next(error);
  * filter and the error handler after them. Each part is also usable on its own.
  */
 export function observability(options: ObservabilityOptions = {}): Observability {
-  checkOptionsObject('observability', options);
+  checkOptionsObject('observability', options, ['user', 'breadcrumbs', 'scrubbing', 'clientErrorFilter', 'errorHandler']);
   const requestParts: RequestHandler[] = [];
   const scrubbingOptions = optionsOf('scrubbing', options.scrubbing);
   if (scrubbingOptions) requestParts.push(scrubbing(scrubbingOptions));

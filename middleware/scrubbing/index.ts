@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { FILTERED, type ScrubOptions } from '../../src/scrub';
 import { getTelemetry } from '../../src/telemetry';
 import { SCRUBBED_REQUEST_MARK } from '../../src/sentry/scrub-event';
-import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
+import { checkBoolean, checkOptionsObject, checkPositiveInteger } from '../shared/options';
 import { writeTo } from '../../src/sentry/otel-scopes';
 import { requestTarget } from '../shared/request-scope';
 import { compileScrubbers, type RouteScrubRule, type ScrubberFor } from './rules';
@@ -25,18 +25,14 @@ export interface ScrubbingOptions extends ScrubOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
-const KNOWN_OPTIONS = ['maxBodyBytes', 'headers', 'body', 'routes', 'keys', 'patterns', 'allowKeys', 'maxDepth'];
-
 function checkScrubbingOptions(options: ScrubbingOptions): void {
-  checkOptionsObject('scrubbing', options);
-  const unknown = Object.keys(options).filter((name) => !KNOWN_OPTIONS.includes(name));
-  if (unknown.length > 0) throw new TypeError(`scrubbing({ ${unknown[0]} }): unknown option; valid ones: ${KNOWN_OPTIONS.join(', ')}`);
+  checkOptionsObject('scrubbing', options, ['maxBodyBytes', 'headers', 'body', 'routes', 'keys', 'patterns', 'allowKeys', 'maxDepth']);
   checkPositiveInteger('scrubbing', 'maxBodyBytes', options.maxBodyBytes);
-  const { headers, body, routes } = options;
+  checkBoolean('scrubbing', 'body', options.body);
+  const { headers, routes } = options;
   if (headers !== undefined && (!Array.isArray(headers) || headers.some((name) => typeof name !== 'string'))) {
     throw new TypeError("scrubbing({ headers }): headers must be an array of header names, e.g. ['accept', 'user-agent']");
   }
-  if (body !== undefined && typeof body !== 'boolean') throw new TypeError(`scrubbing({ body }): body must be true or false, received ${typeof body}`);
   if (routes !== undefined && (!Array.isArray(routes) || routes.some((route) => route === null || typeof route !== 'object' || !(typeof route.path === 'string' || route.path instanceof RegExp)))) {
     throw new TypeError("scrubbing({ routes }): routes must be an array of rules with a path prefix or RegExp, e.g. [{ path: '/payments', keys: ['iban'] }]");
   }

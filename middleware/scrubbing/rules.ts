@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from '../../src/scrub';
-import { normalizeOptions } from '../../src/scrub/options';
+import { copyRegExp, normalizeOptions } from '../../src/scrub/options';
 
 /** Extra rules for the routes whose path matches. */
 export interface RouteScrubRule extends ScrubOptions {
@@ -34,7 +34,7 @@ function scrubberOf(parts: ReadonlyArray<Readonly<ScrubOptions>>): Scrubber {
 /** A route's path test; a RegExp is copied without `g`/`y`, whose `lastIndex` would make tests alternate. */
 function pathMatcher(path: string | RegExp): (requestPath: string) => boolean {
   if (typeof path === 'string') return (requestPath) => requestPath.startsWith(path);
-  const pattern = new RegExp(path.source, path.flags.replace(/[gy]/g, ''));
+  const pattern = copyRegExp(path, 'gy');
   return (requestPath) => pattern.test(requestPath);
 }
 

@@ -40,7 +40,7 @@ export function userContext(resolve: UserResolver, options: UserContextOptions =
   if (typeof resolve !== 'function') {
     throw new TypeError('userContext(resolve): resolve must be a function, e.g. userContext((req) => req.user)');
   }
-  checkOptionsObject('userContext', options);
+  checkOptionsObject('userContext', options, ['timeoutMs']);
   checkPositiveInteger('userContext', 'timeoutMs', options.timeoutMs);
   const timeoutMs = options.timeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS;
 

@@ -25,7 +25,8 @@ function fail(message: string): never {
 }
 
 /** Copies a RegExp so callers mutating theirs (or its lastIndex) cannot change compiled rules. */
-function copyRegExp(re: RegExp, dropFlags: string): RegExp {
+/** A copy of `re` without some flags; without `gy`, its tests keep no `lastIndex` from one call to the next. */
+export function copyRegExp(re: RegExp, dropFlags: string): RegExp {
   let flags = re.flags;
   for (const f of dropFlags) flags = flags.replace(f, '');
   return new RegExp(re.source, flags);

@@ -27,7 +27,7 @@ export const MAX_VALUE_LENGTH = 8192;
 /** Used when no DSN is set: the pipeline runs (local view, test kit) but the transport sends nothing. */
 export const LOCAL_DSN = 'http://local@127.0.0.1/0';
 
-/** Headers that say nothing secret and help debugging; every other request header is left out. */
+/** Headers that say nothing secret and help debugging; Sentry sends every other one by name only, valued [Filtered]. */
 export const SAFE_REQUEST_HEADERS = [
   'accept', 'accept-encoding', 'accept-language', 'content-length', 'content-type', 'host', 'origin',
   'referer', 'user-agent', 'x-request-id', 'x-correlation-id', 'traceparent', 'sentry-trace',

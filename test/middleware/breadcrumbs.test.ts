@@ -88,7 +88,7 @@ describe('breadcrumbs', () => {
   }
 
   it('validates its options', () => {
-    assert.throws(() => breadcrumbs({ max: 0 }), /max must be a positive integer/);
+    assert.throws(() => breadcrumbs({ max: 0 }), /max must be an integer from 1 to 100/);
     assert.throws(() => breadcrumbs('x' as never), /options must be an object/);
   });
 });

@@ -87,6 +87,12 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await kit.waitForEvents(1);
     });
 
+    it('an ignoreErrors RegExp with the g flag ignores the error every time, not every other time', async () => {
+      const instance = app({ ignoreErrors: [/internals/g] });
+      for (let i = 0; i < 3; i++) await request(instance).get('/sync').expect(500);
+      await kit.expectNoEvents();
+    });
+
     it('shows message and stack in development only when asked', async () => {
       const response = await request(app({ exposeDetails: true })).get('/sync').expect(500);
       assert.equal(response.body.message, 'sync failure with internals');
