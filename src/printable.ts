@@ -8,7 +8,16 @@
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** Captured text made safe for one line of a terminal: what cannot be shown is written as an escape. */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (char) => NAMED_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/**
+ * Captured text made safe for one line of a terminal: what cannot be shown is written as an escape.
+ * Not only strings: an event's fields are whatever an app or integration put there.
+ */
+export function printable(text: unknown): string {
+  let value: string;
+  try {
+    value = typeof text === 'string' ? text : String(text);
+  } catch {
+    return '[unprintable]';
+  }
+  return value.replace(UNPRINTABLE, (char) => NAMED_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

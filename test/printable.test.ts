@@ -15,4 +15,11 @@ describe('printable', () => {
   for (const [name, input, expected] of cases) {
     it(name, () => assert.equal(printable(input), expected));
   }
+
+  it('takes what is not a string, even what cannot be turned into one', () => {
+    assert.equal(printable(42), '42');
+    assert.equal(printable(undefined), 'undefined');
+    assert.equal(printable({ toString: () => 'a\nb' }), 'a\\nb');
+    assert.equal(printable({ toString() { throw new Error('no'); } }), '[unprintable]');
+  });
 });

@@ -104,7 +104,11 @@ export function attachLocalView(processor: SentryOtlpSpanProcessor, sinks: Set<E
         closing.set(traceId, trace);
         setTimeout(() => {
           closing.delete(traceId);
-          write(`${formatTrace(traceId, toLines(trace.spans, scrubber), paint, trace.omitted)}\n`);
+          try {
+            write(`${formatTrace(traceId, toLines(trace.spans, scrubber), paint, trace.omitted)}\n`);
+          } catch {
+            // A view of what was captured; a span it cannot show must not become an uncaught error.
+          }
         }, STRAGGLER_DELAY_MS).unref();
         return;
       }
