@@ -5,7 +5,7 @@ import {
   withIsolationScope, type Client, type Event,
 } from '@sentry/core';
 import { isolationScopeIn, LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
-import type { RequestContextHook } from '../tracing/http-server';
+import { routeOf, type RequestContextHook } from '../tracing/http-server';
 import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -135,7 +135,9 @@ function addRequestData(event: Event): Event {
   }
   metadata.ipAddress ??= request.socket?.remoteAddress;
   if (!event.transaction && event.type === undefined) {
-    event.transaction = `${(request.method || 'GET').toUpperCase()} ${stripUrlQueryAndFragment(request.url || '/')}`;
+    // Named after the matched route, as the server span is, so that errors group per endpoint (S19), not per id.
+    const route = routeOf(response);
+    event.transaction = `${(request.method || 'GET').toUpperCase()} ${route ?? stripUrlQueryAndFragment(request.url || '/')}`;
   }
   if (response.headersSent && !event.contexts?.response) {
     event.contexts = { ...event.contexts, response: { status_code: response.statusCode } };

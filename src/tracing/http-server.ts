@@ -84,6 +84,11 @@ type TracedResponse = http.ServerResponse & { [RECORD]?: RequestRecord };
 
 const RECORD = Symbol('express-otel-sentry.request-record');
 
+/** The route template Express matched for this response's request (the server span's `http.route`), if any yet. */
+export function routeOf(response: http.ServerResponse): string | undefined {
+  return (response as TracedResponse)[RECORD]?.route;
+}
+
 function endServerSpan(record: RequestRecord, res: http.ServerResponse): void {
   const { span, method } = record;
   if (!span.isRecording()) return;

@@ -57,6 +57,28 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(sessionCounts(), { exited: 3, errored: 1, crashed: 0 });
     });
 
+    it('names an error event after the matched route, as its server span, so errors group per endpoint (S19)', async () => {
+      const app = express();
+      const bookings = express.Router();
+      bookings.get('/:id', () => {
+        throw new Error('booking failed');
+      });
+      app.use('/api/bookings', bookings);
+      app.use(observability({ breadcrumbs: false, scrubbing: false }).errors);
+      const server = http.createServer(app).listen(0);
+      const port = (server.address() as { port: number }).port;
+      try {
+        for (const id of [42, 43]) await untracedFetch(`http://127.0.0.1:${port}/api/bookings/${id}?page=2`);
+        await untracedFetch(`http://127.0.0.1:${port}/no/such/route`);
+      } finally {
+        server.close();
+      }
+      const events = await kit.waitForEvents(2);
+      assert.deepEqual(events.map((event) => event.transaction), ['GET /api/bookings/:id', 'GET /api/bookings/:id']);
+      const [server42] = await kit.waitForSpans((span) => span.kind === 'SERVER' && span.traceId === events[0].contexts?.trace?.trace_id);
+      assert.equal(server42.attributes['http.route'], '/api/bookings/:id');
+    });
+
     it('a request that never touches its scopes still gets them when an event is captured late', async () => {
       const app = express();
       app.get('/late', (_req, res) => {
