@@ -4,6 +4,7 @@ import * as Sentry from '@sentry/core';
 import type { SeverityLevel } from '@sentry/core';
 import { readSafely } from './safe-read';
 import { writeIsolationScope } from './sentry/otel-scopes';
+import { getTelemetry } from './telemetry';
 
 /** The user an event is tied to (S7). */
 export interface UserContext {
@@ -84,8 +85,7 @@ function captureOnCurrentScope(error: unknown, hint: Sentry.EventHint | undefine
   return eventId;
 }
 
-/** Sentry.captureException that never throws; a value the SDK cannot read is reported as a readable copy. */
-export function safeCaptureException(error: unknown, hint?: Sentry.EventHint): string {
+function capture(error: unknown, hint: Sentry.EventHint | undefined): string {
   try {
     return captureOnCurrentScope(isSafelyReadable(error) ? error : readableCopy(error), hint);
   } catch {
@@ -95,6 +95,21 @@ export function safeCaptureException(error: unknown, hint?: Sentry.EventHint): s
       return '';
     }
   }
+}
+
+/**
+ * Sentry.captureException that never throws; a value the SDK cannot read is reported as a readable copy.
+ * Sentry reports an error object once and drops later captures of it (the S6 pattern:
+ * `captureException(err, details)`, then `throw err`): a later capture returns the first event's id,
+ * not the id of an event that is never sent.
+ */
+export function safeCaptureException(error: unknown, hint?: Sentry.EventHint): string {
+  const reported = typeof error === 'object' && error !== null ? getTelemetry()?.reportedErrors : undefined;
+  const earlier = reported?.get(error as object);
+  if (earlier !== undefined) return earlier;
+  const eventId = capture(error, hint);
+  if (eventId) reported?.set(error as object, eventId);
+  return eventId;
 }
 
 /**

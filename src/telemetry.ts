@@ -36,6 +36,8 @@ export interface Telemetry {
   readonly spanProcessor: SentryOtlpSpanProcessor;
   /** @internal For the test kit and the local view. */
   readonly envelopeSinks: Set<EnvelopeSink>;
+  /** @internal The event id each error object was reported under (see `safeCaptureException`). */
+  readonly reportedErrors: WeakMap<object, string>;
   readonly logger: Logger;
 }
 
@@ -122,6 +124,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
     logger,
     spanProcessor,
     envelopeSinks,
+    reportedErrors: new WeakMap(),
     categorize,
     spanStats: () => spanProcessor.stats(),
     flush: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) =>

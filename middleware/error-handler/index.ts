@@ -20,13 +20,22 @@ export interface ErrorHandlerOptions {
   exposeDetails?: boolean;
 }
 
-function matchesIgnored(error: unknown, ignored: ReadonlyArray<string | RegExp>): boolean {
+type IgnoreRule = string | RegExp;
+
+/** Matched as Sentry's own ignoreErrors: against the message, the name, and `name: message`. */
+function matchesIgnored(error: unknown, ignored: ReadonlyArray<IgnoreRule>): boolean {
   if (ignored.length === 0) return false;
   const message = typeof error === 'string' ? error : readProperty(error, 'message');
   const name = readProperty(error, 'name');
+  const texts = [message, name, typeof name === 'string' && typeof message === 'string' ? `${name}: ${message}` : undefined];
   return ignored.some((rule) =>
-    [message, name].some((text) => typeof text === 'string' && (typeof rule === 'string' ? text.includes(rule) : rule.test(text))),
+    texts.some((text) => typeof text === 'string' && (typeof rule === 'string' ? text.includes(rule) : rule.test(text))),
   );
+}
+
+/** Copied without g/y: a RegExp's lastIndex would make every other test of the same text fail. */
+function statelessRules(rules: ReadonlyArray<IgnoreRule>): IgnoreRule[] {
+  return rules.map((rule) => (typeof rule === 'string' ? rule : copyRegExp(rule, 'gy')));
 }
 
 /**
@@ -43,17 +52,28 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   if (!Array.isArray(ignoreErrors) || ignoreErrors.some((rule) => typeof rule !== 'string' && !(rule instanceof RegExp))) {
     throw new TypeError("errorHandler({ ignoreErrors }): ignoreErrors must be an array of strings or RegExps, e.g. ['ECONNRESET', /timeout/i]");
   }
-  // Copied without g/y: a RegExp's lastIndex would make every other test of the same text fail.
-  const ignored = ignoreErrors.map((rule) => (typeof rule === 'string' ? rule : copyRegExp(rule, 'gy')));
+  const ignored = statelessRules(ignoreErrors);
   const respond = options.respond ?? true;
+  // initTelemetry's ignoreErrors: Sentry drops those events, so they count as not reportable here too
+  // (else the answer would carry the id of an event that never arrives). Copied once per configuration.
+  let telemetryRulesSource: ReadonlyArray<IgnoreRule> | undefined;
+  let telemetryRules: IgnoreRule[] = [];
+  const ignoredByTelemetry = (rules: ReadonlyArray<IgnoreRule> | undefined): IgnoreRule[] => {
+    if (rules !== telemetryRulesSource) {
+      telemetryRulesSource = rules;
+      telemetryRules = statelessRules(rules ?? []);
+    }
+    return telemetryRules;
+  };
 
   return function errorHandlerMiddleware(error, req, res, next) {
     const status = effectiveStatus(error, res);
+    const telemetry = getTelemetry();
     const reportable =
       !isFilteredOut(req) &&
       !matchesIgnored(error, ignored) &&
+      !matchesIgnored(error, ignoredByTelemetry(telemetry?.config.ignoreErrors)) &&
       guarded('errorHandler shouldReport', () => options.shouldReport?.(error, req) ?? true) !== false;
-    const telemetry = getTelemetry();
     let eventId: string | undefined;
     if (reportable) {
       eventId = guarded('errorHandler capture', () =>

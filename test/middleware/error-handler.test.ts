@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { captureException } from '../../src';
 import { errorHandler } from '../../middleware';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import { kit } from '../support/setup';
@@ -15,6 +16,8 @@ class UnauthorizedError extends Error {
 for (const { name, express } of EXPRESS_VERSIONS) {
   describe(`errorHandler (${name})`, () => {
     beforeEach(() => kit.reset());
+
+    let reportedFirst = '';
 
     function app(options?: Parameters<typeof errorHandler>[0]) {
       const instance = express();
@@ -34,6 +37,12 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       instance.get('/middleware-error', (_req, _res, next) => next());
       instance.get('/exposed', (_req, _res, next) => next(Object.assign(new Error('Maintenance until 10:00'), { status: 503, expose: true })));
       instance.get('/not-found', (_req, _res, next) => next(Object.assign(new Error('Booking 9 not found'), { status: 404 })));
+      // S6: reported by the app with its details, then thrown on to the handler.
+      instance.get('/reported-first', () => {
+        const error = new PaymentError('gateway answered 500');
+        reportedFirst = captureException(error, { booking_id: 5 });
+        throw error;
+      });
       instance.get('/sent', (_req, res, next) => {
         res.status(200).json({ partial: true });
         next(new Error('after the response'));
@@ -91,6 +100,16 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       const instance = app({ ignoreErrors: [/internals/g] });
       for (let i = 0; i < 3; i++) await request(instance).get('/sync').expect(500);
       await kit.expectNoEvents();
+    });
+
+    it('an error the app already reported is not reported again, and the answer names the event that was sent', async () => {
+      const response = await request(app()).get('/reported-first').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      await kit.flush();
+      assert.equal(kit.events().length, 1);
+      assert.deepEqual(event.contexts?.details, { booking_id: 5 });
+      assert.equal(response.body.eventId, event.event_id);
+      assert.equal(response.body.eventId, reportedFirst);
     });
 
     it('shows message and stack in development only when asked', async () => {

@@ -168,6 +168,19 @@ describe('reliability: hostile input through real HTTP (full observability() sui
       runCase(app, fake, { name: `shouldReport ${mode}`, path: '/error', init: { headers: { 'x-should-report': mode } }, status: 500, events }));
   }
 
+  it('ignoreErrors given to initTelemetry: answered without an eventId (no event is sent); other errors keep theirs', async () => {
+    const own = await startReliabilityApp(fake, { RELIABILITY_IGNORE_ERRORS: 'ignored-by-configuration' }, CLASSIFY_APP);
+    try {
+      await runCase(own, fake, {
+        name: 'ignored by initTelemetry', path: '/error?n=ignored-by-configuration', status: 500, events: 0,
+        check: (body) => assert.equal(body.eventId, undefined, 'the answer names an event that is never sent'),
+      });
+      await runCase(own, fake, { name: 'not ignored', path: '/error?n=kept', status: 500, events: 1 });
+    } finally {
+      await own.stop('SIGKILL');
+    }
+  });
+
   describe('classifyError given to initTelemetry (no preload: the app calls initTelemetry before requiring express)', () => {
     let own: ChildApp;
     before(async () => {
