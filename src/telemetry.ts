@@ -5,7 +5,7 @@ import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, type Logger } from './logger';
 import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from './scrub';
 import { initSentry } from './sentry/init';
-import type { EnvelopeSink } from './sentry/transport';
+import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
 import { addConfiguredExporters, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
@@ -20,7 +20,10 @@ const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 export interface Telemetry {
   /** The configuration in force (after environment, defaults and validation). */
   readonly config: Readonly<ResolvedConfig>;
-  /** Resolves true when everything queued (events and spans) was delivered within `timeoutMs`. */
+  /**
+   * Resolves true when everything queued (events and spans) was delivered within `timeoutMs`: false on
+   * a timeout, and when something sent meanwhile was refused or lost (a 5xx, a 429, a network error).
+   */
   flush(timeoutMs?: number): Promise<boolean>;
   /** Flushes both pipelines, then stops them. Safe to call twice. */
   shutdown(timeoutMs?: number): Promise<boolean>;
@@ -109,7 +112,10 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   const tracing = !/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
   // With tracing, Sentry's request scopes ride in the server span's context (see RequestContextHook).
   const requestContext: RequestContextHook | undefined = tracing ? {} : undefined;
-  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, requestContext });
+  const deliveryFailures: DeliveryFailures = { count: 0 };
+  // What did not arrive, of events and of spans (each destination): flush compares it before and after.
+  const undelivered = () => Object.values(spanProcessor.stats()).reduce((sum, stats) => sum + stats.failed + stats.dropped, deliveryFailures.count);
+  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, requestContext, deliveryFailures });
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
@@ -127,8 +133,11 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
     reportedErrors: new WeakMap(),
     categorize,
     spanStats: () => spanProcessor.stats(),
-    flush: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) =>
-      withTimeout(Promise.all([spanProcessor.forceFlush(), Sentry.flush(timeoutMs).then((ok) => (ok ? undefined : Promise.reject()))]), timeoutMs),
+    flush: async (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
+      const before = undelivered();
+      const drained = await withTimeout(Promise.all([spanProcessor.forceFlush(), Sentry.flush(timeoutMs).then((ok) => (ok ? undefined : Promise.reject()))]), timeoutMs);
+      return drained && undelivered() === before;
+    },
     shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
       stopped ??= withTimeout(
         Promise.all([

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { Scrubber } from '../scrub';
 import { CATEGORY_TAG } from '../classify';
 import { scrubEvent } from './scrub-event';
-import { makeTeeTransportFactory, type EnvelopeSink } from './transport';
+import { makeTeeTransportFactory, type DeliveryFailures, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
 import type { RequestContextHook } from '../tracing/http-server';
 import { initNodeClient } from './node/client';
@@ -63,6 +63,8 @@ export interface SentrySetup {
   categorize: (error: unknown) => string;
   /** Given when tracing runs: Sentry's request scopes then ride in the server span's context. */
   requestContext?: RequestContextHook;
+  /** Counts envelopes that were sent and did not arrive (for `flush`'s answer). */
+  deliveryFailures?: DeliveryFailures;
 }
 
 
@@ -123,7 +125,7 @@ export function initSentry(setup: SentrySetup): void {
       stackFrameVariables: false,
       genAI: { inputs: false, outputs: false },
     },
-    transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined),
+    transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined, setup.deliveryFailures),
     // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
     beforeSend: makeBeforeSend(setup),
   });

@@ -100,12 +100,22 @@ function makeNetworkTransport(options: NodeTransportOptions): Transport {
   return createTransport(options, send);
 }
 
+/** Envelopes that did not arrive: refused (not 2xx), failed on the network, or dropped before sending. */
+export interface DeliveryFailures {
+  count: number;
+}
+
+function arrived(response: TransportMakeRequestResponse): boolean {
+  // No status: the transport dropped the envelope (rate limited, or its buffer full) without sending it.
+  return response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300;
+}
+
 /**
  * Sends envelopes to Sentry when a DSN is configured, and hands each one to the registered sinks.
  * Without a DSN the pipeline still runs (so the local view and the test kit see real events), but
- * nothing leaves the machine.
+ * nothing leaves the machine. Counts what was sent and did not arrive into `failures`.
  */
-export function makeTeeTransportFactory(sinks: Set<EnvelopeSink>, sendToNetwork: boolean) {
+export function makeTeeTransportFactory(sinks: Set<EnvelopeSink>, sendToNetwork: boolean, failures: DeliveryFailures = { count: 0 }) {
   return (options: BaseTransportOptions): Transport => {
     const nodeOptions = options as NodeTransportOptions;
     const network = sendToNetwork
@@ -120,7 +130,17 @@ export function makeTeeTransportFactory(sinks: Set<EnvelopeSink>, sendToNetwork:
             // A sink is an observer; it cannot stop delivery.
           }
         }
-        return network ? network.send(envelope) : Promise.resolve({});
+        if (!network) return Promise.resolve({});
+        return network.send(envelope).then(
+          (response) => {
+            if (!arrived(response)) failures.count += 1;
+            return response;
+          },
+          (error: unknown) => {
+            failures.count += 1;
+            throw error;
+          },
+        );
       },
       flush(timeout?: number): PromiseLike<boolean> {
         return network ? network.flush(timeout) : Promise.resolve(true);

@@ -205,3 +205,24 @@ describe('reliability: backend faults under load (child process + autocannon)', 
     });
   }
 });
+
+describe('reliability: flush says whether what was queued arrived', function () {
+  this.timeout(60_000);
+
+  it('false when the backend refused what was sent (500 to events and spans), true once it accepts again', async () => {
+    const fake = await startFakeSentry();
+    const app = await startReliabilityApp(fake);
+    try {
+      await fake.setMode({ status: 500 });
+      assert.equal((await app.fetch('/error?n=refused')).status, 500);
+      assert.equal((await flushChild(app)).ok, false);
+      await fake.setMode('ok');
+      assert.equal((await app.fetch('/error?n=accepted')).status, 500);
+      assert.equal((await flushChild(app)).ok, true);
+      assertHealthy(app);
+    } finally {
+      await app.stop('SIGKILL');
+      await fake.close();
+    }
+  });
+});
