@@ -111,6 +111,8 @@ export function initSentry(setup: SentrySetup): void {
     integrations: keep,
     ignoreErrors: [...config.ignoreErrors],
     maxBreadcrumbs: 100,
+    // Unreachable today (no @sentry/profiling-node matches our @sentry/node). When it is: 'trace' starts
+    // profiles on the client's spanStart hook, which OpenTelemetry spans never fire (README, Profiling).
     ...(profiling ? { profileSessionSampleRate: config.profilesSampleRate, profileLifecycle: 'trace' as const } : {}),
     normalizeDepth: 5,
     // Sentry ingestion refuses events over 1 MiB: one 1 MB error message would cost the whole event.
