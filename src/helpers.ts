@@ -101,12 +101,14 @@ function capture(error: unknown, hint: Sentry.EventHint | undefined): string {
  * Sentry.captureException that never throws; a value the SDK cannot read is reported as a readable copy.
  * Sentry reports an error object once and drops later captures of it (the S6 pattern:
  * `captureException(err, details)`, then `throw err`): a later capture returns the first event's id,
- * not the id of an event that is never sent.
+ * or '' when the first was not ours (`Sentry.captureException` called directly), never the id of an
+ * event that is not sent.
  */
 export function safeCaptureException(error: unknown, hint?: Sentry.EventHint): string {
   const reported = typeof error === 'object' && error !== null ? getTelemetry()?.reportedErrors : undefined;
   const earlier = reported?.get(error as object);
   if (earlier !== undefined) return earlier;
+  if (reported && Sentry.isAlreadyCaptured(error) === true) return '';
   const eventId = capture(error, hint);
   if (eventId) reported?.set(error as object, eventId);
   return eventId;

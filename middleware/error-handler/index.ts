@@ -5,8 +5,8 @@ import { getTelemetry } from '../../src/telemetry';
 import { effectiveStatus, isFilteredOut } from '../client-error-filter';
 import { checkBoolean, checkFunction, checkOptionsObject } from '../shared/options';
 import { guarded } from '../shared/request-scope';
-import { copyRegExp } from '../../src/scrub/options';
-import { errorBody, readProperty, sendError } from './respond';
+import { matchesOwnRules, matchesSentryRules, statelessRules, type IgnoreRule } from './ignore';
+import { errorBody, sendError } from './respond';
 
 /** Options of {@link errorHandler}. */
 export interface ErrorHandlerOptions {
@@ -18,24 +18,6 @@ export interface ErrorHandlerOptions {
   respond?: boolean;
   /** Include message and stack in 5xx answers. @default true when the environment is 'development' */
   exposeDetails?: boolean;
-}
-
-type IgnoreRule = string | RegExp;
-
-/** Matched as Sentry's own ignoreErrors: against the message, the name, and `name: message`. */
-function matchesIgnored(error: unknown, ignored: ReadonlyArray<IgnoreRule>): boolean {
-  if (ignored.length === 0) return false;
-  const message = typeof error === 'string' ? error : readProperty(error, 'message');
-  const name = readProperty(error, 'name');
-  const texts = [message, name, typeof name === 'string' && typeof message === 'string' ? `${name}: ${message}` : undefined];
-  return ignored.some((rule) =>
-    texts.some((text) => typeof text === 'string' && (typeof rule === 'string' ? text.includes(rule) : rule.test(text))),
-  );
-}
-
-/** Copied without g/y: a RegExp's lastIndex would make every other test of the same text fail. */
-function statelessRules(rules: ReadonlyArray<IgnoreRule>): IgnoreRule[] {
-  return rules.map((rule) => (typeof rule === 'string' ? rule : copyRegExp(rule, 'gy')));
 }
 
 /**
@@ -56,12 +38,12 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   const respond = options.respond ?? true;
   // initTelemetry's ignoreErrors: Sentry drops those events, so they count as not reportable here too
   // (else the answer would carry the id of an event that never arrives). Copied once per configuration.
-  let telemetryRulesSource: ReadonlyArray<IgnoreRule> | undefined;
+  let telemetryRulesSource: unknown;
   let telemetryRules: IgnoreRule[] = [];
-  const ignoredByTelemetry = (rules: ReadonlyArray<IgnoreRule> | undefined): IgnoreRule[] => {
+  const ignoredByTelemetry = (rules: unknown): IgnoreRule[] => {
     if (rules !== telemetryRulesSource) {
+      telemetryRules = statelessRules(rules);
       telemetryRulesSource = rules;
-      telemetryRules = statelessRules(rules ?? []);
     }
     return telemetryRules;
   };
@@ -71,8 +53,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     const telemetry = getTelemetry();
     const reportable =
       !isFilteredOut(req) &&
-      !matchesIgnored(error, ignored) &&
-      !matchesIgnored(error, ignoredByTelemetry(telemetry?.config.ignoreErrors)) &&
+      !matchesOwnRules(error, ignored) &&
+      !matchesSentryRules(error, ignoredByTelemetry(telemetry?.config.ignoreErrors)) &&
       guarded('errorHandler shouldReport', () => options.shouldReport?.(error, req) ?? true) !== false;
     let eventId: string | undefined;
     if (reportable) {

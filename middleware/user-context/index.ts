@@ -64,9 +64,15 @@ export function userContext(resolve: UserResolver, options: UserContextOptions =
       getTelemetry()?.logger.debug(`userContext: the resolver took more than ${timeoutMs} ms; going on without a user`);
       proceed(undefined);
     }, timeoutMs);
-    Promise.resolve(result).then(proceed, (error: unknown) => {
+    const rejected = (error: unknown) => {
       getTelemetry()?.logger.debug(`userContext resolver rejected and was ignored: ${describeThrown(error)}`);
       proceed(undefined);
-    });
+    };
+    try {
+      // A promise of the app's own making may throw from its `then` (or its constructor getter).
+      Promise.resolve(result).then(proceed, rejected);
+    } catch (error) {
+      rejected(error);
+    }
   };
 }

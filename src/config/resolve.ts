@@ -117,6 +117,17 @@ function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: Conf
   return undefined;
 }
 
+/** Strings and RegExps only (a JavaScript caller may pass `[process.env.UNSET]` or one string); the rest is dropped and reported. */
+function resolveIgnoreErrors(value: unknown, problems: ConfigError[]): ReadonlyArray<string | RegExp> {
+  if (value === undefined) return [];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  const rules = list.filter((rule): rule is string | RegExp => (typeof rule === 'string' && rule !== '') || rule instanceof RegExp);
+  if (!Array.isArray(value) || rules.length !== list.length) {
+    problems.push(new ConfigError('ignoreErrors', Array.isArray(value) ? `[${list.map((rule) => typeof rule).join(', ')}]` : typeof value, "an array of non-empty strings and RegExps, e.g. ['ECONNRESET', /timeout/i]", 'Using its strings and RegExps only.'));
+  }
+  return rules;
+}
+
 function checkEndpoint(value: string, variable: string, problems: ConfigError[]): string | undefined {
   if (!value) return undefined;
   if (isValidHttpUrl(value)) return value;
@@ -168,6 +179,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
   const localView = options.localView ?? (localViewEnv !== undefined ? /^(1|true|yes|on)$/i.test(localViewEnv) : !dsn && !isProduction);
   const spotlightEnv = nonEmpty(env.SENTRY_SPOTLIGHT);
 
+  const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
   const otlpEndpoint = resolveOtlpEndpoint(options, env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
@@ -185,7 +197,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     strict,
     localView,
     maxQueuedSpans,
-    ignoreErrors: options.ignoreErrors ?? [],
+    ignoreErrors,
     spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : /^(1|true|yes|on)$/i.test(spotlightEnv) ? true : /^(0|false|no|off)$/i.test(spotlightEnv) ? false : spotlightEnv),
     problems: problems.map((p) => p.message),
   };

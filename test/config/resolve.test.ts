@@ -26,6 +26,15 @@ describe('resolveConfig', () => {
     });
   }
 
+  it('keeps the strings and RegExps of ignoreErrors and reports the rest (an unset variable, a lone string)', () => {
+    const fromList = resolveConfig({ ignoreErrors: [undefined, 'ECONNRESET', /timeout/i, ''] as never }, {});
+    assert.deepEqual(fromList.ignoreErrors, ['ECONNRESET', /timeout/i]);
+    assert.equal(fromList.problems.length, 1);
+    assert.match(fromList.problems[0], /Invalid ignoreErrors: received "\[undefined, string, object, string\]"; expected an array of non-empty strings and RegExps/);
+    assert.deepEqual(resolveConfig({ ignoreErrors: 'ECONNRESET' as never }, {}).ignoreErrors, ['ECONNRESET']);
+    assert.throws(() => resolveConfig({ ignoreErrors: [undefined] as never, strict: true }, {}), /Invalid ignoreErrors/);
+  });
+
   const invalid: Array<[string, NodeJS.ProcessEnv, RegExp, Partial<ReturnType<typeof resolveConfig>>]> = [
     ['a non-numeric rate', { SENTRY_TRACES_SAMPLE_RATE: 'abc' }, /Invalid SENTRY_TRACES_SAMPLE_RATE: received "abc"; expected a number from 0 to 1/, { tracesSampleRate: 0 }],
     ['a rate above 1', { SENTRY_TRACES_SAMPLE_RATE: '1.5' }, /SENTRY_TRACES_SAMPLE_RATE: received "1.5"/, { tracesSampleRate: 0 }],

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import * as Sentry from '@sentry/node';
 import { captureException } from '../../src';
 import { errorHandler } from '../../middleware';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
@@ -41,6 +42,12 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       instance.get('/reported-first', () => {
         const error = new PaymentError('gateway answered 500');
         reportedFirst = captureException(error, { booking_id: 5 });
+        throw error;
+      });
+      // Reported with Sentry's own API, which the kit cannot give an id back for, then thrown on.
+      instance.get('/reported-by-sentry', () => {
+        const error = new PaymentError('reported by the app through Sentry');
+        Sentry.captureException(error);
         throw error;
       });
       instance.get('/sent', (_req, res, next) => {
@@ -110,6 +117,14 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(event.contexts?.details, { booking_id: 5 });
       assert.equal(response.body.eventId, event.event_id);
       assert.equal(response.body.eventId, reportedFirst);
+    });
+
+    it('an error the app reported through Sentry itself: no second event, and no eventId that names nothing', async () => {
+      const response = await request(app()).get('/reported-by-sentry').expect(500);
+      await kit.waitForEvents(1);
+      await kit.flush();
+      assert.equal(kit.events().length, 1);
+      assert.equal(response.body.eventId, undefined);
     });
 
     it('shows message and stack in development only when asked', async () => {

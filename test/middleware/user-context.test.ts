@@ -47,6 +47,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       ['returns an object whose every property read throws', () => new Proxy({}, { get() { throw new Error('hostile'); } })],
       ['returns a user whose id getter throws', () => ({ get id(): string { throw new Error('hostile id'); } })],
       ['resolves to an object whose every property read throws', async () => new Proxy({}, { get() { throw new Error('hostile'); } })],
+      ['returns a promise whose then throws', () => Object.assign(Promise.resolve({ id: 'u-1' }), { then() { throw new Error('hostile then'); } })],
     ] as const) {
       it(`a resolver that ${label} never breaks the request: it goes on without a user`, async () => {
         const app = appWith(resolver as never);
