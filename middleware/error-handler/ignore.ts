@@ -4,6 +4,10 @@ import { readProperty } from './respond';
 
 export type IgnoreRule = string | RegExp;
 
+export function isIgnoreRule(rule: unknown): rule is IgnoreRule {
+  return typeof rule === 'string' || rule instanceof RegExp;
+}
+
 function matches(texts: ReadonlyArray<unknown>, rules: ReadonlyArray<IgnoreRule>): boolean {
   return rules.some((rule) => texts.some((text) => typeof text === 'string' && (typeof rule === 'string' ? text.includes(rule) : rule.test(text))));
 }
@@ -47,5 +51,5 @@ export function matchesSentryRules(error: unknown, rules: ReadonlyArray<IgnoreRu
 /** Strings and RegExps only, the RegExps copied without g/y (whose lastIndex would make every other test fail). */
 export function statelessRules(rules: unknown): IgnoreRule[] {
   if (!Array.isArray(rules)) return [];
-  return (rules as unknown[]).flatMap((rule): IgnoreRule[] => (typeof rule === 'string' ? [rule] : rule instanceof RegExp ? [copyRegExp(rule, 'gy')] : []));
+  return (rules as unknown[]).filter(isIgnoreRule).map((rule) => (typeof rule === 'string' ? rule : copyRegExp(rule, 'gy')));
 }

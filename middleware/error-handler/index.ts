@@ -5,7 +5,7 @@ import { getTelemetry } from '../../src/telemetry';
 import { effectiveStatus, isFilteredOut } from '../client-error-filter';
 import { checkBoolean, checkFunction, checkOptionsObject } from '../shared/options';
 import { guarded } from '../shared/request-scope';
-import { matchesOwnRules, matchesSentryRules, statelessRules, type IgnoreRule } from './ignore';
+import { isIgnoreRule, matchesOwnRules, matchesSentryRules, statelessRules, type IgnoreRule } from './ignore';
 import { errorBody, sendError } from './respond';
 
 /** Options of {@link errorHandler}. */
@@ -31,7 +31,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   checkBoolean('errorHandler', 'respond', options.respond);
   checkBoolean('errorHandler', 'exposeDetails', options.exposeDetails);
   const { ignoreErrors = [] } = options;
-  if (!Array.isArray(ignoreErrors) || ignoreErrors.some((rule) => typeof rule !== 'string' && !(rule instanceof RegExp))) {
+  if (!Array.isArray(ignoreErrors) || !ignoreErrors.every(isIgnoreRule)) {
     throw new TypeError("errorHandler({ ignoreErrors }): ignoreErrors must be an array of strings or RegExps, e.g. ['ECONNRESET', /timeout/i]");
   }
   const ignored = statelessRules(ignoreErrors);
