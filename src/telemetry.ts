@@ -119,7 +119,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
-  if (tracing) sdk = startTracing(config, spanProcessor, own, requestContext);
+  if (tracing) sdk = startTracing(config, spanProcessor, own, scrubber, requestContext);
   logStartup(config, logger);
 
   let stopped: Promise<boolean> | undefined;

@@ -1,5 +1,6 @@
 import { defaultScrubber } from '../scrub';
 import { readNearestPackage } from './package-info';
+import { parseResourceAttributes } from './resource-attributes';
 import type { ResolvedConfig, TelemetryOptions } from './types';
 
 const DEFAULT_ENVIRONMENT = 'development';
@@ -128,6 +129,16 @@ function resolveIgnoreErrors(value: unknown, problems: ConfigError[]): ReadonlyA
   return rules;
 }
 
+function resolveResourceAttributes(env: Env, problems: ConfigError[]): Record<string, string> {
+  const raw = nonEmpty(env.OTEL_RESOURCE_ATTRIBUTES);
+  const { attributes, problem } = parseResourceAttributes(raw);
+  if (problem) {
+    // The value is printed: a token someone put in it must not be.
+    problems.push(new ConfigError('OTEL_RESOURCE_ATTRIBUTES', defaultScrubber().scrubString(raw ?? ''), 'comma-separated key=value pairs, e.g. service.namespace=salon,k8s.pod.name=web-1', `It has ${problem}; none of its attributes are used.`));
+  }
+  return attributes;
+}
+
 function checkEndpoint(value: string, variable: string, problems: ConfigError[]): string | undefined {
   if (!value) return undefined;
   if (isValidHttpUrl(value)) return value;
@@ -181,6 +192,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
 
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
   const otlpEndpoint = resolveOtlpEndpoint(options, env, problems);
+  const resourceAttributes = resolveResourceAttributes(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
   return {
@@ -190,7 +202,9 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     release,
     tracesSampleRate,
     profilesSampleRate,
-    serviceName: nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? pkg.name ?? FALLBACK_SERVICE_NAME,
+    // The specification's order for the two variables; the package name stands in for its `unknown_service`.
+    serviceName: nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? nonEmpty(resourceAttributes['service.name']) ?? pkg.name ?? FALLBACK_SERVICE_NAME,
+    resourceAttributes,
     otlpEndpoint,
     sendSpansToSentry: options.sendSpansToSentry ?? !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? ''),
     otlpHeaders: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),

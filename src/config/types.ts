@@ -16,7 +16,10 @@ export interface TelemetryOptions {
   tracesSampleRate?: number;
   /** Share of sessions profiled, in [0, 1]. @default SENTRY_PROFILES_SAMPLE_RATE, else 0 */
   profilesSampleRate?: number;
-  /** OpenTelemetry `service.name`. @default OTEL_SERVICE_NAME, else the app's package.json name */
+  /**
+   * OpenTelemetry `service.name`.
+   * @default OTEL_SERVICE_NAME, else `service.name` in OTEL_RESOURCE_ATTRIBUTES, else the app's package.json name
+   */
   serviceName?: string;
   /**
    * An OTLP/HTTP traces endpoint that also receives every exported span (e.g. an OpenTelemetry Collector).
@@ -59,6 +62,11 @@ export interface ResolvedConfig {
   tracesSampleRate: number;
   profilesSampleRate: number;
   serviceName: string;
+  /**
+   * OTEL_RESOURCE_ATTRIBUTES, parsed. The resource's `service.name`, `service.version` and
+   * `deployment.environment.name` are this configuration's, so that spans and Sentry's events agree.
+   */
+  resourceAttributes: Record<string, string>;
   otlpEndpoint: string | undefined;
   otlpHeaders: Record<string, string>;
   sendSpansToSentry: boolean;

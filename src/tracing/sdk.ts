@@ -7,6 +7,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
 import type { ResolvedConfig } from '../config/types';
+import type { Scrubber } from '../scrub';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { OtlpJsonTraceExporter } from './otlp-exporter';
@@ -72,12 +73,13 @@ function spanLimitsFromEnv(): SpanLimits {
  *
  * The pieces NodeSDK would assemble, assembled directly: NodeSDK's module loads every exporter it might
  * be configured with (OTLP gRPC/proto/JSON for traces, metrics and logs, Zipkin, Prometheus), which
- * costs start-up time for nothing here. Same behaviour: our resource only (no detectors), the sampler,
+ * costs start-up time for nothing here. Same behaviour: the resource from OTEL_RESOURCE_ATTRIBUTES and our
+ * configuration (no host or process detectors: a process's command line may hold secrets), the sampler,
  * propagators, AsyncLocalStorage context, OTEL_LOG_LEVEL and OTEL_SPAN_* limits; no metrics or logs.
  * Incoming requests get their server spans from `traceIncomingRequests`, not HttpInstrumentation.
  */
 export function startTracing(
-  config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, requestContext?: RequestContextHook,
+  config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, scrubber: Scrubber, requestContext?: RequestContextHook,
 ): TracingHandle {
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
@@ -92,6 +94,8 @@ export function startTracing(
   );
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
+      // Scrubbed once here: the resource is written into every export as it is.
+      ...scrubber.scrubValue(config.resourceAttributes),
       'service.name': config.serviceName,
       ...(config.release ? { 'service.version': config.release } : {}),
       'deployment.environment.name': config.environment,

@@ -17,6 +17,8 @@ describe('resolveConfig', () => {
     ['SENTRY_RELEASE wins', {}, { SENTRY_RELEASE: 'salon@2.0.0' }, { release: 'salon@2.0.0' }],
     ['the release defaults to the package name@version', {}, {}, { release: 'express-otel-sentry@0.1.0', serviceName: 'express-otel-sentry' }],
     ['OTEL_SERVICE_NAME', {}, { OTEL_SERVICE_NAME: 'salon-api' }, { serviceName: 'salon-api' }],
+    ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
+    ['OTEL_SERVICE_NAME wins over OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_SERVICE_NAME: 'salon-api', OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web' }, { serviceName: 'salon-api' }],
   ];
   for (const [name, options, env, expected] of cases) {
     it(name, () => {
@@ -40,6 +42,7 @@ describe('resolveConfig', () => {
     ['a rate above 1', { SENTRY_TRACES_SAMPLE_RATE: '1.5' }, /SENTRY_TRACES_SAMPLE_RATE: received "1.5"/, { tracesSampleRate: 0 }],
     ['a negative profiles rate', { SENTRY_PROFILES_SAMPLE_RATE: '-1' }, /SENTRY_PROFILES_SAMPLE_RATE/, { profilesSampleRate: 0 }],
     ['an unparsable DSN (its key is not echoed)', { SENTRY_DSN: 'not a dsn' }, /Invalid SENTRY_DSN/, { dsn: undefined, dsnRejected: true }],
+    ['malformed OTEL_RESOURCE_ATTRIBUTES (a token in it is not echoed)', { OTEL_RESOURCE_ATTRIBUTES: 'team=a,token=sk_live_51Habc,b' }, /Invalid OTEL_RESOURCE_ATTRIBUTES: received "team=a,token=\[Filtered\],b"; expected comma-separated key=value pairs.*not key=value/, { resourceAttributes: {} }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
   ];
   for (const [name, env, message, expected] of invalid) {

@@ -48,6 +48,8 @@ describe('examples/otel-collector: our exporter speaks standard OTLP/HTTP to OTE
         OTEL_SERVICE_NAME: 'payment-gateway',
         SENTRY_RELEASE: 'payment-gateway@2.0.0',
         SENTRY_ENVIRONMENT: 'staging',
+        // A platform's resource: kept, except what our configuration names (so spans and events agree) and secrets.
+        OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=salon,k8s.pod.name=gateway-7f9c%2Cb,deployment.environment.name=prod,api.token=resource-secret-77',
       },
     });
   });
@@ -79,6 +81,7 @@ describe('examples/otel-collector: our exporter speaks standard OTLP/HTTP to OTE
     await fake.waitForSpans((spans) => traceIds.every((id) => spans.some((s) => s.traceId === id && s.kind === 'SERVER')), { source: 'collector' });
 
     const requests = fake.rawBodies();
+    assert.doesNotMatch(requests.map((r) => r.body.toString('utf8')).join('\n'), /resource-secret-77/);
     assert.deepEqual([...new Set(requests.map((r) => r.route))], ['collector-traces'], 'something was sent somewhere else');
     const serverSpans = new Map<string, any>();
     for (const request of requests) {
@@ -94,6 +97,9 @@ describe('examples/otel-collector: our exporter speaks standard OTLP/HTTP to OTE
         assert.equal(resource['service.name'], 'payment-gateway');
         assert.equal(resource['service.version'], 'payment-gateway@2.0.0');
         assert.equal(resource['deployment.environment.name'], 'staging');
+        assert.equal(resource['service.namespace'], 'salon');
+        assert.equal(resource['k8s.pod.name'], 'gateway-7f9c,b');
+        assert.equal(resource['api.token'], '[Filtered]');
         for (const scopeSpans of resourceSpans.scopeSpans) {
           assert.equal(typeof scopeSpans.scope?.name, 'string');
           for (const span of scopeSpans.spans) {
