@@ -81,6 +81,15 @@ function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
   return headers;
 }
 
+const RATE_FORM = 'a number from 0 to 1, e.g. 0.2';
+
+/** A rate in [0, 1] from an option (number) or a variable (decimal text only: no hex, exponents or blanks). */
+function parseRate(raw: unknown): number | undefined {
+  if (typeof raw === 'string' && !/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw)) return undefined;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
+}
+
 function resolveRate(
   option: number | undefined,
   variable: string,
@@ -91,16 +100,36 @@ function resolveRate(
 ): number {
   const raw: unknown = option ?? nonEmpty(env[variable]);
   if (raw === undefined) return fallback;
-  const value = typeof raw === 'number' ? raw : Number(raw);
-  if (typeof raw === 'string' && !/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw)) {
-    problems.push(new ConfigError(variable, raw, 'a number from 0 to 1, e.g. 0.2', consequence));
-    return 0;
-  }
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
-    problems.push(new ConfigError(variable, raw, 'a number from 0 to 1, e.g. 0.2', consequence));
+  const value = parseRate(raw);
+  if (value === undefined) {
+    problems.push(new ConfigError(variable, raw, RATE_FORM, consequence));
     return 0;
   }
   return value;
+}
+
+const FIXED_RATE_SAMPLERS: Record<string, number> = { always_on: 1, parentbased_always_on: 1, always_off: 0, parentbased_always_off: 0 };
+const RATIO_SAMPLERS = new Set(['traceidratio', 'parentbased_traceidratio']);
+
+/**
+ * OTEL_TRACES_SAMPLER (+ _ARG), the variables an OpenTelemetry operator injects, as a rate: used when neither
+ * the option nor SENTRY_TRACES_SAMPLE_RATE is set. Our sampler is always parent-based (a child never breaks
+ * its parent's trace), so `always_on` and `traceidratio` count as their `parentbased_` forms.
+ */
+function otelSamplerRate(env: Env, problems: ConfigError[]): number | undefined {
+  const sampler = nonEmpty(env.OTEL_TRACES_SAMPLER)?.toLowerCase();
+  if (sampler === undefined) return undefined;
+  if (sampler in FIXED_RATE_SAMPLERS) return FIXED_RATE_SAMPLERS[sampler];
+  if (!RATIO_SAMPLERS.has(sampler)) {
+    problems.push(new ConfigError('OTEL_TRACES_SAMPLER', sampler, 'parentbased_traceidratio, traceidratio, parentbased_always_on/off or always_on/off', 'The default rate is used.'));
+    return undefined;
+  }
+  // The specification's default ratio when the argument is missing or invalid is 1.0.
+  const arg = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
+  if (arg === undefined) return 1;
+  const ratio = parseRate(arg);
+  if (ratio === undefined) problems.push(new ConfigError('OTEL_TRACES_SAMPLER_ARG', arg, RATE_FORM, "Using 1.0, the specification's default."));
+  return ratio ?? 1;
 }
 
 function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: ConfigError[]): string | undefined {
@@ -169,9 +198,10 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     dsn = undefined;
   }
 
+  const sentryRateGiven = options.tracesSampleRate !== undefined || nonEmpty(env.SENTRY_TRACES_SAMPLE_RATE) !== undefined;
   const tracesSampleRate = resolveRate(
     options.tracesSampleRate, 'SENTRY_TRACES_SAMPLE_RATE', env,
-    isProduction ? PRODUCTION_TRACES_SAMPLE_RATE : DEFAULT_TRACES_SAMPLE_RATE,
+    (sentryRateGiven ? undefined : otelSamplerRate(env, problems)) ?? (isProduction ? PRODUCTION_TRACES_SAMPLE_RATE : DEFAULT_TRACES_SAMPLE_RATE),
     'Tracing is disabled (rate 0); errors are still reported.', problems,
   );
   const profilesSampleRate = resolveRate(

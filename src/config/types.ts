@@ -12,7 +12,10 @@ export interface TelemetryOptions {
   environment?: string;
   /** @default process.env.SENTRY_RELEASE, else `<name>@<version>` of the app's package.json */
   release?: string;
-  /** Share of traces kept, in [0, 1]. @default SENTRY_TRACES_SAMPLE_RATE, else 1.0 (0.2 in production) */
+  /**
+   * Share of traces kept, in [0, 1].
+   * @default SENTRY_TRACES_SAMPLE_RATE, else OTEL_TRACES_SAMPLER (+ _ARG), else 1.0 (0.2 in production)
+   */
   tracesSampleRate?: number;
   /** Share of sessions profiled, in [0, 1]. @default SENTRY_PROFILES_SAMPLE_RATE, else 0 */
   profilesSampleRate?: number;

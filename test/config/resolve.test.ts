@@ -17,6 +17,12 @@ describe('resolveConfig', () => {
     ['SENTRY_RELEASE wins', {}, { SENTRY_RELEASE: 'salon@2.0.0' }, { release: 'salon@2.0.0' }],
     ['the release defaults to the package name@version', {}, {}, { release: 'express-otel-sentry@0.1.0', serviceName: 'express-otel-sentry' }],
     ['OTEL_SERVICE_NAME', {}, { OTEL_SERVICE_NAME: 'salon-api' }, { serviceName: 'salon-api' }],
+    ['OTEL_TRACES_SAMPLER parentbased_traceidratio with its argument', {}, { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05' }, { tracesSampleRate: 0.05 }],
+    ['OTEL_TRACES_SAMPLER traceidratio without an argument: the specification\'s 1.0', {}, { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'traceidratio' }, { tracesSampleRate: 1 }],
+    ['OTEL_TRACES_SAMPLER always_off', {}, { OTEL_TRACES_SAMPLER: 'always_off' }, { tracesSampleRate: 0 }],
+    ['OTEL_TRACES_SAMPLER parentbased_always_on', {}, { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, { tracesSampleRate: 1 }],
+    ['SENTRY_TRACES_SAMPLE_RATE wins over OTEL_TRACES_SAMPLER (which is then not read)', {}, { SENTRY_TRACES_SAMPLE_RATE: '0.3', OTEL_TRACES_SAMPLER: 'xray', OTEL_TRACES_SAMPLER_ARG: 'x' }, { tracesSampleRate: 0.3 }],
+    ['the option wins over OTEL_TRACES_SAMPLER', { tracesSampleRate: 0.4 }, { OTEL_TRACES_SAMPLER: 'always_on' }, { tracesSampleRate: 0.4 }],
     ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
     ['OTEL_SERVICE_NAME wins over OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_SERVICE_NAME: 'salon-api', OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web' }, { serviceName: 'salon-api' }],
   ];
@@ -43,6 +49,8 @@ describe('resolveConfig', () => {
     ['a negative profiles rate', { SENTRY_PROFILES_SAMPLE_RATE: '-1' }, /SENTRY_PROFILES_SAMPLE_RATE/, { profilesSampleRate: 0 }],
     ['an unparsable DSN (its key is not echoed)', { SENTRY_DSN: 'not a dsn' }, /Invalid SENTRY_DSN/, { dsn: undefined, dsnRejected: true }],
     ['malformed OTEL_RESOURCE_ATTRIBUTES (a token in it is not echoed)', { OTEL_RESOURCE_ATTRIBUTES: 'team=a,token=sk_live_51Habc,b' }, /Invalid OTEL_RESOURCE_ATTRIBUTES: received "team=a,token=\[Filtered\],b"; expected comma-separated key=value pairs.*not key=value/, { resourceAttributes: {} }],
+    ['an OTEL_TRACES_SAMPLER we cannot honour', { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'jaeger_remote' }, /Invalid OTEL_TRACES_SAMPLER: received "jaeger_remote"; expected parentbased_traceidratio.*The default rate is used/, { tracesSampleRate: 0.2 }],
+    ['an invalid OTEL_TRACES_SAMPLER_ARG', { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '5%' }, /Invalid OTEL_TRACES_SAMPLER_ARG: received "5%"; expected a number from 0 to 1.*specification's default/, { tracesSampleRate: 1 }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
   ];
   for (const [name, env, message, expected] of invalid) {

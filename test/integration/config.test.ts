@@ -7,19 +7,25 @@ const APP = 'express5/app.cjs';
 describe('configuration from the environment (child processes)', function () {
   const backend = useFakeBackend();
 
-  it('SENTRY_TRACES_SAMPLE_RATE=0: no spans are exported, errors are still sent', async () => {
-    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: '0', DATABASE_URL: backend.databaseUrl } });
-    await app.fetch(`/db/1`);
-    const response = await app.fetch(`/boom`);
-    assert.equal(response.status, 500);
-    await backend.fake.waitForEvents(1);
-    const exit = await app.stop('SIGTERM');
-    assert.equal(exit.signal, 'SIGTERM');
-    assert.deepEqual(backend.fake.spans().map((s) => `${s.name} ${s.scope} ${s.parentSpanId ?? 'root'}`), []);
-    assert.equal(backend.fake.events().length, 1);
-    // Sentry's own tracing stays off although the variable is set: the event carries OpenTelemetry's trace.
-    assert.match(backend.fake.events()[0].contexts.trace.trace_id, /^[0-9a-f]{32}$/);
-  });
+  for (const [label, rateVariables] of [
+    ['SENTRY_TRACES_SAMPLE_RATE=0', { SENTRY_TRACES_SAMPLE_RATE: '0' }],
+    // What an OpenTelemetry operator injects into a pod.
+    ['OTEL_TRACES_SAMPLER=parentbased_traceidratio, _ARG=0', { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }],
+  ] as const) {
+    it(`${label}: no spans are exported, errors are still sent`, async () => {
+      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, ...rateVariables, DATABASE_URL: backend.databaseUrl } });
+      await app.fetch(`/db/1`);
+      const response = await app.fetch(`/boom`);
+      assert.equal(response.status, 500);
+      await backend.fake.waitForEvents(1);
+      const exit = await app.stop('SIGTERM');
+      assert.equal(exit.signal, 'SIGTERM');
+      assert.deepEqual(backend.fake.spans().map((s) => `${s.name} ${s.scope} ${s.parentSpanId ?? 'root'}`), []);
+      assert.equal(backend.fake.events().length, 1);
+      // Sentry's own tracing stays off although the variable is set: the event carries OpenTelemetry's trace.
+      assert.match(backend.fake.events()[0].contexts.trace.trace_id, /^[0-9a-f]{32}$/);
+    });
+  }
 
   for (const [label, dsn, line] of [
     ['an empty DSN', '', /Sentry is disabled: SENTRY_DSN is empty/],
@@ -61,7 +67,7 @@ describe('configuration from the environment (child processes)', function () {
     const [event] = await backend.fake.waitForEvents(1);
     await app.stop('SIGTERM');
     assert.match(app.output(), /Sentry initialized for environment: production/);
-    assert.match(app.output(), /SENTRY_TRACES_SAMPLE_RATE is 1\.0 in production/);
+    assert.match(app.output(), /The trace sample rate is 1\.0 in production/);
     assert.doesNotMatch(app.output(), new RegExp(backend.fake.publicKey), 'the DSN key was printed');
     assert.equal(event.release, 'express-otel-sentry@0.1.0');
     assert.equal(event.environment, 'production');
