@@ -1,7 +1,7 @@
 import { defaultScrubber } from '../scrub';
 import { readNearestPackage } from './package-info';
 import { parseResourceAttributes } from './resource-attributes';
-import type { ResolvedConfig, TelemetryOptions } from './types';
+import type { PropagatorName, ResolvedConfig, TelemetryOptions } from './types';
 
 const DEFAULT_ENVIRONMENT = 'development';
 const PRODUCTION = 'production';
@@ -132,6 +132,23 @@ function otelSamplerRate(env: Env, problems: ConfigError[]): number | undefined 
   return ratio ?? 1;
 }
 
+const KNOWN_PROPAGATORS: ReadonlySet<string> = new Set<PropagatorName>(['tracecontext', 'baggage', 'b3', 'b3multi', 'sentry']);
+export const DEFAULT_PROPAGATORS: ReadonlyArray<PropagatorName> = ['sentry', 'tracecontext', 'baggage'];
+
+/** OTEL_PROPAGATORS, as the specification has it: a list in order, `none` for no propagation; unknown names are reported and skipped. */
+function resolvePropagators(env: Env, problems: ConfigError[]): ReadonlyArray<PropagatorName> {
+  const raw = nonEmpty(env.OTEL_PROPAGATORS);
+  if (raw === undefined) return DEFAULT_PROPAGATORS;
+  const names = [...new Set(raw.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean))];
+  if (names.includes('none')) return [];
+  const known = names.filter((name): name is PropagatorName => KNOWN_PROPAGATORS.has(name));
+  if (known.length !== names.length) {
+    const unknown = names.filter((name) => !KNOWN_PROPAGATORS.has(name)).join(',');
+    problems.push(new ConfigError('OTEL_PROPAGATORS', unknown, `a list of ${[...KNOWN_PROPAGATORS].join(', ')}, or none`, known.length ? 'Those are skipped.' : 'The default list is used.'));
+  }
+  return known.length ? known : DEFAULT_PROPAGATORS;
+}
+
 function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: ConfigError[]): string | undefined {
   if (options.otlpEndpoint !== undefined) {
     return checkEndpoint(options.otlpEndpoint, 'otlpEndpoint', problems);
@@ -223,6 +240,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
   const otlpEndpoint = resolveOtlpEndpoint(options, env, problems);
   const resourceAttributes = resolveResourceAttributes(env, problems);
+  const propagators = resolvePropagators(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
   return {
@@ -235,6 +253,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     // The specification's order for the two variables; the package name stands in for its `unknown_service`.
     serviceName: nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? nonEmpty(resourceAttributes['service.name']) ?? pkg.name ?? FALLBACK_SERVICE_NAME,
     resourceAttributes,
+    propagators,
     otlpEndpoint,
     sendSpansToSentry: options.sendSpansToSentry ?? !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? ''),
     otlpHeaders: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),

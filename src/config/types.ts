@@ -55,6 +55,9 @@ export interface TelemetryOptions {
   spotlight?: boolean | string;
 }
 
+/** A propagator OTEL_PROPAGATORS may name; `sentry` is Sentry's `sentry-trace` header. */
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'sentry';
+
 /** The configuration after defaults, environment and validation. */
 export interface ResolvedConfig {
   dsn: string | undefined;
@@ -70,6 +73,8 @@ export interface ResolvedConfig {
    * `deployment.environment.name` are this configuration's, so that spans and Sentry's events agree.
    */
   resourceAttributes: Record<string, string>;
+  /** From OTEL_PROPAGATORS, in its order; empty for `none`. @default ['sentry', 'tracecontext', 'baggage'] */
+  propagators: ReadonlyArray<PropagatorName>;
   otlpEndpoint: string | undefined;
   otlpHeaders: Record<string, string>;
   sendSpansToSentry: boolean;

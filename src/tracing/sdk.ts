@@ -1,4 +1,4 @@
-import { context, diag, DiagConsoleLogger, propagation, trace } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import {
   CompositePropagator, diagLogLevelFromString, getNumberFromEnv, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
-import type { ResolvedConfig } from '../config/types';
+import type { PropagatorName, ResolvedConfig } from '../config/types';
 import type { Scrubber } from '../scrub';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
@@ -49,6 +49,23 @@ export function addConfiguredExporters(config: ResolvedConfig, processor: Sentry
   }
 }
 
+/**
+ * Later propagators win on extract, so by default (sentry, tracecontext, baggage) W3C traceparent is
+ * preferred over sentry-trace when both arrive. B3 is loaded only when OTEL_PROPAGATORS names it.
+ */
+function createPropagator(name: PropagatorName): TextMapPropagator {
+  switch (name) {
+    case 'sentry': return new SentryTraceHeaderPropagator();
+    case 'tracecontext': return new W3CTraceContextPropagator();
+    case 'baggage': return new W3CBaggagePropagator();
+    case 'b3':
+    case 'b3multi': {
+      const { B3Propagator, B3InjectEncoding } = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
+      return new B3Propagator({ injectEncoding: name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER });
+    }
+  }
+}
+
 /** What `startTracing` returns; `shutdown()` flushes and stops the span pipeline. */
 export interface TracingHandle {
   shutdown(): Promise<void>;
@@ -86,12 +103,7 @@ export function startTracing(
   registerInstrumentations({ instrumentations: createInstrumentations(own) });
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      // Later propagators win on extract: W3C traceparent is preferred over sentry-trace when both arrive.
-      propagators: [new SentryTraceHeaderPropagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  );
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: config.propagators.map(createPropagator) }));
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       // Scrubbed once here: the resource is written into every export as it is.

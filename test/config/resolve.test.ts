@@ -23,6 +23,9 @@ describe('resolveConfig', () => {
     ['OTEL_TRACES_SAMPLER parentbased_always_on', {}, { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, { tracesSampleRate: 1 }],
     ['SENTRY_TRACES_SAMPLE_RATE wins over OTEL_TRACES_SAMPLER (which is then not read)', {}, { SENTRY_TRACES_SAMPLE_RATE: '0.3', OTEL_TRACES_SAMPLER: 'xray', OTEL_TRACES_SAMPLER_ARG: 'x' }, { tracesSampleRate: 0.3 }],
     ['the option wins over OTEL_TRACES_SAMPLER', { tracesSampleRate: 0.4 }, { OTEL_TRACES_SAMPLER: 'always_on' }, { tracesSampleRate: 0.4 }],
+    ['propagators: Sentry\'s header, then W3C trace context and baggage', {}, {}, { propagators: ['sentry', 'tracecontext', 'baggage'] }],
+    ['OTEL_PROPAGATORS in its order, any case, repeats once', {}, { OTEL_PROPAGATORS: ' B3, tracecontext ,b3,sentry' }, { propagators: ['b3', 'tracecontext', 'sentry'] }],
+    ['OTEL_PROPAGATORS none', {}, { OTEL_PROPAGATORS: 'none' }, { propagators: [] }],
     ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
     ['OTEL_SERVICE_NAME wins over OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_SERVICE_NAME: 'salon-api', OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web' }, { serviceName: 'salon-api' }],
   ];
@@ -51,6 +54,8 @@ describe('resolveConfig', () => {
     ['malformed OTEL_RESOURCE_ATTRIBUTES (a token in it is not echoed)', { OTEL_RESOURCE_ATTRIBUTES: 'team=a,token=sk_live_51Habc,b' }, /Invalid OTEL_RESOURCE_ATTRIBUTES: received "team=a,token=\[Filtered\],b"; expected comma-separated key=value pairs.*not key=value/, { resourceAttributes: {} }],
     ['an OTEL_TRACES_SAMPLER we cannot honour', { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'jaeger_remote' }, /Invalid OTEL_TRACES_SAMPLER: received "jaeger_remote"; expected parentbased_traceidratio.*The default rate is used/, { tracesSampleRate: 0.2 }],
     ['an invalid OTEL_TRACES_SAMPLER_ARG', { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '5%' }, /Invalid OTEL_TRACES_SAMPLER_ARG: received "5%"; expected a number from 0 to 1.*specification's default/, { tracesSampleRate: 1 }],
+    ['OTEL_PROPAGATORS with a propagator we do not have', { OTEL_PROPAGATORS: 'tracecontext,xray' }, /Invalid OTEL_PROPAGATORS: received "xray"; expected a list of tracecontext, baggage, b3, b3multi, sentry, or none\. Those are skipped/, { propagators: ['tracecontext'] }],
+    ['OTEL_PROPAGATORS with none we have', { OTEL_PROPAGATORS: 'jaeger' }, /Invalid OTEL_PROPAGATORS: received "jaeger".*The default list is used/, { propagators: ['sentry', 'tracecontext', 'baggage'] }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
   ];
   for (const [name, env, message, expected] of invalid) {

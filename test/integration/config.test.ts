@@ -74,6 +74,41 @@ describe('configuration from the environment (child processes)', function () {
     // No Sentry stack trace of a 500 leaks to the client in production.
   });
 
+  const B3_TRACE_ID = '80f198ee56343ba864fe8b2a57d3eff7';
+  const W3C_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const inbound = {
+    'x-b3-traceid': B3_TRACE_ID, 'x-b3-spanid': 'e457b5a2e4d86bd1', 'x-b3-sampled': '1',
+    traceparent: `00-${W3C_TRACE_ID}-00f067aa0ba902b7-01`,
+  };
+  for (const [propagators, continued] of [
+    // B3 only (a service mesh's headers): the B3 trace is continued, traceparent is not read, calls carry B3.
+    ['b3multi', B3_TRACE_ID],
+    // None (an edge that must not trust callers' trace headers): nothing is continued or propagated.
+    ['none', undefined],
+  ] as const) {
+    it(`OTEL_PROPAGATORS=${propagators}: the inbound trace ${continued ? 'continued from B3' : 'not continued'}, outgoing calls ${continued ? 'carry B3' : 'carry nothing'}`, async () => {
+      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_PROPAGATORS: propagators } });
+      assert.equal((await app.fetch('/outgoing', { headers: inbound })).status, 200);
+      await backend.fake.waitForSpans((spans) => spans.filter((s) => s.kind === 'SERVER').length >= 2);
+      await app.stop('SIGTERM');
+      const spans = backend.fake.spans();
+      const outgoing = spans.find((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/outgoing')!;
+      const health = spans.find((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/health')!;
+      const call = spans.find((s) => s.kind === 'CLIENT' && s.traceId === outgoing.traceId)!;
+      assert.ok(outgoing && health && call, JSON.stringify(spans.map((s) => [s.kind, s.name])));
+      assert.notEqual(outgoing.traceId, W3C_TRACE_ID);
+      if (continued) {
+        assert.equal(outgoing.traceId, continued);
+        assert.equal(outgoing.parentSpanId, 'e457b5a2e4d86bd1');
+        assert.equal(health.parentSpanId, call.spanId, 'the call to /health did not carry the trace');
+      } else {
+        assert.notEqual(outgoing.traceId, B3_TRACE_ID);
+        assert.equal(outgoing.parentSpanId, undefined);
+        assert.notEqual(health.traceId, outgoing.traceId, 'the call to /health carried the trace');
+      }
+    });
+  }
+
   it('SIGTERM with 20 events and their spans pending delivers all of them, then exits by the signal', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: backend.fake.collectorBaseUrl } });
     await backend.fake.setMode({ delayMs: 300 });
