@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import express from 'express';
 import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
-import { captureMessage } from '../src';
+import { spawnSync } from 'node:child_process';
+import { trace } from '@opentelemetry/api';
+import { captureMessage, setUserContext } from '../src';
 import { createTestkit } from '../src/testing';
 import { observability } from '../middleware';
 import { getTestDatabase } from './support/database';
+import { ROOT } from './support/child-app';
 import { kit } from './support/setup';
 
 describe('test kit (express-otel-sentry/testing)', () => {
@@ -23,6 +26,15 @@ describe('test kit (express-otel-sentry/testing)', () => {
     });
     app.get('/crash', () => {
       throw new Error('Test error - this should appear in Sentry!');
+    });
+    // Answers, then keeps working in the request's context: a span and a message after the response.
+    app.get('/late', (_req, res) => {
+      const span = trace.getTracer('late-work').startSpan('late work');
+      res.json({ ok: true });
+      setTimeout(() => {
+        captureMessage('late message of a previous test');
+        span.end();
+      }, 50);
     });
     app.use(obs.errors);
   });
@@ -87,12 +99,61 @@ describe('test kit (express-otel-sentry/testing)', () => {
     ['expectNoSecrets([1])', () => kit.expectNoSecrets([1] as never), /expectNoSecrets\(values\)/],
     ['breadcrumbsOf(null)', () => kit.breadcrumbsOf(null as never), /breadcrumbsOf\(event\): expected an event.*received null/],
     ['traceOf(undefined)', () => kit.traceOf(undefined as never), /traceOf\(event\)/],
+    ['expectEvent({ mesage })', () => kit.expectEvent({ mesage: 'x' } as never), /expectEvent\(expected\): unknown field\(s\) mesage; the fields are type, message, level/],
+    ['waitForEvent([])', () => kit.waitForEvent([] as never), /waitForEvent\(expected\): expected the fields to match/],
+    ['waitForEvents(1, { timeout: -1 })', () => kit.waitForEvents(1, { timeout: -1 }), /\{ timeout \}: expected a number of milliseconds above 0/],
   ];
   for (const [call, misuse, message] of misuses) {
     it(`${call}: a TypeError that says what to pass`, async () => {
       await assert.rejects(async () => misuse(), (error: Error) => error instanceof TypeError && message.test(error.message));
     });
   }
+
+  it('reset(): what a previous test’s request sends after it is not shown to the next, even on the same trace id', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await request(app).get('/late').set('traceparent', traceparent).expect(200);
+    kit.reset();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await kit.expectNoEvents();
+    assert.deepEqual(kit.spans().map((span) => span.name), []);
+    assert.ok(!kit.payloads().some((payload) => /late message|late work/.test(payload)));
+    // The next test continues the same trace: its own spans and event are shown.
+    await request(app).get('/late').set('traceparent', traceparent).expect(200);
+    await kit.waitForEvents(1);
+    await kit.waitForSpans((span) => span.name === 'late work');
+    assert.deepEqual(kit.spans().map((span) => span.name).sort(), ['GET', 'GET /late', 'late work', 'request handler']);
+  });
+
+  it('waitForEvent(expected) waits for a matching event right after a request; expectEvent there says to', async () => {
+    await request(app).get('/crash').expect(500);
+    assert.throws(() => kit.expectEvent({ message: /should appear/ }), /captured 0:\n\(none\)\n\(events arrive after the response: await kit.waitForEvent/);
+    const event = await kit.waitForEvent({ message: /should appear/, category: 'http_5xx' });
+    assert.equal(kit.expectEvent({ message: /should appear/ }), event);
+    await assert.rejects(kit.waitForEvent({ message: 'never sent' }, { timeout: 100 }), /timed out after 100 ms waiting for a matching event \{"message":"never sent"\}; captured 1:\n\{"type":"Error"/);
+  });
+
+  it('expectEvent compares details and user by value: key order and a numeric id do not matter', async () => {
+    captureMessage('order matters not', 'info', { order: { a: 1, b: [2, 3] } });
+    setUserContext({ id: 7 });
+    captureMessage('numeric id');
+    await kit.waitForEvents(2);
+    kit.expectEvent({ message: 'order matters not', details: { order: { b: [2, 3], a: 1 } } });
+    kit.expectEvent({ message: 'numeric id', user: { id: 7 } });
+    assert.throws(() => kit.expectEvent({ message: 'order matters not', details: { order: { a: 1 } } }), /no captured event matches/);
+  });
+
+  it('expectNoSecrets finds a value JSON had to escape (quotes, backslashes), and says where', async () => {
+    captureMessage('C:\\salon\\"backup-key-5521".txt');
+    await kit.waitForEvents(1);
+    await assert.rejects(kit.expectNoSecrets(['"backup-key-5521"']), /"\\"backup-key-5521\\"" in payload 0 \(Sentry envelope, event\): …/);
+    await assert.rejects(kit.expectNoSecrets(['salon\\"backup']), /left the process/);
+  });
+
+  it('records every trace whatever the environment (a test must not depend on the sampler)', () => {
+    const script = "const { createTestkit } = require('./dist/src/testing'); createTestkit({ logger: { debug() {}, info() {}, warn() {}, error() {} } }); console.log(require('./dist/src').getTelemetry().config.tracesSampleRate)";
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '' } });
+    assert.equal(result.stdout.trim(), '1', result.stderr);
+  });
 
   it('reset() forgets everything', async () => {
     captureMessage('before reset');

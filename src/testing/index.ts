@@ -5,8 +5,10 @@ import { parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
 import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry';
 import { tracesRequestJson } from '../tracing/otlp-json';
 import { isMessageEvent } from '../sentry/event-kind';
-import { assertEvent } from './matchers';
+import { assertEvent, checkMatcher, eventMatches } from './matchers';
+import { findSecrets } from './secrets';
 import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
+import { SpanGenerations } from './generations';
 import type { CapturedEvent, SpanNode, Testkit, TestkitOptions, WaitOptions } from './types';
 
 export type * from './types';
@@ -44,7 +46,8 @@ function buildTree(spans: NormalizedSpan[]): SpanNode[] {
 export function createTestkit(options: TestkitOptions = {}): Testkit {
   const global = globalThis as typeof globalThis & { [KIT]?: Testkit };
   if (global[KIT]) return global[KIT];
-  const telemetry: Telemetry = getTelemetry() ?? initTelemetry({ ...options, dsn: '', otlpEndpoint: '', localView: false });
+  // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
+  const telemetry: Telemetry = getTelemetry() ?? initTelemetry({ tracesSampleRate: 1, ...options, dsn: '', otlpEndpoint: '', localView: false });
 
   let events: CapturedEvent[] = [];
   let spans: NormalizedSpan[] = [];
@@ -52,19 +55,25 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   const arrivals = new Set<() => void>();
   const notify = () => arrivals.forEach((wake) => wake());
 
+  const generations = new SpanGenerations();
+  telemetry.spanProcessor.addListener(generations.listener);
+
   telemetry.envelopeSinks.add((envelope: Envelope) => {
     const text = toText(serializeEnvelope(envelope));
-    payloads.push(text);
     const [, items] = parseEnvelope(text);
-    for (const [header, payload] of items) {
-      if (header.type === 'event') events.push(payload as CapturedEvent);
-    }
+    const itemEvents = items.filter(([header]) => header.type === 'event').map(([, payload]) => payload as CapturedEvent);
+    // An event of a previous test's request, captured after reset(): not this test's.
+    if (itemEvents.length > 0 && itemEvents.every((event) => generations.isLateEvent(event))) return;
+    payloads.push(text);
+    events.push(...itemEvents);
     notify();
   });
 
   const exporter: SpanExporter = {
-    export(batch: ReadableSpan[], done) {
+    export(spansEnded: ReadableSpan[], done) {
       try {
+        const batch = spansEnded.filter((span) => !generations.isLateSpan(span));
+        if (batch.length === 0) return done({ code: ExportResultCode.SUCCESS });
         // The body production sends (the same writer as the OTLP exporter), parsed back.
         const text = tracesRequestJson(batch);
         payloads.push(text);
@@ -84,11 +93,14 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   };
 
   /** Re-checks `done` after every arrival; flushes first so that nothing waits on a batch timer. */
-  async function waitUntil<T>(check: () => T | undefined, what: () => string, options: WaitOptions = {}): Promise<T> {
-    await flush();
+  async function waitUntil<T>(check: () => T | undefined, what: () => string, options: WaitOptions | undefined): Promise<T> {
+    const timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) throw misuse('{ timeout }', 'a number of milliseconds above 0, e.g. { timeout: 1000 }', timeout);
+    // The first flush counts against the timeout: the whole wait is bounded by it.
+    const deadline = Date.now() + timeout;
+    await telemetry.flush(timeout);
     const first = check();
     if (first !== undefined) return first;
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     return new Promise<T>((resolve, reject) => {
       const wake = () => {
         const result = check();
@@ -102,7 +114,7 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
       const timer = setTimeout(() => {
         cleanup();
         reject(new AssertionError({ message: `timed out after ${timeout} ms waiting for ${what()}` }));
-      }, timeout);
+      }, Math.max(0, deadline - Date.now()));
       const cleanup = () => {
         clearTimeout(timer);
         arrivals.delete(wake);
@@ -143,8 +155,17 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
       );
     },
     expectEvent: (matcher) => {
-      if (matcher === null || typeof matcher !== 'object') throw misuse('expectEvent(expected)', "the fields to match, e.g. kit.expectEvent({ message: 'boom' })", matcher);
+      checkMatcher('expectEvent(expected)', matcher);
       return assertEvent(events, matcher);
+    },
+    waitForEvent: async (matcher, options) => {
+      checkMatcher('waitForEvent(expected)', matcher);
+      try {
+        return await waitUntil(() => events.find((event) => eventMatches(event, matcher)), () => 'a matching event', options);
+      } catch (error) {
+        // The timeout says what was captured instead, in the words of expectEvent.
+        return assertEvent(events, matcher, error instanceof Error ? error.message : undefined);
+      }
     },
     expectNoEvents: async () => {
       await flush();
@@ -157,14 +178,15 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
         throw misuse('expectNoSecrets(values)', "an array of the secret strings, e.g. await kit.expectNoSecrets(['hunter2'])", values);
       }
       await flush();
-      const found = values.filter((value) => value && payloads.some((payload) => payload.includes(value)));
-      if (found.length > 0) {
-        throw new AssertionError({ message: `secret value(s) left the process: ${found.map((v) => JSON.stringify(v)).join(', ')}` });
+      const leaks = findSecrets(payloads, values);
+      if (leaks.length > 0) {
+        throw new AssertionError({ message: `secret value(s) left the process:\n${leaks.join('\n')}` });
       }
     },
     payloads: () => [...payloads],
     flush,
     reset: () => {
+      generations.next();
       events = [];
       spans = [];
       payloads = [];

@@ -1,4 +1,4 @@
-import type { Breadcrumb, Event } from '@sentry/node';
+import type { Breadcrumb, Event, SeverityLevel } from '@sentry/node';
 import type { TelemetryOptions } from '../config/types';
 import type { NormalizedSpan } from './otlp-json';
 
@@ -20,12 +20,12 @@ export interface EventMatcher {
   type?: string | RegExp;
   /** The exception value or the message. */
   message?: string | RegExp;
-  level?: string;
-  /** Fields of `event.user` that must be equal. */
+  level?: SeverityLevel;
+  /** Fields of `event.user` that must be equal (an `id` given as a number matches its text, as Sentry sends it). */
   user?: Record<string, unknown>;
   /** The `error.category` tag. */
   category?: string;
-  /** Fields of `contexts.details` that must be equal. */
+  /** Fields of `contexts.details` that must be deep-equal (key order does not matter). */
   details?: Record<string, unknown>;
   /** Tags that must be equal. */
   tags?: Record<string, string>;
@@ -52,10 +52,15 @@ export interface Testkit {
   breadcrumbsOf(event: CapturedEvent): Breadcrumb[];
   /** Flushes both pipelines, then waits (without sleeping) until at least `count` events arrived. */
   waitForEvents(count: number, options?: WaitOptions): Promise<CapturedEvent[]>;
-  /** Flushes, then waits until a span matches (or until `predicate(spans)` is true, for a function of all spans). */
+  /** Flushes, then waits until a span matches the predicate (or, given a number, until that many spans arrived); returns the matching spans. */
   waitForSpans(predicate: number | ((span: NormalizedSpan) => boolean), options?: WaitOptions): Promise<NormalizedSpan[]>;
-  /** Throws an AssertionError unless one event matches. Returns it. */
+  /**
+   * Throws an AssertionError unless an event captured so far matches. Returns it. Events arrive after the
+   * response: right after a request, use `waitForEvent`.
+   */
   expectEvent(matcher: EventMatcher): CapturedEvent;
+  /** Flushes, then waits until an event matches; returns it, or rejects with what was captured instead. */
+  waitForEvent(matcher: EventMatcher, options?: WaitOptions): Promise<CapturedEvent>;
   /** Flushes, then throws unless no event was captured. */
   expectNoEvents(): Promise<void>;
   /** Flushes, then throws if any of the values appears in any captured byte (envelopes and OTLP payloads). */
@@ -64,6 +69,9 @@ export interface Testkit {
   payloads(): string[];
   /** Flushes both pipelines. */
   flush(): Promise<void>;
-  /** Forgets everything captured so far. */
+  /**
+   * Forgets everything captured so far. What arrives later from spans started before it (a request of the
+   * previous test still working after its response) is not captured either.
+   */
   reset(): void;
 }
