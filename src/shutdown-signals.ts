@@ -10,16 +10,36 @@ function timeoutFromEnv(): number {
 }
 
 /**
+ * signal-exit (in many apps through write-file-atomic, execa, foreground-child, …) listens to signals
+ * only to run exit hooks: it re-raises the signal when its listeners are the only ones left. It is not the
+ * app handling the signal; counted as such, each of us would wait for the other and the process would
+ * never end. Its listeners per signal are the count on its shared emitter (v4, and v3's on `process`).
+ */
+function signalExitListeners(): number {
+  const v4 = (globalThis as Record<symbol, unknown>)[Symbol.for('signal-exit emitter')];
+  const v3 = (process as unknown as { __signal_exit_emitter__?: unknown }).__signal_exit_emitter__;
+  let count = 0;
+  for (const emitter of [v4, v3]) {
+    const value = (emitter as { count?: unknown } | undefined)?.count;
+    if (typeof value === 'number' && value > 0) count += value;
+  }
+  return count;
+}
+
+/**
  * On SIGTERM/SIGINT: flush both pipelines within a bounded time, then let the process end as Node would
- * have (killed by the same signal). If the app has its own handlers, they keep control: we only flush.
+ * have (killed by the same signal). If the app has its own handlers, they keep control: we only flush,
+ * so that what the app still reports while it closes (requests in flight, its own last events) is sent.
  */
 export function installShutdownHandlers(telemetry: Telemetry, timeoutMs: number = timeoutFromEnv()): void {
   for (const signal of SIGNALS) {
     const handler = () => {
-      const appHandlesIt = process.listenerCount(signal) > 1;
-      const done = telemetry.shutdown(timeoutMs);
-      if (appHandlesIt) return;
-      void done.finally(() => {
+      const appHandlesIt = process.listenerCount(signal) - 1 - signalExitListeners() > 0;
+      if (appHandlesIt) {
+        void telemetry.flush(timeoutMs);
+        return;
+      }
+      void telemetry.shutdown(timeoutMs).finally(() => {
         process.removeListener(signal, handler);
         process.kill(process.pid, signal);
       });

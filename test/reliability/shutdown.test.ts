@@ -5,6 +5,7 @@
  * (The healthy /burst case with captureException is in test/integration/config.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import type { ChildApp } from '../support/child-app';
 import { startFakeSentry, type FakeSentry, type FakeSentryMode } from '../support/fake-sentry';
 import { assertHealthy, startReliabilityApp } from './support';
@@ -89,4 +90,36 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       }
     });
   }
+
+  describe('how the app itself treats the signal', () => {
+    const SIGNAL_APP = join(__dirname, 'fixtures', 'signal-apps.cjs');
+    const stopWithin = async (app: ChildApp, ms: number) => {
+      const exit = await Promise.race([app.stop('SIGTERM'), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
+      if (!exit) app.process.kill('SIGKILL');
+      return exit;
+    };
+
+    it('exit hooks through signal-exit (not a handler): the process still ends by the signal, hooks and flush done', async () => {
+      const app = await startReliabilityApp(fake, { SIGNAL_APP: 'signal-exit' }, SIGNAL_APP);
+      assert.equal((await app.fetch('/ok')).status, 200);
+      const exit = await stopWithin(app, EXIT_BOUND_MS);
+      assert.ok(exit, `still running ${EXIT_BOUND_MS} ms after SIGTERM (each waited for the other):\n${app.output()}`);
+      assert.equal(exit.signal, 'SIGTERM', app.output());
+      assert.match(app.output(), /EXIT HOOK SIGTERM/);
+      assert.ok(fake.spans().some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/ok'), 'the span was not flushed');
+    });
+
+    it('its own graceful handler keeps control: what fails while it closes is still reported and exported', async () => {
+      const app = await startReliabilityApp(fake, { SIGNAL_APP: 'graceful' }, SIGNAL_APP);
+      const inFlight = app.fetch('/slow-fail');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const exit = await stopWithin(app, EXIT_BOUND_MS + 1000);
+      assert.equal((await inFlight).status, 500);
+      assert.deepEqual(exit && { code: exit.code, signal: exit.signal }, { code: 0, signal: null }, app.output());
+      assert.match(app.output(), /APP FLUSHED true/);
+      const [event] = fake.events().filter((e) => e.exception?.values?.[0]?.value === 'in-flight request failed during graceful shutdown');
+      assert.ok(event, `the in-flight error was not delivered: ${fake.summary()}`);
+      assert.ok(fake.spans().some((s) => s.traceId === event.contexts.trace.trace_id && s.kind === 'SERVER'), 'its server span was not delivered');
+    });
+  });
 });
