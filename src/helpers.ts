@@ -139,7 +139,7 @@ export function currentServerSpan() {
 }
 
 /**
- * Ties every event of the current request (or, outside a request, of the process) to this user, and
+ * Ties every event of the current request (or, outside a request, of the process, requests excepted) to this user, and
  * marks the request's server span with `user.id`.
  */
 export function setUserContext(user: UserContext | null | undefined): void {
@@ -161,7 +161,7 @@ export function setUserContext(user: UserContext | null | undefined): void {
   }
 }
 
-/** Adds a step to the current request's trail (or the process's, outside a request). */
+/** Adds a step to the current request's trail (or, outside a request, the process's, which requests do not inherit). */
 export function addBreadcrumb(crumb: BreadcrumbInput): void {
   try {
     if (!isPlainRecord(crumb)) return;

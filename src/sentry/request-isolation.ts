@@ -35,9 +35,16 @@ interface RequestMetadata {
   ipAddress?: string;
 }
 
-/** Sets up a fresh isolation scope for one request (cloned from the process-wide one). */
+/**
+ * Sets up a fresh isolation scope for one request, cloned from the process-wide one: tags and contexts
+ * set at start-up apply to every request. A user and breadcrumbs there do not: they were put there by work
+ * outside any request (a job run from a timer), and a request's user and trail are its own.
+ */
 function requestIsolationScope(base: Scope, client: Client, request: unknown, response: unknown): Scope {
   const scope = base.clone();
+  if (scope.getLastBreadcrumb()) scope.clearBreadcrumbs();
+  const user = scope.getUser();
+  if (user && Object.keys(user).length > 0) scope.setUser(null);
   scope.setClient(client);
   scope.setSDKProcessingMetadata({ [REQUEST_KEY]: () => ({ request, response }), requestSession: { status: 'ok' } });
   // Request mode: the process session ends, and this request's events count against its own session.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import * as Sentry from '@sentry/node';
-import { captureException } from '../../src';
+import { addBreadcrumb, captureException, setUserContext } from '../../src';
 import { observability } from '../../middleware';
 import { untracedFetch } from '../support/child-app';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
@@ -140,6 +140,35 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       // A value no generated id can contain (ids are hex: a bare 'abc' turned up in one now and then).
       assert.ok(!JSON.stringify(event).includes(QUERY_SECRET), 'the scrubbing middleware scrubbed the query');
       assert.equal(Sentry.getIsolationScope().getUser()?.id, undefined, 'nothing landed on the process-wide scope');
+    });
+
+    it('what background work put on the process (a job\'s user, its breadcrumbs) does not reach a request\'s events; start-up tags do', async () => {
+      const app = express();
+      const obs = observability();
+      app.use(obs.request);
+      app.get('/fail', () => {
+        throw new Error('request failure after a job ran');
+      });
+      app.use(obs.errors);
+      const server = http.createServer(app).listen(0);
+      const port = (server.address() as { port: number }).port;
+      const processScope = Sentry.getIsolationScope();
+      try {
+        // A cron-style job outside any request, as it runs from a timer set at start-up.
+        processScope.setTag('region', 'eu-north');
+        setUserContext({ id: 'cron-job-user' });
+        addBreadcrumb({ category: 'cron', message: 'cron tick' });
+        assert.equal((await untracedFetch(`http://127.0.0.1:${port}/fail`)).status, 500);
+      } finally {
+        server.close();
+        setUserContext(null);
+        processScope.clearBreadcrumbs();
+        processScope.setTag('region', undefined);
+      }
+      const event = await kit.waitForEvent({ message: 'request failure after a job ran' });
+      assert.equal(event.user?.id, undefined, `the job's user was put on the request's event: ${JSON.stringify(event.user)}`);
+      assert.deepEqual((event.breadcrumbs ?? []).map((crumb) => crumb.category), ['request'], 'the job\'s trail was put on the request\'s');
+      assert.equal(event.tags?.region, 'eu-north');
     });
   });
 }
