@@ -7,6 +7,7 @@ import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } fro
 import { initSentry } from './sentry/init';
 import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
+import { withTimeout } from './with-timeout';
 import { addConfiguredExporters, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
 import type { RequestContextHook } from './tracing/http-server';
@@ -52,22 +53,6 @@ export function getTelemetry(): Telemetry | undefined {
   return (globalThis as GlobalWithHandle)[HANDLE];
 }
 
-function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    timer.unref();
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(false);
-      },
-    );
-  });
-}
 
 const NO_EXTRA_RULES: Readonly<ScrubOptions> = Object.freeze({});
 
@@ -122,6 +107,13 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (tracing) sdk = startTracing(config, spanProcessor, own, scrubber, requestContext);
   logStartup(config, logger);
 
+  // A process that ends by draining its event loop (a script, a job) would leave the last spans in their
+  // batch: the batch timer does not hold the process. Sentry's client flushes events on the same event.
+  const exportSpansOnExit = () => {
+    if (Object.values(spanProcessor.stats()).some((stats) => stats.queued > 0)) void spanProcessor.forceFlush();
+  };
+  process.on('beforeExit', exportSpansOnExit);
+
   let stopped: Promise<boolean> | undefined;
   const telemetry: Telemetry = {
     config,
@@ -139,6 +131,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
       return drained && undelivered() === before;
     },
     shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
+      process.off('beforeExit', exportSpansOnExit);
       stopped ??= withTimeout(
         Promise.all([
           (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined),

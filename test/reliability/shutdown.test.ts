@@ -5,8 +5,11 @@
  * (The healthy /burst case with captureException is in test/integration/config.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
-import type { ChildApp } from '../support/child-app';
+import { pathToFileURL } from 'node:url';
+import { ROOT, type ChildApp } from '../support/child-app';
 import { startFakeSentry, type FakeSentry, type FakeSentryMode } from '../support/fake-sentry';
 import { assertHealthy, startReliabilityApp } from './support';
 
@@ -120,6 +123,32 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       const [event] = fake.events().filter((e) => e.exception?.values?.[0]?.value === 'in-flight request failed during graceful shutdown');
       assert.ok(event, `the in-flight error was not delivered: ${fake.summary()}`);
       assert.ok(fake.spans().some((s) => s.traceId === event.contexts.trace.trace_id && s.kind === 'SERVER'), 'its server span was not delivered');
+    });
+  });
+
+  describe('ends other than by a signal: the spans that ended before leave with the events', () => {
+    it('an uncaught exception: the fatal event and the earlier requests\' spans are delivered, exit code 1', async () => {
+      const app = await startReliabilityApp(fake, {}, join(__dirname, 'fixtures', 'signal-apps.cjs'));
+      assert.equal((await app.fetch('/ok')).status, 200);
+      assert.equal((await app.fetch('/crash-later')).status, 200);
+      const exit = await app.exited;
+      assert.equal(exit.code, 1, app.output());
+      assert.ok(fake.events().some((e) => e.level === 'fatal' && e.exception?.values?.[0]?.value === 'uncaught crash after the response'), fake.summary());
+      for (const route of ['/ok', '/crash-later']) {
+        assert.ok(fake.spans().some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === route), `no span of ${route}: ${fake.summary()}`);
+      }
+    });
+
+    it('a script that ends by draining its event loop: its span and its message are delivered', async () => {
+      const child = spawn(process.execPath, ['--import', pathToFileURL(join(ROOT, 'dist', 'src', 'register.js')).href, join(__dirname, 'fixtures', 'job.cjs')], {
+        cwd: ROOT,
+        env: { ...process.env, SENTRY_DSN: fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: '', SENTRY_ENVIRONMENT: 'test', SENTRY_LOCAL_VIEW: '0' },
+        stdio: 'ignore',
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0);
+      assert.ok(fake.events().some((e) => e.message === 'nightly job done'), fake.summary());
+      assert.ok(fake.spans().some((s) => s.name === 'cleanup expired bookings'), `the job's span was not delivered: ${fake.summary()}`);
     });
   });
 });

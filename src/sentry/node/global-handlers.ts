@@ -1,9 +1,12 @@
 /**
  * @sentry/node 11.12.0's OnUncaughtException and OnUnhandledRejection integrations and their shared
  * logAndExitProcess, built on @sentry/core alone (@sentry/node's entry costs ~0.3 s of start-up).
- * Behaviour, mechanism types, levels, log lines and exit codes are upstream's.
+ * Behaviour, mechanism types, levels, log lines and exit codes are upstream's; on the way out the OpenTelemetry
+ * tracer provider is flushed too (upstream closes only the Sentry client).
  */
 import { isMainThread } from 'node:worker_threads';
+import { trace } from '@opentelemetry/api';
+import { withTimeout } from '../../with-timeout';
 import {
   captureException, consoleSandbox, debug, defineIntegration, getClient, isMatchingPattern, isObjectLike,
   withActiveSpan, type Client, type Span,
@@ -35,16 +38,32 @@ export function logAndExitProcess(error: unknown): void {
   }
   const { shutdownTimeout } = client.getOptions() as FatalOptions;
   const timeout = shutdownTimeout && shutdownTimeout > 0 ? shutdownTimeout : DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  // Not upstream's: the spans that ended before the crash (the traces the fatal event belongs with) wait
+  // in the tracer provider's batch; they leave with the events, within the same bound.
+  const spansExported = withTimeout(flushTracerProvider(), timeout, false);
   client.close(timeout).then(
-    (result) => {
+    async (result) => {
       if (!result) debug.warn('We reached the timeout for emptying the request buffer, still exiting now!');
+      await spansExported;
       process.exit(1);
     },
-    (closeError: unknown) => {
+    async (closeError: unknown) => {
       debug.error(closeError);
+      await spansExported;
       process.exit(1);
     },
   );
+}
+
+/** The registered OpenTelemetry tracer provider's forceFlush, whichever SDK registered it (none: nothing to do). */
+function flushTracerProvider(): Promise<unknown> {
+  try {
+    const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
+    const registered = (provider.getDelegate?.() ?? provider) as { forceFlush?: () => Promise<unknown> };
+    return typeof registered.forceFlush === 'function' ? registered.forceFlush() : Promise.resolve();
+  } catch {
+    return Promise.resolve();
+  }
 }
 
 // ---------------------------------------------------------------- uncaught exceptions
