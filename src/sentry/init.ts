@@ -14,6 +14,7 @@ import { initNodeClient } from './node/client';
 import { nodeContextIntegration } from './node/context';
 import { contextLinesIntegration } from './node/context-lines';
 import { onUncaughtExceptionIntegration, onUnhandledRejectionIntegration } from './node/global-handlers';
+import { workerThreadsIntegration } from './node/worker-threads';
 import { modulesIntegration } from './node/modules';
 import { openTelemetryIntegration } from './node/opentelemetry';
 import { processSessionIntegration } from './node/process-session';
@@ -36,7 +37,7 @@ export const SAFE_REQUEST_HEADERS = [
 /**
  * Sentry's Node defaults we keep, in @sentry/node's order. Left out: framework error handlers and
  * fetch/console wrappers (OpenTelemetry and our middleware own those), local variables (values of
- * secrets), child-process/worker hooks, and Dedupe: on a server, the same bug hit by two requests in a row
+ * secrets), child-process hooks, and Dedupe: on a server, the same bug hit by two requests in a row
  * is two occurrences (two users affected), and "reported once" is guaranteed by marking each captured
  * error instead. Context reads memory figures at most once a second (see node/context.ts).
  */
@@ -45,6 +46,7 @@ function keptDefaultIntegrations(): Integration[] {
     eventFiltersIntegration(), functionToStringIntegration(), linkedErrorsIntegration(), requestDataIntegration(),
     systemErrorIntegration(), onUncaughtExceptionIntegration(), onUnhandledRejectionIntegration(),
     contextLinesIntegration(), nodeContextIntegration(), processSessionIntegration(), modulesIntegration(),
+    workerThreadsIntegration(),
   ];
 }
 

@@ -95,7 +95,7 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
   }
 
   describe('how the app itself treats the signal', () => {
-    const SIGNAL_APP = join(__dirname, 'fixtures', 'signal-apps.cjs');
+    const SIGNAL_APP = join(__dirname, 'fixtures', 'lifecycle-app.cjs');
     const stopWithin = async (app: ChildApp, ms: number) => {
       const exit = await Promise.race([app.stop('SIGTERM'), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
       if (!exit) app.process.kill('SIGKILL');
@@ -128,7 +128,7 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
 
   describe('ends other than by a signal: the spans that ended before leave with the events', () => {
     it('an uncaught exception: the fatal event and the earlier requests\' spans are delivered, exit code 1', async () => {
-      const app = await startReliabilityApp(fake, {}, join(__dirname, 'fixtures', 'signal-apps.cjs'));
+      const app = await startReliabilityApp(fake, {}, join(__dirname, 'fixtures', 'lifecycle-app.cjs'));
       assert.equal((await app.fetch('/ok')).status, 200);
       assert.equal((await app.fetch('/crash-later')).status, 200);
       const exit = await app.exited;

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startFakeSentry, type FakeSentry } from '../../support/fake-sentry';
+import { startReliabilityApp } from '../../reliability/support';
+
+describe('worker threads (WorkerThreads integration, in a child process)', function () {
+  this.timeout(60_000);
+  let fake: FakeSentry;
+  before(async () => {
+    fake = await startFakeSentry();
+  });
+  after(async () => fake?.close());
+
+  it('an error that ends a worker thread is reported by the thread that started it, unhandled', async () => {
+    const app = await startReliabilityApp(fake, {}, join(__dirname, '..', '..', 'reliability', 'fixtures', 'lifecycle-app.cjs'));
+    try {
+      assert.deepEqual(await (await app.fetch('/worker-crash')).json(), { workerFailed: true });
+      const [event] = await fake.waitForEvents(1);
+      const exception = event.exception.values.at(-1);
+      assert.equal(exception.value, 'worker thread crashed');
+      assert.equal(exception.mechanism.type, 'auto.node.worker_threads');
+      assert.equal(exception.mechanism.handled, false);
+      assert.match(exception.mechanism.data.threadId, /^\d+$/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
