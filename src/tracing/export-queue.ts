@@ -19,6 +19,8 @@ export interface ExportQueueOptions {
   /** Turns raw spans into what may leave the process (scrubbed); called at export time, off the request path. */
   prepare: (spans: ReadableSpan[]) => ReadableSpan[];
   logger: Logger;
+  /** At most one drop warning per interval; drops after a warning are summed up when it has passed. */
+  dropWarningIntervalMs: number;
 }
 
 export interface ExportQueueStats {
@@ -27,8 +29,6 @@ export interface ExportQueueStats {
   failed: number;
   dropped: number;
 }
-
-const DROP_WARNING_INTERVAL_MS = 60_000;
 
 /**
  * One bounded queue per destination, so that a slow or dead collector never holds back Sentry (or the
@@ -39,7 +39,7 @@ export class ExportQueue {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
-  private lastDropWarning = 0;
+  private dropWarningTimer: NodeJS.Timeout | undefined;
   private droppedSinceWarning = 0;
   private shutDown = false;
   readonly stats: ExportQueueStats = { queued: 0, exported: 0, failed: 0, dropped: 0 };
@@ -75,20 +75,31 @@ export class ExportQueue {
   async shutdown(): Promise<void> {
     await this.flush();
     this.shutDown = true;
+    clearTimeout(this.dropWarningTimer);
+    this.warnOfDrops();
+    clearTimeout(this.dropWarningTimer);
     await this.options.exporter.shutdown().catch(() => undefined);
   }
 
   private countDrop(count: number): void {
     this.stats.dropped += count;
     this.droppedSinceWarning += count;
-    const now = Date.now();
-    if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
-      this.options.logger.warn(
-        `span queue for ${this.options.name} is full (${this.options.maxQueueSize}): dropped ${this.droppedSinceWarning} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
-      );
-      this.lastDropWarning = now;
-      this.droppedSinceWarning = 0;
-    }
+    if (!this.dropWarningTimer) this.warnOfDrops();
+  }
+
+  /**
+   * Warns at once, then at most once per interval while spans keep being dropped: a short outage's drops
+   * after the first warning are still reported, once the interval has passed (or at shutdown).
+   */
+  private warnOfDrops(): void {
+    this.dropWarningTimer = undefined;
+    if (this.droppedSinceWarning === 0) return;
+    this.options.logger.warn(
+      `span queue for ${this.options.name} is full (${this.options.maxQueueSize}): dropped ${this.droppedSinceWarning} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
+    );
+    this.droppedSinceWarning = 0;
+    this.dropWarningTimer = setTimeout(() => this.warnOfDrops(), this.options.dropWarningIntervalMs);
+    this.dropWarningTimer.unref();
   }
 
   /**

@@ -26,6 +26,8 @@ export interface SentryOtlpSpanProcessorOptions {
   scheduledDelayMillis?: number;
   /** @default 10000 */
   exportTimeoutMillis?: number;
+  /** At most one "queue is full" warning per destination per interval; the drops in between are summed. @default 60000 */
+  dropWarningIntervalMs?: number;
 }
 
 /** Called for every recorded span, sampled or not (breadcrumbs and the local view use it). */
@@ -34,7 +36,7 @@ export interface SpanListener {
   onEnd?(span: ReadableSpan): void;
 }
 
-const DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, exportThreshold: 128, scheduledDelayMillis: 1000, exportTimeoutMillis: 10_000 };
+const DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, exportThreshold: 128, scheduledDelayMillis: 1000, exportTimeoutMillis: 10_000, dropWarningIntervalMs: 60_000 };
 
 /**
  * Batches finished, sampled spans and exports them, scrubbed, to every destination at once (Sentry's
@@ -59,6 +61,7 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
       exportThreshold: Math.min(options.exportThreshold ?? DEFAULTS.exportThreshold, options.maxExportBatchSize ?? DEFAULTS.maxExportBatchSize),
       scheduledDelayMillis: options.scheduledDelayMillis ?? DEFAULTS.scheduledDelayMillis,
       exportTimeoutMillis: options.exportTimeoutMillis ?? DEFAULTS.exportTimeoutMillis,
+      dropWarningIntervalMs: options.dropWarningIntervalMs ?? DEFAULTS.dropWarningIntervalMs,
     };
   }
 

@@ -99,6 +99,24 @@ describe('SentryOtlpSpanProcessor', () => {
     assert.match(warnings[0], /span queue for collector is full \(10\)/);
   });
 
+  it('drops after a warning are reported once the interval has passed, and at shutdown: a short outage is not summed up as one span', async () => {
+    const { processor, tracer, warnings } = setup({ maxQueueSize: 5, maxExportBatchSize: 5, scheduledDelayMillis: 60_000, dropWarningIntervalMs: 40 });
+    const counts = () => warnings.map((line) => /dropped (\d+) span\(s\), (\d+) in total/.exec(line)!.slice(1).map(Number));
+    const stuck = new StuckExporter();
+    processor.addExporter('collector', stuck);
+    for (let i = 0; i < 5 + 1 + 30; i++) tracer.startSpan(`span ${i}`).end(); // 5 queued, then 31 dropped
+    assert.deepEqual(counts(), [[1, 1]]);
+    // Once the interval has passed, the 30 dropped after the warning are reported.
+    for (let waited = 0; warnings.length < 2 && waited < 5000; waited += 10) await new Promise<void>((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(counts(), [[1, 1], [30, 31]]);
+    // The first 5 are in flight by now (the queue is empty again): 5 more queued, 4 dropped, all reported by shutdown.
+    for (let i = 0; i < 5 + 4; i++) tracer.startSpan(`late ${i}`).end();
+    const releaser = setInterval(() => stuck.release(), 1);
+    await processor.shutdown().finally(() => clearInterval(releaser));
+    assert.equal(counts().reduce((sum, [dropped]) => sum + dropped, 0), 35, JSON.stringify(counts()));
+    assert.equal(counts().at(-1)![1], 35);
+  });
+
   it('under a steady stream of spans, a due batch leaves on the next turn instead of waiting for the stream to pause', async () => {
     const { processor, tracer } = setup({ maxQueueSize: 1000, maxExportBatchSize: 50, exportThreshold: 10, scheduledDelayMillis: 60_000 });
     const exporter = new RecordingExporter();
