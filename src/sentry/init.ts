@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { Scrubber } from '../scrub';
 import { CATEGORY_TAG } from '../classify';
 import { scrubEvent } from './scrub-event';
+import { scrubEnvelope, scrubLog, scrubMetric } from './scrub-envelope';
 import { makeTeeTransportFactory, type DeliveryFailures, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
 import type { RequestContextHook } from '../tracing/http-server';
@@ -129,8 +130,11 @@ export function initSentry(setup: SentrySetup): void {
       stackFrameVariables: false,
       genAI: { inputs: false, outputs: false },
     },
-    transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined, setup.deliveryFailures),
+    transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined, setup.deliveryFailures, (envelope) => scrubEnvelope(setup.scrubber, envelope)),
     // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
     beforeSend: makeBeforeSend(setup),
+    // Sentry.logger.* and Sentry.metrics.* (sent without an opt-in in Sentry 11) leave scrubbed too.
+    beforeSendLog: (log) => scrubLog(setup.scrubber, log),
+    beforeSendMetric: (metric) => scrubMetric(setup.scrubber, metric),
   });
 }

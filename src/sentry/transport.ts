@@ -113,16 +113,25 @@ function arrived(response: TransportMakeRequestResponse): boolean {
 /**
  * Sends envelopes to Sentry when a DSN is configured, and hands each one to the registered sinks.
  * Without a DSN the pipeline still runs (so the local view and the test kit see real events), but
- * nothing leaves the machine. Counts what was sent and did not arrive into `failures`.
+ * nothing leaves the machine. Counts what was sent and did not arrive into `failures`. `prepare` runs
+ * first, for the sinks and the network alike (the scrubbing of what skipped `beforeSend`).
  */
-export function makeTeeTransportFactory(sinks: Set<EnvelopeSink>, sendToNetwork: boolean, failures: DeliveryFailures = { count: 0 }) {
+export function makeTeeTransportFactory(
+  sinks: Set<EnvelopeSink>, sendToNetwork: boolean, failures: DeliveryFailures = { count: 0 }, prepare: (envelope: Envelope) => Envelope = (envelope) => envelope,
+) {
   return (options: BaseTransportOptions): Transport => {
     const nodeOptions = options as NodeTransportOptions;
     const network = sendToNetwork
       ? makeNetworkTransport(nodeOptions)
       : undefined;
     return {
-      send(envelope: Envelope): PromiseLike<TransportMakeRequestResponse> {
+      send(raw: Envelope): PromiseLike<TransportMakeRequestResponse> {
+        let envelope: Envelope;
+        try {
+          envelope = prepare(raw);
+        } catch {
+          return Promise.resolve({}); // what cannot be prepared (scrubbed) is not sent
+        }
         for (const sink of sinks) {
           try {
             sink(envelope);
