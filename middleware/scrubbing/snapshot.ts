@@ -38,11 +38,13 @@ export function snapshotRequest(req: Request, scrubber: Scrubber, allowedHeaders
   const rawUrl = req.originalUrl ?? req.url ?? '/';
   const url = scrubber.scrubUrl(rawUrl);
   const queryAt = url.indexOf('?');
-  const headers: Record<string, string> = {};
+  const allowed: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (!allowedHeaders.has(name) || value === undefined) continue;
-    headers[name] = scrubber.scrubString(Array.isArray(value) ? value.join(', ') : String(value));
+    allowed[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
+  // The scrubber's header rules: URL-valued headers (Referer, Origin) scrubbed as URLs, not as free text.
+  const headers = scrubber.scrubHeaders(allowed) as Record<string, string>;
   return {
     method: req.method,
     url: queryAt === -1 ? url : url.slice(0, queryAt),

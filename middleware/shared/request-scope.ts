@@ -14,7 +14,9 @@ export function requestTarget(): RequestTarget | undefined {
 /** What a thrown value says about itself, for a log line; its `message` may be a getter that throws too. */
 export function describeThrown(error: unknown): string {
   try {
-    return error instanceof Error ? String(error.message) : typeof error;
+    // The name only: a message may hold what the callback was reading (an API key, an email), and log
+    // lines are shipped too. The app can log its own callback's errors where it knows what they hold.
+    return error instanceof Error ? `${String(error.name)} (message not logged)` : typeof error;
   } catch {
     return 'an error that cannot be described';
   }

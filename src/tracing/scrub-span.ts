@@ -4,7 +4,9 @@ import { FILTERED, type Scrubber } from '../scrub';
 import { memoizeString } from '../scrub/memo';
 
 const SQL_ATTRIBUTES = new Set(['db.query.text', 'db.statement', 'db.query.summary']);
-const URL_ATTRIBUTES = new Set(['url.full', 'url.query', 'url.path', 'http.url', 'http.target', 'url.original']);
+const URL_ATTRIBUTES = new Set(['url.full', 'url.path', 'http.url', 'http.target', 'url.original']);
+/** A query string without its '?' (`a=1&b=2`): scrubbed as a URL's query, values percent-decoded. */
+const QUERY_ATTRIBUTES = new Set(['url.query']);
 /** The client's address on server spans is personal data (S13): it is not sent. */
 const CLIENT_ADDRESS_ATTRIBUTES = new Set(['client.address', 'client.port', 'http.client_ip', 'network.peer.address', 'network.peer.port', 'net.peer.ip', 'net.sock.peer.addr']);
 
@@ -13,10 +15,14 @@ const enum KeyRule {
   Text = 0,
   Sql = 1,
   Url = 2,
-  Filtered = 3,
+  Query = 3,
+  Filtered = 4,
   /** Added to the rule: dropped from server spans. */
-  ClientAddress = 4,
+  ClientAddress = 5,
 }
+
+/** Below this an integer cannot be a card number (13 digits at least): most numeric attributes skip the check. */
+const SMALLEST_CARD_NUMBER = 1e12;
 
 const RULE_MEMO_ENTRIES = 1024;
 const RULE_MEMO_MAX_LENGTH = 256;
@@ -32,17 +38,27 @@ export function compileAttributesScrubber(scrubber: Scrubber): AttributesScrubbe
   const ruleOf = memoizeString(
     (key: string): number =>
       (CLIENT_ADDRESS_ATTRIBUTES.has(key) ? KeyRule.ClientAddress : 0) +
-      (scrubber.isSensitiveKey(key) ? KeyRule.Filtered : SQL_ATTRIBUTES.has(key) ? KeyRule.Sql : URL_ATTRIBUTES.has(key) ? KeyRule.Url : KeyRule.Text),
+      (scrubber.isSensitiveKey(key)
+        ? KeyRule.Filtered
+        : SQL_ATTRIBUTES.has(key) ? KeyRule.Sql : URL_ATTRIBUTES.has(key) ? KeyRule.Url : QUERY_ATTRIBUTES.has(key) ? KeyRule.Query : KeyRule.Text),
     RULE_MEMO_ENTRIES,
     RULE_MEMO_MAX_LENGTH,
   );
   const scrubScalar = (rule: number, value: string): string =>
-    rule === KeyRule.Sql ? scrubber.scrubSql(value) : rule === KeyRule.Url ? scrubber.scrubUrl(value) : scrubber.scrubString(value);
+    rule === KeyRule.Sql
+      ? scrubber.scrubSql(value)
+      : rule === KeyRule.Url ? scrubber.scrubUrl(value) : rule === KeyRule.Query ? scrubber.scrubUrl(`?${value}`).slice(1) : scrubber.scrubString(value);
+  // Numbers that could be card numbers, maps and nested arrays (attribute values the API takes as any
+  // value) go through the general scrubber: sensitive keys inside, strings, Luhn-valid numbers.
+  const scrubOther = (value: unknown): unknown =>
+    typeof value === 'number'
+      ? (value < SMALLEST_CARD_NUMBER && value > -SMALLEST_CARD_NUMBER ? value : scrubber.scrubValue(value))
+      : typeof value === 'boolean' || value === null || value === undefined ? value : scrubber.scrubValue(value);
   const scrubValue = (rule: number, value: AttributeValue | undefined): AttributeValue | undefined => {
     if (rule === KeyRule.Filtered) return FILTERED;
     if (typeof value === 'string') return scrubScalar(rule, value);
-    if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? scrubScalar(rule, item) : item)) as AttributeValue;
-    return value;
+    if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? scrubScalar(rule, item) : scrubOther(item))) as AttributeValue;
+    return scrubOther(value) as AttributeValue;
   };
   return (attributes, isServer = false) => {
     const out: Attributes = {};

@@ -28,6 +28,8 @@ for (const { name, express } of EXPRESS_VERSIONS) {
         .set('authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl')
         .set('cookie', 'session=s3cr3t-session')
         .set('x-request-id', 'req-1')
+        // A login redirect's shape: the secret is percent-encoded inside a query value of a URL-valued header.
+        .set('referer', 'https://salon.example/login?next=%2Freset%3Freset_token%3Dref-secret-41')
         .send({ amount: 150000, card_number: CARD, password: 'hunter2', note: `my card is ${CARD}`, author: 'Dilnoza' })
         .expect(500);
       const [event] = await kit.waitForEvents(1);
@@ -46,7 +48,8 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(body.card_number, '[Filtered]');
       assert.equal(body.password, '[Filtered]');
       assert.doesNotMatch(String(body.note), /4242/);
-      await kit.expectNoSecrets(['hunter2', 'tok_123456789', 's3cr3t-session', '4242 4242 4242 4242', '4111111111111111', 'c2lnbmF0dXJl']);
+      assert.match(String(req.headers?.referer), /^https:\/\/salon\.example\/login\?next=/);
+      await kit.expectNoSecrets(['hunter2', 'tok_123456789', 's3cr3t-session', '4242 4242 4242 4242', '4111111111111111', 'c2lnbmF0dXJl', 'ref-secret-41']);
     });
 
     it('caps the body at maxBodyBytes', async () => {

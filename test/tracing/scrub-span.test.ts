@@ -25,6 +25,15 @@ describe('compileAttributesScrubber: what each attribute key gets', () => {
     ['client.address', '203.0.113.7', undefined, '203.0.113.7'],
     ['network.peer.port', 51234, undefined, 51234],
     ['net.sock.peer.addr', '203.0.113.7', undefined, '203.0.113.7'],
+    // url.query holds the query without its '?': scrubbed as one, percent-encoded values decoded.
+    ['url.query', 'token=abc&page=2', 'token=[Filtered]&page=2', 'token=[Filtered]&page=2'],
+    ['url.query', 'next=%2Faccount%3Faccess_token%3Dq-secret-1', 'next=[Filtered]', 'next=[Filtered]'],
+    // Values the API accepts beyond strings: numbers that are card numbers, maps, nested arrays.
+    ['app.input', 4111111111111111, '[Filtered]', '[Filtered]'],
+    ['app.order_total', 1799.5, 1799.5, 1799.5],
+    ['app.started_ms', 1796603269051, 1796603269051, 1796603269051],
+    ['app.request', { headers: { authorization: 'Bearer abc' }, password: 'p', page: 2 } as unknown as AttributeValue, { headers: { authorization: '[Filtered]' }, password: '[Filtered]', page: 2 } as unknown as AttributeValue, { headers: { authorization: '[Filtered]' }, password: '[Filtered]', page: 2 } as unknown as AttributeValue],
+    ['app.matrix', [['password=p-secret', 'ok']] as unknown as AttributeValue, [['password=[Filtered]', 'ok']] as unknown as AttributeValue, [['password=[Filtered]', 'ok']] as unknown as AttributeValue],
   ];
   for (const [key, value, server, other] of cases) {
     it(`${key}: ${JSON.stringify(value)}`, () => {
