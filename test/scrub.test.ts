@@ -45,6 +45,8 @@ describe('scrub: keys', () => {
     'pwd', 'signingKey', 'refresh_token', 'sessionData', 'credit_card', 'cardNumber', 'authToken', 'set-cookie',
     // casing and separators
     'APIKey', 'X-API-KEY', 'x-api-key', 'private-key', 'Api.Key', 'PASSWORD', 'userpassword', 'accesstoken',
+    // second factors, recovery codes, signed assertions
+    'hmac', 'x-hmac', 'mfaCode', 'two_factor_code', 'verification_code', 'recovery_codes', 'backupCode', 'SAMLResponse',
     // card data and other regulated identifiers
     'card_number', 'card', 'cvv', 'cvc', 'cvv2', 'pan', 'expiry', 'exp_month', 'pin', 'otp', 'ssn', 'iban',
     'social_security_number', 'пароль',
@@ -56,6 +58,7 @@ describe('scrub: keys', () => {
     'passport', 'tokenizer_version', 'session_count', 'sessionTimeout', 'possession', 'secretary', 'company', 'spin',
     'amount', 'user_id', 'booking_id', 'email', 'username', 'status', 'message', 'http.method', 'db.statement', 'url',
     'description', 'level', 'category', 'span_id', 'trace_id', 'release', 'environment',
+    'code', 'error_code', 'status_code', 'country_code', 'postal_code',
   ];
   for (const key of sensitive) it(`sensitive: ${key}`, () => assert.equal(s.isSensitiveKey(key), true));
   for (const key of benign) it(`benign: ${key}`, () => assert.equal(s.isSensitiveKey(key), false));
@@ -103,6 +106,16 @@ describe('scrub: value patterns in free text', () => {
     ['pair cookie line', 'Cookie: sid=abc; theme=dark\nnext', `Cookie: ${F}\nnext`],
     ['pair unterminated quote', 'password="abc def\nnext', `password="${F}\nnext`],
     ['pair in a query string', 'GET /login?next=/&sentry_key=abc', `GET /login?next=/&sentry_key=${F}`],
+    ['pair whose value is a JSON array', '{"apiKeys":["k-1","k-2"],"n":1}', `{"apiKeys":${F},"n":1}`],
+    ['pair whose value is an object, nested', 'secret={"a":{"b":"]"}} after', `secret=${F} after`],
+    ['pair whose structure never closes', 'token=[1, 2\nnext', `token=${F}\nnext`],
+    ['pair in a subscript', "headers['x-api-key'] = 'k-3'", `headers['x-api-key'] = '${F}'`],
+    ['XML element', '<login><password>hunter2</password><user>ann</user></login>', `<login><password>${F}</password><user>ann</user></login>`],
+    ['XML element with a namespace and attributes', '<ns:Token type="x">t-1</ns:Token>', `<ns:Token type="x">${F}</ns:Token>`],
+    ['PostgreSQL: a value in an invalid-input message', 'invalid input syntax for type uuid: "tok-123"', `invalid input syntax for type uuid: "${F}"`],
+    ['PostgreSQL: a key\'s values', 'Key (api_token)=(tok-999) already exists.', `Key (api_token)=(${F}) already exists.`],
+    ['PostgreSQL: a refused row', 'Failing row contains (1, ann@example.com, 5).', `Failing row contains (${F}).`],
+    ['second factor and recovery codes', 'mfaCode=123456 recovery_code=aaaa-bbbb', `mfaCode=${F} recovery_code=${F}`],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.equal(s.scrubString(input), expected));
 
@@ -401,6 +414,14 @@ describe('scrub: hostile input stays linear (no timing asserted, it just has to 
     basic: 'Basic '.repeat(M / 6),
     glpat: 'glpat-'.repeat(M / 6),
     message: 'Payment failed: token=abc card 4111 1111 1111 1111 https://u:p@h/?k=v lorem ipsum '.repeat(M / 80),
+    xmlOpenings: '<password a="'.repeat(M / 13),
+    xmlUnclosed: `<password>${'x'.repeat(M - 20)}`,
+    xmlCloseOnly: '</a>'.repeat(M / 4),
+    structures: 'token=['.repeat(M / 7),
+    structureQuotes: `token=[${'"\\'.repeat(M / 3)}`,
+    postgresKeys: 'Key (a)=('.repeat(M / 9),
+    postgresInputs: 'invalid input syntax for type uuid: "'.repeat(M / 38),
+    postgresRows: 'Failing row contains ('.repeat(M / 22),
   };
   for (const [name, text] of Object.entries(hostile)) {
     it(name, () => {

@@ -33,6 +33,10 @@ export const SENSITIVE_WORDS: readonly string[] = [
   'expirationdate', 'expmonth', 'expyear',
   // other regulated identifiers and one-time codes
   'pin', 'pincode', 'otp', 'totp', 'ssn', 'socialsecuritynumber', 'iban', 'accountnumber',
+  // second factors, recovery and one-time codes, signed assertions (`code` alone is too common a word:
+  // error codes, country codes; an OAuth callback's `?code=` is left to the app's own rules)
+  'hmac', 'mfacode', 'twofactorcode', 'tfacode', 'verificationcode', 'recoverycode', 'recoverycodes',
+  'backupcode', 'backupcodes', 'authcode', 'authorizationcode', 'samlresponse',
 ];
 
 /** Longest run of words glued together when looking words up in SENSITIVE_WORDS. */
@@ -110,7 +114,7 @@ export const AUTH_SCHEME_SOURCE = '(?<![A-Za-z0-9_])(bearer|basic)([ \\t]{1,16})
 
 /** `key=`, `key:`, `"key": `, `key := `, `user[password]=` in free text; the key is judged in code. */
 export const PAIR_KEY_SOURCE =
-  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,127})(\\\\?["\']|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,127})(\\\\?["\']\\]?|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
 
 /** Start of a PEM private key block; the end is found in code so an unterminated block costs O(n). */
 export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----';
@@ -120,7 +124,23 @@ export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,1
  * at least one: PEM/xox/glpat/sk- need '-'; sk_/gh*_/npm_ need '_'; URLs and pairs need ':' or '=';
  * cards need 4 consecutive digits; the rest are listed literally.
  */
-export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|bearer|basic';
+export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|bearer|basic|</|invalid input|failing row';
+
+/** An XML element's text (`<password>…</password>`); the tag is matched as a key, namespace prefix aside. */
+export const XML_ELEMENT_SOURCE = '<([A-Za-z_][A-Za-z0-9_.:-]{0,127})((?:\\s[^<>]{0,2048})?)>([^<]{1,65536})</\\1\\s*>';
+
+/**
+ * Values PostgreSQL quotes in its error messages (they reach events and the query span's status): a
+ * token looked up in a uuid column. Three groups: what stays before, the value, what stays after. A key's
+ * values (`Key (col)=(…) already exists`) and a refused row (`Failing row contains (…)`) are cut out in
+ * code (text.ts), one pass per line: as regexes they backtrack over every candidate on a long line.
+ */
+export const DATABASE_VALUE_SOURCES: readonly string[] = [
+  '(invalid input (?:syntax|value) for (?:type|enum) [^:\\n]{1,128}: ")([^"\\n]{1,1024})(")',
+];
+export const DATABASE_KEY_MARKER = 'Key (';
+export const DATABASE_KEY_SUFFIXES: readonly string[] = [') already exists', ') is not present in table', ') is still referenced from table'];
+export const DATABASE_ROW_MARKER = 'Failing row contains (';
 
 /** Pair values that are placeholders, not data (SQL binds, printf formats). */
 export const PLACEHOLDER_SOURCE = '^(?:\\?|\\$\\d+|%[sdifjoO])$';

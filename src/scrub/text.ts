@@ -2,12 +2,17 @@ import { scrubCards } from './cards';
 import { splitWords } from './keys';
 import {
   AUTH_SCHEME_SOURCE,
+  DATABASE_KEY_MARKER,
+  DATABASE_KEY_SUFFIXES,
+  DATABASE_ROW_MARKER,
+  DATABASE_VALUE_SOURCES,
   PAIR_KEY_SOURCE,
   PEM_BEGIN_SOURCE,
   PLACEHOLDER_SOURCE,
   TOKEN_SOURCES,
   TRIGGER_SOURCE,
   USERINFO_SOURCE,
+  XML_ELEMENT_SOURCE,
 } from './rules';
 import { FILTERED } from './types';
 
@@ -38,6 +43,29 @@ function valueIsWholeLine(key: string): boolean {
 const QUOTE = 34;
 const APOS = 39;
 const BACKSLASH = 92;
+const OPEN_BRACKET = 91;
+const OPEN_BRACE = 123;
+
+/**
+ * End of a JSON-like array or object value starting at `pos` (`"apiKeys":["…"]` in a string): nesting
+ * counted, quoted text skipped, within the line. Unterminated: to the end of the line (fail closed).
+ */
+function structureEnd(s: string, pos: number): number {
+  let depth = 0;
+  let quote = 0;
+  let i = pos;
+  for (; i < s.length; i++) {
+    const d = s.charCodeAt(i);
+    if (d === 10 || d === 13) return i;
+    if (quote !== 0) {
+      if (d === BACKSLASH) i++;
+      else if (d === quote) quote = 0;
+    } else if (d === QUOTE || d === APOS) quote = d;
+    else if (d === OPEN_BRACKET || d === OPEN_BRACE) depth++;
+    else if ((d === 93 || d === 125) && --depth === 0) return i + 1;
+  }
+  return i;
+}
 
 /**
  * End of the value that starts at `pos`: [from, to) is what gets filtered and `next` is where
@@ -52,6 +80,10 @@ function valueBounds(s: string, pos: number, wholeLine: boolean): { from: number
     escapedQuote = true;
     pos++;
     c = s.charCodeAt(pos);
+  }
+  if (!escapedQuote && (c === OPEN_BRACKET || c === OPEN_BRACE)) {
+    const end = structureEnd(s, pos);
+    return { from: pos, to: end, next: end };
   }
   if (c === QUOTE || c === APOS) {
     let i = pos + 1;
@@ -81,6 +113,38 @@ function valueBounds(s: string, pos: number, wholeLine: boolean): { from: number
   return { from: pos, to: i, next: i };
 }
 
+/**
+ * PostgreSQL's `Key (cols)=(values) already exists` and `Failing row contains (values)`: the values
+ * become FILTERED. Each line is searched once for each marker (linear on any input).
+ */
+function scrubDatabaseValues(s: string): string {
+  if (!s.includes(DATABASE_KEY_MARKER) && !s.includes(DATABASE_ROW_MARKER)) return s;
+  let out = '';
+  let last = 0;
+  for (let lineStart = 0; lineStart < s.length; ) {
+    const newline = s.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? s.length : newline;
+    const line = s.slice(lineStart, lineEnd);
+    const ranges: Array<[number, number]> = [];
+    const key = line.indexOf(DATABASE_KEY_MARKER);
+    const values = key === -1 ? -1 : line.indexOf(')=(', key);
+    if (values !== -1) {
+      const ends = DATABASE_KEY_SUFFIXES.map((suffix) => line.indexOf(suffix, values + 3)).filter((at) => at !== -1);
+      if (ends.length > 0) ranges.push([values + 3, Math.min(...ends)]);
+    }
+    const row = line.indexOf(DATABASE_ROW_MARKER);
+    const rowEnd = row === -1 ? -1 : line.lastIndexOf(')');
+    if (rowEnd > row + DATABASE_ROW_MARKER.length) ranges.push([row + DATABASE_ROW_MARKER.length, rowEnd]);
+    for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
+      if (lineStart + from < last) continue;
+      out += s.slice(last, lineStart + from) + FILTERED;
+      last = lineStart + to;
+    }
+    lineStart = lineEnd + 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
 /** Compiles every regex once; the returned functions share them (JS is single-threaded, no re-entry). */
 export function compileTextScrubber(
   isSensitiveKey: (key: string) => boolean,
@@ -92,6 +156,8 @@ export function compileTextScrubber(
   const pairRe = new RegExp(PAIR_KEY_SOURCE, 'g');
   const pemRe = new RegExp(PEM_BEGIN_SOURCE, 'g');
   const placeholderRe = new RegExp(PLACEHOLDER_SOURCE);
+  const xmlRe = new RegExp(XML_ELEMENT_SOURCE, 'g');
+  const databaseValueRes = DATABASE_VALUE_SOURCES.map((source) => new RegExp(source, 'g'));
   // Custom patterns can match anything, so the fast path is only provably safe without them.
   const trigger = patterns.length === 0 ? new RegExp(TRIGGER_SOURCE, 'i') : null;
 
@@ -142,12 +208,25 @@ export function compileTextScrubber(
     return last === 0 ? s : out + s.slice(last);
   }
 
+  function replaceXmlElement(match: string, tag: string, attributes: string, text: string): string {
+    const localName = tag.slice(tag.lastIndexOf(':') + 1);
+    if (!isSensitiveKey(localName) || placeholderRe.test(text.trim())) return match;
+    return `<${tag}${attributes}>${FILTERED}</${tag}>`;
+  }
+
+  function scrubStructuredText(s: string): string {
+    let out = s.includes('</') ? s.replace(xmlRe, replaceXmlElement) : s;
+    for (const re of databaseValueRes) out = out.replace(re, (_m: string, before: string, _value: string, after: string) => before + FILTERED + after);
+    return scrubDatabaseValues(out);
+  }
+
   function run(text: string, pairs: boolean): string {
     if (trigger !== null && !trigger.test(text)) return text;
     let s = scrubPem(text);
     s = s.replace(userinfoRe, (_m: string, prefix: string) => `${prefix}:${FILTERED}@`);
     s = s.replace(tokenRe, FILTERED);
     s = s.replace(authRe, replaceAuth);
+    s = scrubStructuredText(s);
     if (pairs) s = scrubPairs(s);
     s = scrubCards(s);
     for (const p of patterns) s = s.replace(p, FILTERED);

@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type AttributeValue, type SpanContext, type TraceState } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { FILTERED, type Scrubber } from '../scrub';
 import { memoizeString } from '../scrub/memo';
@@ -79,16 +79,30 @@ export function compileAttributesScrubber(scrubber: Scrubber): AttributesScrubbe
   };
 }
 
+/**
+ * The incoming `tracestate` is copied into every span of the trace: vendors' opaque entries, written to
+ * the wire as they came unless scrubbed like any text (rare, so this costs nothing on most spans).
+ */
+function withScrubbedTraceState(scrubber: Scrubber, context: SpanContext): SpanContext {
+  const state = context.traceState?.serialize();
+  if (!state) return context;
+  const scrubbed = scrubber.scrubString(state);
+  if (scrubbed === state) return context;
+  const traceState: TraceState = Object.create(context.traceState as object, { serialize: { value: () => scrubbed } });
+  return { ...context, traceState };
+}
+
 /** Compiled once per processor: the original span is never touched (other processors and the app may still read it). */
 export function compileSpanScrubber(scrubber: Scrubber): SpanScrubber {
   const scrubAttributes = compileAttributesScrubber(scrubber);
   const scrubEvent = (event: TimedEvent): TimedEvent => ({ ...event, name: scrubber.scrubString(event.name), attributes: event.attributes && scrubAttributes(event.attributes) });
   return (span) => {
     const status = span.status.message ? { ...span.status, message: scrubber.scrubString(span.status.message) } : span.status;
+    const spanContext = withScrubbedTraceState(scrubber, span.spanContext());
     return {
       name: scrubber.scrubString(span.name),
       kind: span.kind,
-      spanContext: () => span.spanContext(),
+      spanContext: () => spanContext,
       parentSpanContext: span.parentSpanContext,
       startTime: span.startTime,
       endTime: span.endTime,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { SpanKind, SpanStatusCode, type Attributes, type AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { TraceState } from '@opentelemetry/core';
 import { defaultScrubber } from '../../src/scrub';
 import { compileAttributesScrubber, compileSpanScrubber } from '../../src/tracing/scrub-span';
 
@@ -88,5 +89,18 @@ describe('compileSpanScrubber: a scrubbed copy of the whole span', () => {
     assert.equal(copy.events[0].attributes?.['exception.message'], 'token=[Filtered] failed');
     assert.deepEqual(copy.spanContext(), span.spanContext());
     assert.equal(JSON.stringify(span), before);
+  });
+
+  it('scrubs the tracestate a caller sent (copied into every span of the trace), and only when it holds a secret', () => {
+    const withState = (state: string) => {
+      const context = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1, traceState: new TraceState(state) };
+      return { ...span, spanContext: () => context } as unknown as ReadableSpan;
+    };
+    const scrub = compileSpanScrubber(defaultScrubber());
+    const secret = withState('acme=sk_live_51Habcdefghijklmnop,congo=t61rcWkgMzE');
+    assert.equal(scrub(secret).spanContext().traceState?.serialize(), 'acme=[Filtered],congo=t61rcWkgMzE');
+    assert.equal(secret.spanContext().traceState?.serialize(), 'acme=sk_live_51Habcdefghijklmnop,congo=t61rcWkgMzE');
+    const plain = withState('congo=t61rcWkgMzE');
+    assert.equal(scrub(plain).spanContext(), plain.spanContext());
   });
 });
