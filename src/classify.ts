@@ -6,6 +6,7 @@ export const CATEGORY_TAG = 'error.category';
 const PAYMENT_NAME = /payment|billing|charge|card(?:declined|error)|stripe|checkout/i;
 const AUTH_NAME = /auth|unauthori[sz]ed|forbidden|permission|access ?denied|jwt|token(?:expired|invalid)|credential|login/i;
 const DATABASE_NAME = /database|sql|postgres|knex|sequelize|typeorm|prisma|query(?:failed|error)|connectionerror|pool/i;
+const DATABASE_MESSAGE = /^Knex: |Timeout acquiring a connection|Unable to acquire a connection|terminating connection due to|^Connection terminated unexpectedly|^Client has encountered a connection error/;
 /** SQLSTATE codes are five characters: two for the class, three for the condition. */
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
@@ -41,7 +42,8 @@ function looksLikeDatabaseError(error: unknown, names: string[]): boolean {
   // pg's DatabaseError carries a SQLSTATE `code` and a `severity`; knex rethrows it unchanged.
   if (typeof code === 'string' && SQLSTATE.test(code) && typeof safeGet(error, 'severity') === 'string') return true;
   const message = safeGet(error, 'message');
-  return typeof message === 'string' && /^Knex: |Timeout acquiring a connection|terminating connection due to/.test(message);
+  // knex's and pg's own plain Errors: a pool that is full or destroyed, a connection the server dropped.
+  return typeof message === 'string' && DATABASE_MESSAGE.test(message);
 }
 
 /** The HTTP status an error asks for (`status` or `statusCode`, as http-errors sets them), if any. */

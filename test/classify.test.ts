@@ -15,6 +15,8 @@ describe('categorizeError', () => {
     ['a plain error named PaymentError', Object.assign(new Error('x'), { name: 'PaymentError' }), 'payment'],
     ['a pg DatabaseError (SQLSTATE + severity)', Object.assign(new Error('relation does not exist'), { code: '42P01', severity: 'ERROR' }), 'database'],
     ['a knex timeout', new KnexTimeoutError('Knex: Timeout acquiring a connection'), 'database'],
+    ['knex, its pool destroyed (a plain Error)', new Error('Unable to acquire a connection'), 'database'],
+    ['pg, the server dropped the connection', new Error('Connection terminated unexpectedly'), 'database'],
     ['a 401', Object.assign(new Error('no token'), { status: 401 }), 'auth'],
     ['a 403 statusCode', Object.assign(new Error('forbidden'), { statusCode: 403 }), 'auth'],
     ['an UnauthorizedError', new UnauthorizedError('bad token'), 'auth'],
