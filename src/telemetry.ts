@@ -8,6 +8,7 @@ import { initSentry } from './sentry/init';
 import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
 import { withTimeout } from './with-timeout';
+import { givenOptionNames, ignoredOptionsWarning, loadedTooEarlyWarning, packagesLoadedBefore } from './startup-checks';
 import { addConfiguredExporters, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
 import type { RequestContextHook } from './tracing/http-server';
@@ -83,8 +84,13 @@ function logStartup(config: ResolvedConfig, logger: Logger): void {
  */
 export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   const existing = getTelemetry();
-  if (existing) return existing;
+  if (existing) {
+    const ignored = ignoredOptionsWarning('initTelemetry', givenOptionNames(options));
+    if (ignored) existing.logger.warn(ignored);
+    return existing;
+  }
 
+  const loadedBefore = packagesLoadedBefore();
   const config = resolveConfig(options);
   const logger = safeLogger(options.logger ?? createConsoleLogger());
   const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
@@ -106,6 +112,8 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   let sdk: TracingHandle | undefined;
   if (tracing) sdk = startTracing(config, spanProcessor, own, scrubber, requestContext);
   logStartup(config, logger);
+  const tooEarly = loadedTooEarlyWarning(loadedBefore);
+  if (tooEarly) logger.warn(tooEarly);
 
   // A process that ends by draining its event loop (a script, a job) would leave the last spans in their
   // batch: the batch timer does not hold the process. Sentry's client flushes events on the same event.

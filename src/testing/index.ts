@@ -9,6 +9,8 @@ import { assertEvent, checkMatcher, eventMatches } from './matchers';
 import { findSecrets } from './secrets';
 import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
 import { SpanGenerations } from './generations';
+import { givenOptionNames, ignoredOptionsWarning } from '../startup-checks';
+import { registerEsmHook, testRunIsEsm } from '../esm-hook';
 import type { CapturedEvent, SpanNode, Testkit, TestkitOptions, WaitOptions } from './types';
 
 export type * from './types';
@@ -45,9 +47,17 @@ function buildTree(spans: NormalizedSpan[]): SpanNode[] {
  */
 export function createTestkit(options: TestkitOptions = {}): Testkit {
   const global = globalThis as typeof globalThis & { [KIT]?: Testkit };
-  if (global[KIT]) return global[KIT];
+  if (global[KIT]) {
+    const ignored = ignoredOptionsWarning('createTestkit', givenOptionNames(options));
+    if (ignored) getTelemetry()?.logger.warn(ignored);
+    return global[KIT];
+  }
+  const existing = getTelemetry();
+  if (existing) warnAboutEarlierTelemetry(existing, options);
+  // ESM test files import express, pg and knex after this runs: they need the loader hook, as with the preload.
+  if (!existing && testRunIsEsm()) registerEsmHook();
   // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
-  const telemetry: Telemetry = getTelemetry() ?? initTelemetry({ tracesSampleRate: 1, ...options, dsn: '', otlpEndpoint: '', localView: false });
+  const telemetry: Telemetry = existing ?? initTelemetry({ tracesSampleRate: 1, ...options, dsn: '', otlpEndpoint: '', localView: false });
 
   let events: CapturedEvent[] = [];
   let spans: NormalizedSpan[] = [];
@@ -197,6 +207,16 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
 }
 
 const KIT = Symbol.for('express-otel-sentry.testkit');
+
+/** Telemetry started before the kit (the register preload, the app's own call) keeps its destinations and options. */
+function warnAboutEarlierTelemetry(telemetry: Telemetry, options: TestkitOptions): void {
+  const ignored = ignoredOptionsWarning('createTestkit', givenOptionNames(options));
+  if (ignored) telemetry.logger.warn(ignored);
+  const destinations = [telemetry.config.dsn ? 'Sentry' : '', telemetry.config.otlpEndpoint ? 'the OTLP collector' : ''].filter(Boolean);
+  if (destinations.length > 0) {
+    telemetry.logger.warn(`createTestkit: telemetry started earlier sends to ${destinations.join(' and ')} as well as to the kit. Run tests without the register preload (and without SENTRY_DSN) so that nothing leaves the process.`);
+  }
+}
 
 /** A kit method called with the wrong kind of argument (from JavaScript): say what to pass. */
 function misuse(call: string, expected: string, received: unknown): TypeError {

@@ -1,0 +1,54 @@
+/**
+ * OpenTelemetry's ESM loader hook: an app (or a test suite) written as ES modules needs it for express,
+ * pg and knex to be instrumented; CommonJS does not (it costs start-up time), so it is registered only
+ * when the code about to run is ESM, or when EXPRESS_OTEL_SENTRY_ESM_HOOK says so.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as nodeModule from 'node:module';
+
+function nearestPackageType(fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as { type?: string }).type;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** An ES module by its extension, else by the nearest package.json's `type`. */
+function isEsmFile(path: string): boolean {
+  const file = resolve(path);
+  const ext = extname(file);
+  if (ext === '.mjs' || ext === '.mts') return true;
+  if (ext === '.cjs' || ext === '.cts') return false;
+  return nearestPackageType(dirname(file)) === 'module';
+}
+
+function forced(): boolean | undefined {
+  const value = process.env.EXPRESS_OTEL_SENTRY_ESM_HOOK;
+  return value ? /^(1|true|on)$/i.test(value) : undefined;
+}
+
+/** The preload: the entry file (`node --import … app.mjs`) decides. */
+export function entryIsEsm(): boolean {
+  const entry = process.argv[1];
+  return forced() ?? (entry ? isEsmFile(entry) : false);
+}
+
+/** The test kit: a test run is ESM when a file named on the command line is, or the project's package is. */
+export function testRunIsEsm(): boolean {
+  return forced() ?? (process.argv.slice(1).some((arg) => /\.m[jt]s$/.test(arg)) || nearestPackageType(process.cwd()) === 'module');
+}
+
+export function registerEsmHook(): void {
+  const register = (nodeModule as { register?: (specifier: string, parentURL: string) => void }).register;
+  if (typeof register !== 'function') return;
+  register('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename).href);
+}
