@@ -72,7 +72,7 @@ function logStartup(config: ResolvedConfig, logger: Logger): void {
   for (const problem of config.problems) logger.error(problem);
   if (config.dsn) logger.info(`Sentry initialized for environment: ${config.environment}`);
   // A rejected DSN was just reported as such: calling it empty as well would contradict that line.
-  else if (!config.dsnRejected) logger.info('Sentry is disabled: SENTRY_DSN is empty, so no events or spans are sent to Sentry.');
+  else if (!config.dsnRejected) logger.info(`Sentry is disabled: ${config.dsnSource === 'SENTRY_DSN' ? 'SENTRY_DSN' : 'the dsn option'} is empty, so no events or spans are sent to Sentry.`);
   if (config.environment === 'production' && config.tracesSampleRate === 1) {
     logger.warn('The trace sample rate is 1.0 in production: every request is traced and exported. Set SENTRY_TRACES_SAMPLE_RATE to 0.2 or less (S4).');
   }

@@ -246,6 +246,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
   return {
     dsn,
     dsnRejected,
+    dsnSource: options.dsn !== undefined ? 'dsn option' : 'SENTRY_DSN',
     environment,
     release,
     tracesSampleRate,

@@ -63,6 +63,8 @@ export interface ResolvedConfig {
   dsn: string | undefined;
   /** A DSN was given but is not one (the reason is in `problems`), as opposed to none given. */
   dsnRejected: boolean;
+  /** Where the DSN (or its absence) came from, for the start-up line. */
+  dsnSource: 'dsn option' | 'SENTRY_DSN';
   environment: string;
   release: string | undefined;
   tracesSampleRate: number;

@@ -5,7 +5,8 @@ const DSN = 'https://0123456789abcdef@o1.ingest.sentry.io/42';
 
 describe('resolveConfig', () => {
   const cases: Array<[string, Parameters<typeof resolveConfig>[0], NodeJS.ProcessEnv, Partial<ReturnType<typeof resolveConfig>>]> = [
-    ['defaults in development', {}, {}, { dsn: undefined, dsnRejected: false, environment: 'development', tracesSampleRate: 1, profilesSampleRate: 0, localView: true }],
+    ['defaults in development', {}, {}, { dsn: undefined, dsnRejected: false, dsnSource: 'SENTRY_DSN', environment: 'development', tracesSampleRate: 1, profilesSampleRate: 0, localView: true }],
+    ['an empty dsn option wins over SENTRY_DSN, and is named as the source (the test kit passes one)', { dsn: '' }, { SENTRY_DSN: DSN }, { dsn: undefined, dsnSource: 'dsn option' }],
     ['NODE_ENV production lowers the default rate to 0.2', {}, { NODE_ENV: 'production' }, { environment: 'production', tracesSampleRate: 0.2, localView: false }],
     ['SENTRY_ENVIRONMENT wins over NODE_ENV', {}, { NODE_ENV: 'production', SENTRY_ENVIRONMENT: 'staging' }, { environment: 'staging', tracesSampleRate: 1 }],
     ['options win over the environment', { tracesSampleRate: 0.5, environment: 'qa' }, { SENTRY_TRACES_SAMPLE_RATE: '0.1', SENTRY_ENVIRONMENT: 'x' }, { tracesSampleRate: 0.5, environment: 'qa' }],
