@@ -117,8 +117,13 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   // A process that ends by draining its event loop (a script, a job) would leave the last spans in their
   // batch: the batch timer does not hold the process. Sentry's client flushes events on the same event.
+  // Once, and bounded as a shutdown is: a collector that never answers must not hold the process.
   const exportSpansOnExit = () => {
-    if (Object.values(spanProcessor.stats()).some((stats) => stats.queued > 0)) void spanProcessor.forceFlush();
+    if (!Object.values(spanProcessor.stats()).some((stats) => stats.queued > 0)) return;
+    process.off('beforeExit', exportSpansOnExit);
+    void withTimeout(spanProcessor.forceFlush(), DEFAULT_FLUSH_TIMEOUT_MS).then(async (delivered) => {
+      if (!delivered) await spanProcessor.abort();
+    });
   };
   process.on('beforeExit', exportSpansOnExit);
 

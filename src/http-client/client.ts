@@ -246,7 +246,8 @@ export class HttpClient {
       else if (connection.used && !connection.parser.midResponse && !pending.retried && !this.closedForGood) {
         // The server closed a kept-alive connection as we reused it: the request never reached it.
         this.dispatch({ ...pending, retried: true });
-      } else pending.reject(error ?? clientError('socket hang up', 'ECONNRESET'));
+      } else if (this.closedForGood) pending.reject(clientError('the client is closed', 'ERR_CLIENT_CLOSED')); // not worth a retry
+      else pending.reject(error ?? clientError('socket hang up', 'ECONNRESET'));
     }
     this.drainWaiting();
   }

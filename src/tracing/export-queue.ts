@@ -40,6 +40,8 @@ export class ExportQueue {
   private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
   private dropWarningTimer: NodeJS.Timeout | undefined;
+  /** After shutdown: the last drops are reported at once, no timer waits for more. */
+  private stopDropWarnings = false;
   private droppedSinceWarning = 0;
   private shutDown = false;
   readonly stats: ExportQueueStats = { queued: 0, exported: 0, failed: 0, dropped: 0 };
@@ -74,10 +76,27 @@ export class ExportQueue {
 
   async shutdown(): Promise<void> {
     await this.flush();
+    await this.close();
+  }
+
+  /**
+   * Stops now: what is queued is dropped (and counted), an export in flight is abandoned with its
+   * connection, so that nothing of ours keeps a process alive that is on its way out.
+   */
+  async abort(): Promise<void> {
+    this.countDrop(this.spans.length);
+    this.spans = [];
+    this.stats.queued = 0;
+    this.clearTimer();
+    (this.options.exporter as { abort?: () => void }).abort?.();
+    await this.close();
+  }
+
+  private async close(): Promise<void> {
     this.shutDown = true;
+    this.stopDropWarnings = true;
     clearTimeout(this.dropWarningTimer);
     this.warnOfDrops();
-    clearTimeout(this.dropWarningTimer);
     await this.options.exporter.shutdown().catch(() => undefined);
   }
 
@@ -98,6 +117,7 @@ export class ExportQueue {
       `span queue for ${this.options.name} is full (${this.options.maxQueueSize}): dropped ${this.droppedSinceWarning} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
     );
     this.droppedSinceWarning = 0;
+    if (this.stopDropWarnings) return;
     this.dropWarningTimer = setTimeout(() => this.warnOfDrops(), this.options.dropWarningIntervalMs);
     this.dropWarningTimer.unref();
   }

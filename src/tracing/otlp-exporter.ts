@@ -1,5 +1,5 @@
 import { getStringFromEnv } from '@opentelemetry/core';
-import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { createOtlpNetworkExportDelegate, OTLPExporterBase, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions, createOtlpHttpExportDelegate, createOtlpHttpExporterMetrics, type OTLPExporterNodeConfigBase,
 } from '@opentelemetry/otlp-exporter-base/node-http';
@@ -46,18 +46,31 @@ function needsAgentTransport(config: OTLPExporterNodeConfigBase): boolean {
  * bench/NOTES.md, protobuf encoding cost more CPU per span here.
  */
 export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
+  private readonly transport: IExporterTransport | undefined;
+
   /** @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ... */
   constructor(config: OTLPExporterNodeConfigBase = {}) {
     const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
+    const transport = needsAgentTransport(config) ? undefined : withRetries(createOtlpHttpTransport(options));
     super(
-      needsAgentTransport(config)
-        ? createOtlpHttpExportDelegate(options, createSerializer(), 'otlp_http_span_exporter', spanCount, undefined)
-        : createOtlpNetworkExportDelegate(
+      transport
+        ? createOtlpNetworkExportDelegate(
           options,
           createSerializer(),
           createOtlpHttpExporterMetrics('otlp_http_span_exporter', spanCount, options.url, undefined),
-          withRetries(createOtlpHttpTransport(options)),
-        ),
+          transport,
+        )
+        : createOtlpHttpExportDelegate(options, createSerializer(), 'otlp_http_span_exporter', spanCount, undefined),
     );
+    this.transport = transport;
+  }
+
+  /**
+   * Closes the connection now: an export in flight fails at once instead of waiting for its answer
+   * (`shutdown` waits for it first). With an app's own agent (OpenTelemetry's transport) there is no
+   * connection of ours to close, and exports run their course.
+   */
+  abort(): void {
+    this.transport?.shutdown();
   }
 }

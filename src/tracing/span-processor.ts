@@ -134,6 +134,11 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
     await Promise.all([...this.queues.values()].map((queue) => queue.shutdown()));
   }
 
+  /** Stops every destination at once, dropping what waits and abandoning exports in flight (see ExportQueue.abort). */
+  async abort(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.abort()));
+  }
+
   private scrub(span: ReadableSpan): ReadableSpan {
     // The cache only saves work when several destinations export the same span; with one it would
     // cost a weak entry (extra GC work) per span for nothing.

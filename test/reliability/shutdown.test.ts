@@ -139,16 +139,34 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       }
     });
 
-    it('a script that ends by draining its event loop: its span and its message are delivered', async () => {
+    const runJob = async (env: NodeJS.ProcessEnv) => {
+      const started = Date.now();
       const child = spawn(process.execPath, ['--import', pathToFileURL(join(ROOT, 'dist', 'src', 'register.js')).href, join(__dirname, 'fixtures', 'job.cjs')], {
         cwd: ROOT,
-        env: { ...process.env, SENTRY_DSN: fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: '', SENTRY_ENVIRONMENT: 'test', SENTRY_LOCAL_VIEW: '0' },
+        env: { ...process.env, SENTRY_DSN: '', OTEL_EXPORTER_OTLP_ENDPOINT: '', SENTRY_ENVIRONMENT: 'test', SENTRY_LOCAL_VIEW: '0', ...env },
         stdio: 'ignore',
       });
       const [code] = (await once(child, 'exit')) as [number | null];
+      return { code, ms: Date.now() - started };
+    };
+
+    it('a script that ends by draining its event loop: its span and its message are delivered', async () => {
+      const { code } = await runJob({ SENTRY_DSN: fake.dsn });
       assert.equal(code, 0);
       assert.ok(fake.events().some((e) => e.message === 'nightly job done'), fake.summary());
       assert.ok(fake.spans().some((s) => s.name === 'cleanup expired bookings'), `the job's span was not delivered: ${fake.summary()}`);
+    });
+
+    it('…and a collector that never answers holds it no longer than the flush bound', async () => {
+      await fake.setMode('blackhole');
+      try {
+        const { code, ms } = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl });
+        exits.push({ backend: 'job, black-hole collector', ms, events: 0 });
+        assert.equal(code, 0);
+        assert.ok(ms < EXIT_BOUND_MS, `the job took ${ms} ms to end`);
+      } finally {
+        await fake.setMode('ok');
+      }
     });
   });
 });
