@@ -25,4 +25,15 @@ describe('worker threads (WorkerThreads integration, in a child process)', funct
       await app.stop();
     }
   });
+
+  it('an app that does not listen for its worker\'s errors still crashes with it, the error reported once', async () => {
+    const app = await startReliabilityApp(fake, {}, join(__dirname, '..', '..', 'reliability', 'fixtures', 'lifecycle-app.cjs'));
+    fake.reset();
+    assert.equal((await app.fetch('/worker-crash-unheard')).status, 200);
+    const exit = await app.exited;
+    assert.equal(exit.code, 1, app.output());
+    const events = fake.events().filter((event) => event.exception?.values?.at(-1)?.value === 'unheard worker crashed');
+    assert.equal(events.length, 1, fake.summary());
+    assert.equal(events[0].exception.values.at(-1).mechanism.type, 'auto.node.worker_threads');
+  });
 });
