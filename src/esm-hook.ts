@@ -3,24 +3,10 @@
  * pg and knex to be instrumented; CommonJS does not (it costs start-up time), so it is registered only
  * when the code about to run is ESM, or when EXPRESS_OTEL_SENTRY_ESM_HOOK says so.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as nodeModule from 'node:module';
-
-function nearestPackageType(fromDir: string): string | undefined {
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      try {
-        return (JSON.parse(readFileSync(file, 'utf8')) as { type?: string }).type;
-      } catch {
-        return undefined;
-      }
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
+import { readNearestPackage } from './config/package-info';
 
 /** An ES module by its extension, else by the nearest package.json's `type`. */
 function isEsmFile(path: string): boolean {
@@ -28,7 +14,7 @@ function isEsmFile(path: string): boolean {
   const ext = extname(file);
   if (ext === '.mjs' || ext === '.mts') return true;
   if (ext === '.cjs' || ext === '.cts') return false;
-  return nearestPackageType(dirname(file)) === 'module';
+  return readNearestPackage(dirname(file)).type === 'module';
 }
 
 function forced(): boolean | undefined {
@@ -44,7 +30,7 @@ export function entryIsEsm(): boolean {
 
 /** The test kit: a test run is ESM when a file named on the command line is, or the project's package is. */
 export function testRunIsEsm(): boolean {
-  return forced() ?? (process.argv.slice(1).some((arg) => /\.m[jt]s$/.test(arg)) || nearestPackageType(process.cwd()) === 'module');
+  return forced() ?? (process.argv.slice(1).some((arg) => /\.m[jt]s$/.test(arg)) || readNearestPackage().type === 'module');
 }
 
 export function registerEsmHook(): void {

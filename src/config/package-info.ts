@@ -4,9 +4,11 @@ import { dirname, join } from 'node:path';
 export interface PackageInfo {
   name?: string;
   version?: string;
+  /** `module` for an ES module package. */
+  type?: string;
 }
 
-/** Name and version of the package.json nearest to `fromDir` (the app's, when run from its folder). */
+/** Name, version and type of the package.json nearest to `fromDir` (the app's, when run from its folder). */
 export function readNearestPackage(fromDir: string = process.cwd()): PackageInfo {
   let dir = fromDir;
   for (;;) {
@@ -17,6 +19,7 @@ export function readNearestPackage(fromDir: string = process.cwd()): PackageInfo
         return {
           name: typeof parsed.name === 'string' ? parsed.name : undefined,
           version: typeof parsed.version === 'string' ? parsed.version : undefined,
+          type: typeof parsed.type === 'string' ? parsed.type : undefined,
         };
       } catch {
         return {};

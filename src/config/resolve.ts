@@ -1,7 +1,10 @@
 import { defaultScrubber } from '../scrub';
 import { readNearestPackage } from './package-info';
-import { parseResourceAttributes } from './resource-attributes';
-import type { PropagatorName, ResolvedConfig, TelemetryOptions } from './types';
+import { otelSamplerRate, resolvePropagators, resolveResourceAttributes } from './otel-env';
+import type { ResolvedConfig, TelemetryOptions } from './types';
+import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
+
+export { ConfigError } from './values';
 
 const DEFAULT_ENVIRONMENT = 'development';
 const PRODUCTION = 'production';
@@ -10,26 +13,6 @@ const PRODUCTION_TRACES_SAMPLE_RATE = 0.2;
 const DEFAULT_PROFILES_SAMPLE_RATE = 0;
 const DEFAULT_MAX_QUEUED_SPANS = 2048;
 const FALLBACK_SERVICE_NAME = 'express-app';
-
-/** A configuration value that was rejected: the variable, what was received, what is accepted. */
-export class ConfigError extends TypeError {
-  constructor(
-    readonly variable: string,
-    readonly received: unknown,
-    readonly accepted: string,
-    readonly consequence: string,
-  ) {
-    super(`Invalid ${variable}: received ${JSON.stringify(String(received))}; expected ${accepted}. ${consequence}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = NodeJS.ProcessEnv;
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
 
 /** Parses a DSN the way Sentry does: `<protocol>://<publicKey>@<host>[:port]/<projectId>`. */
 export function isValidDsn(dsn: string): boolean {
@@ -81,15 +64,6 @@ function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
   return headers;
 }
 
-const RATE_FORM = 'a number from 0 to 1, e.g. 0.2';
-
-/** A rate in [0, 1] from an option (number) or a variable (decimal text only: no hex, exponents or blanks). */
-function parseRate(raw: unknown): number | undefined {
-  if (typeof raw === 'string' && !/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw)) return undefined;
-  const value = typeof raw === 'number' ? raw : Number(raw);
-  return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
-}
-
 function resolveRate(
   option: number | undefined,
   variable: string,
@@ -106,47 +80,6 @@ function resolveRate(
     return 0;
   }
   return value;
-}
-
-const FIXED_RATE_SAMPLERS: Record<string, number> = { always_on: 1, parentbased_always_on: 1, always_off: 0, parentbased_always_off: 0 };
-const RATIO_SAMPLERS = new Set(['traceidratio', 'parentbased_traceidratio']);
-
-/**
- * OTEL_TRACES_SAMPLER (+ _ARG), the variables an OpenTelemetry operator injects, as a rate: used when neither
- * the option nor SENTRY_TRACES_SAMPLE_RATE is set. Our sampler is always parent-based (a child never breaks
- * its parent's trace), so `always_on` and `traceidratio` count as their `parentbased_` forms.
- */
-function otelSamplerRate(env: Env, problems: ConfigError[]): number | undefined {
-  const sampler = nonEmpty(env.OTEL_TRACES_SAMPLER)?.toLowerCase();
-  if (sampler === undefined) return undefined;
-  if (sampler in FIXED_RATE_SAMPLERS) return FIXED_RATE_SAMPLERS[sampler];
-  if (!RATIO_SAMPLERS.has(sampler)) {
-    problems.push(new ConfigError('OTEL_TRACES_SAMPLER', sampler, 'parentbased_traceidratio, traceidratio, parentbased_always_on/off or always_on/off', 'The default rate is used.'));
-    return undefined;
-  }
-  // The specification's default ratio when the argument is missing or invalid is 1.0.
-  const arg = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
-  if (arg === undefined) return 1;
-  const ratio = parseRate(arg);
-  if (ratio === undefined) problems.push(new ConfigError('OTEL_TRACES_SAMPLER_ARG', arg, RATE_FORM, "Using 1.0, the specification's default."));
-  return ratio ?? 1;
-}
-
-const KNOWN_PROPAGATORS: ReadonlySet<string> = new Set<PropagatorName>(['tracecontext', 'baggage', 'b3', 'b3multi', 'sentry']);
-export const DEFAULT_PROPAGATORS: ReadonlyArray<PropagatorName> = ['sentry', 'tracecontext', 'baggage'];
-
-/** OTEL_PROPAGATORS, as the specification has it: a list in order, `none` for no propagation; unknown names are reported and skipped. */
-function resolvePropagators(env: Env, problems: ConfigError[]): ReadonlyArray<PropagatorName> {
-  const raw = nonEmpty(env.OTEL_PROPAGATORS);
-  if (raw === undefined) return DEFAULT_PROPAGATORS;
-  const names = [...new Set(raw.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean))];
-  if (names.includes('none')) return [];
-  const known = names.filter((name): name is PropagatorName => KNOWN_PROPAGATORS.has(name));
-  if (known.length !== names.length) {
-    const unknown = names.filter((name) => !KNOWN_PROPAGATORS.has(name)).join(',');
-    problems.push(new ConfigError('OTEL_PROPAGATORS', unknown, `a list of ${[...KNOWN_PROPAGATORS].join(', ')}, or none`, known.length ? 'Those are skipped.' : 'The default list is used.'));
-  }
-  return known.length ? known : DEFAULT_PROPAGATORS;
 }
 
 function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: ConfigError[]): string | undefined {
@@ -175,16 +108,6 @@ function resolveIgnoreErrors(value: unknown, problems: ConfigError[]): ReadonlyA
   return rules;
 }
 
-function resolveResourceAttributes(env: Env, problems: ConfigError[]): Record<string, string> {
-  const raw = nonEmpty(env.OTEL_RESOURCE_ATTRIBUTES);
-  const { attributes, problem } = parseResourceAttributes(raw);
-  if (problem) {
-    // The value is printed: a token someone put in it must not be.
-    problems.push(new ConfigError('OTEL_RESOURCE_ATTRIBUTES', defaultScrubber().scrubString(raw ?? ''), 'comma-separated key=value pairs, e.g. service.namespace=salon,k8s.pod.name=web-1', `It has ${problem}; none of its attributes are used.`));
-  }
-  return attributes;
-}
-
 function checkEndpoint(value: string, variable: string, problems: ConfigError[]): string | undefined {
   if (!value) return undefined;
   if (isValidHttpUrl(value)) return value;
@@ -205,7 +128,11 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
   const strict = options.strict ?? /^(1|true|yes)$/i.test(env.EXPRESS_OTEL_SENTRY_STRICT ?? '');
   const pkg = readNearestPackage();
 
-  const environment = nonEmpty(options.environment) ?? nonEmpty(env.SENTRY_ENVIRONMENT) ?? nonEmpty(env.NODE_ENV) ?? DEFAULT_ENVIRONMENT;
+  // A platform's OTEL_RESOURCE_ATTRIBUTES fill in what nothing more specific sets (the resource then
+  // carries the same values as Sentry's events).
+  const resourceAttributes = resolveResourceAttributes(env, problems);
+  const environment = nonEmpty(options.environment) ?? nonEmpty(env.SENTRY_ENVIRONMENT) ?? nonEmpty(env.NODE_ENV)
+    ?? nonEmpty(resourceAttributes['deployment.environment.name'] ?? resourceAttributes['deployment.environment']) ?? DEFAULT_ENVIRONMENT;
   const isProduction = environment === PRODUCTION;
 
   let dsn = nonEmpty(options.dsn ?? env.SENTRY_DSN);
@@ -232,14 +159,14 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     maxQueuedSpans = DEFAULT_MAX_QUEUED_SPANS;
   }
 
-  const release = nonEmpty(options.release) ?? nonEmpty(env.SENTRY_RELEASE) ?? (pkg.name && pkg.version ? `${pkg.name}@${pkg.version}` : undefined);
+  const release = nonEmpty(options.release) ?? nonEmpty(env.SENTRY_RELEASE) ?? nonEmpty(resourceAttributes['service.version'])
+    ?? (pkg.name && pkg.version ? `${pkg.name}@${pkg.version}` : undefined);
   const localViewEnv = nonEmpty(env.SENTRY_LOCAL_VIEW);
   const localView = options.localView ?? (localViewEnv !== undefined ? /^(1|true|yes|on)$/i.test(localViewEnv) : !dsn && !isProduction);
   const spotlightEnv = nonEmpty(env.SENTRY_SPOTLIGHT);
 
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
   const otlpEndpoint = resolveOtlpEndpoint(options, env, problems);
-  const resourceAttributes = resolveResourceAttributes(env, problems);
   const propagators = resolvePropagators(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 

@@ -8,9 +8,9 @@ export type ErrorCategory = 'payment' | 'database' | 'auth' | 'http_5xx' | (stri
 export interface TelemetryOptions {
   /** Sentry DSN. Empty: nothing goes to Sentry (spans may still go to OTLP). @default process.env.SENTRY_DSN */
   dsn?: string;
-  /** @default process.env.SENTRY_ENVIRONMENT, else NODE_ENV, else 'development' */
+  /** @default process.env.SENTRY_ENVIRONMENT, else NODE_ENV, else `deployment.environment.name` in OTEL_RESOURCE_ATTRIBUTES, else 'development' */
   environment?: string;
-  /** @default process.env.SENTRY_RELEASE, else `<name>@<version>` of the app's package.json */
+  /** @default process.env.SENTRY_RELEASE, else `service.version` in OTEL_RESOURCE_ATTRIBUTES, else `<name>@<version>` of the app's package.json */
   release?: string;
   /**
    * Share of traces kept, in [0, 1].
@@ -71,8 +71,9 @@ export interface ResolvedConfig {
   profilesSampleRate: number;
   serviceName: string;
   /**
-   * OTEL_RESOURCE_ATTRIBUTES, parsed. The resource's `service.name`, `service.version` and
-   * `deployment.environment.name` are this configuration's, so that spans and Sentry's events agree.
+   * OTEL_RESOURCE_ATTRIBUTES, parsed. Its `service.name`, `service.version` and `deployment.environment.name`
+   * are used when nothing more specific sets the service name, release and environment; the resource then
+   * carries this configuration's values, so that spans and Sentry's events agree.
    */
   resourceAttributes: Record<string, string>;
   /** From OTEL_PROPAGATORS, in its order; empty for `none`. @default ['sentry', 'tracecontext', 'baggage'] */

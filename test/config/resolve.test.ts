@@ -28,6 +28,8 @@ describe('resolveConfig', () => {
     ['OTEL_PROPAGATORS in its order, any case, repeats once', {}, { OTEL_PROPAGATORS: ' B3, tracecontext ,b3,sentry' }, { propagators: ['b3', 'tracecontext', 'sentry'] }],
     ['OTEL_PROPAGATORS none', {}, { OTEL_PROPAGATORS: 'none' }, { propagators: [] }],
     ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
+    ['environment and release from OTEL_RESOURCE_ATTRIBUTES when nothing more specific sets them', {}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,service.version=2.4.1' }, { environment: 'production', release: '2.4.1', tracesSampleRate: 0.2, localView: false }],
+    ['SENTRY_ENVIRONMENT, NODE_ENV and SENTRY_RELEASE win over OTEL_RESOURCE_ATTRIBUTES', {}, { NODE_ENV: 'staging', SENTRY_RELEASE: 'r@1', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,service.version=2.4.1' }, { environment: 'staging', release: 'r@1' }],
     ['OTEL_SERVICE_NAME wins over OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_SERVICE_NAME: 'salon-api', OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web' }, { serviceName: 'salon-api' }],
   ];
   for (const [name, options, env, expected] of cases) {

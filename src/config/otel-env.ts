@@ -1,0 +1,59 @@
+/**
+ * The OpenTelemetry SDK's own environment variables we honour, read as its specification has them:
+ * OTEL_TRACES_SAMPLER (+ _ARG), OTEL_PROPAGATORS and OTEL_RESOURCE_ATTRIBUTES.
+ */
+import { defaultScrubber } from '../scrub';
+import { parseResourceAttributes } from './resource-attributes';
+import type { PropagatorName } from './types';
+import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
+
+const FIXED_RATE_SAMPLERS: Record<string, number> = { always_on: 1, parentbased_always_on: 1, always_off: 0, parentbased_always_off: 0 };
+const RATIO_SAMPLERS = new Set(['traceidratio', 'parentbased_traceidratio']);
+
+/**
+ * OTEL_TRACES_SAMPLER (+ _ARG), the variables an OpenTelemetry operator injects, as a rate: used when neither
+ * the option nor SENTRY_TRACES_SAMPLE_RATE is set. Our sampler is always parent-based (a child never breaks
+ * its parent's trace), so `always_on` and `traceidratio` count as their `parentbased_` forms.
+ */
+export function otelSamplerRate(env: Env, problems: ConfigError[]): number | undefined {
+  const sampler = nonEmpty(env.OTEL_TRACES_SAMPLER)?.toLowerCase();
+  if (sampler === undefined) return undefined;
+  if (sampler in FIXED_RATE_SAMPLERS) return FIXED_RATE_SAMPLERS[sampler];
+  if (!RATIO_SAMPLERS.has(sampler)) {
+    problems.push(new ConfigError('OTEL_TRACES_SAMPLER', sampler, 'parentbased_traceidratio, traceidratio, parentbased_always_on/off or always_on/off', 'The default rate is used.'));
+    return undefined;
+  }
+  // The specification's default ratio when the argument is missing or invalid is 1.0.
+  const arg = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
+  if (arg === undefined) return 1;
+  const ratio = parseRate(arg);
+  if (ratio === undefined) problems.push(new ConfigError('OTEL_TRACES_SAMPLER_ARG', arg, RATE_FORM, "Using 1.0, the specification's default."));
+  return ratio ?? 1;
+}
+
+const KNOWN_PROPAGATORS: ReadonlySet<string> = new Set<PropagatorName>(['tracecontext', 'baggage', 'b3', 'b3multi', 'sentry']);
+export const DEFAULT_PROPAGATORS: ReadonlyArray<PropagatorName> = ['sentry', 'tracecontext', 'baggage'];
+
+/** OTEL_PROPAGATORS, as the specification has it: a list in order, `none` for no propagation; unknown names are reported and skipped. */
+export function resolvePropagators(env: Env, problems: ConfigError[]): ReadonlyArray<PropagatorName> {
+  const raw = nonEmpty(env.OTEL_PROPAGATORS);
+  if (raw === undefined) return DEFAULT_PROPAGATORS;
+  const names = [...new Set(raw.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean))];
+  if (names.includes('none')) return [];
+  const known = names.filter((name): name is PropagatorName => KNOWN_PROPAGATORS.has(name));
+  if (known.length !== names.length) {
+    const unknown = names.filter((name) => !KNOWN_PROPAGATORS.has(name)).join(',');
+    problems.push(new ConfigError('OTEL_PROPAGATORS', unknown, `a list of ${[...KNOWN_PROPAGATORS].join(', ')}, or none`, known.length ? 'Those are skipped.' : 'The default list is used.'));
+  }
+  return known.length ? known : DEFAULT_PROPAGATORS;
+}
+
+export function resolveResourceAttributes(env: Env, problems: ConfigError[]): Record<string, string> {
+  const raw = nonEmpty(env.OTEL_RESOURCE_ATTRIBUTES);
+  const { attributes, problem } = parseResourceAttributes(raw);
+  if (problem) {
+    // The value is printed: a token someone put in it must not be.
+    problems.push(new ConfigError('OTEL_RESOURCE_ATTRIBUTES', defaultScrubber().scrubString(raw ?? ''), 'comma-separated key=value pairs, e.g. service.namespace=salon,k8s.pod.name=web-1', `It has ${problem}; none of its attributes are used.`));
+  }
+  return attributes;
+}
