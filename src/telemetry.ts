@@ -68,13 +68,24 @@ function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolea
   }
 }
 
-function logStartup(config: ResolvedConfig, logger: Logger): void {
+/** Who starts telemetry: the app (its code or the preload), or the test kit, which keeps everything in memory. */
+export type StartedBy = 'app' | 'testkit';
+
+function logStartup(config: ResolvedConfig, logger: Logger, startedBy: StartedBy): void {
   for (const problem of config.problems) logger.error(problem);
+  if (startedBy === 'testkit') {
+    // The kit sets the DSN and the rate itself: advice about either would be advice the tests cannot take.
+    logger.info('Test kit: events and spans are captured in memory; nothing is sent.');
+    return;
+  }
   if (config.dsn) logger.info(`Sentry initialized for environment: ${config.environment}`);
   // A rejected DSN was just reported as such: calling it empty as well would contradict that line.
   else if (!config.dsnRejected) logger.info(`Sentry is disabled: ${config.dsnSource === 'SENTRY_DSN' ? 'SENTRY_DSN' : 'the dsn option'} is empty, so no events or spans are sent to Sentry.`);
   if (config.environment === 'production' && config.tracesSampleRate === 1) {
     logger.warn('The trace sample rate is 1.0 in production: every request is traced and exported. Set SENTRY_TRACES_SAMPLE_RATE to 0.2 or less (S4).');
+  }
+  if (config.dsn && config.propagators.length > 0 && !config.propagators.includes('sentry')) {
+    logger.info("OTEL_PROPAGATORS leaves out 'sentry': traces started by Sentry-instrumented browsers and services will not continue here. Add sentry to the list to keep them.");
   }
 }
 
@@ -83,6 +94,11 @@ function logStartup(config: ResolvedConfig, logger: Logger): void {
  * express, pg and knex are loaded (the `register` preload does). A second call returns the same handle.
  */
 export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
+  return startTelemetry(options, 'app');
+}
+
+/** `initTelemetry`, saying who starts it (the test kit words its start-up lines itself). */
+export function startTelemetry(options: TelemetryOptions, startedBy: StartedBy): Telemetry {
   const existing = getTelemetry();
   if (existing) {
     const ignored = ignoredOptionsWarning('initTelemetry', givenOptionNames(options));
@@ -111,7 +127,7 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
   if (tracing) sdk = startTracing(config, spanProcessor, own, scrubber, requestContext);
-  logStartup(config, logger);
+  logStartup(config, logger, startedBy);
   const tooEarly = loadedTooEarlyWarning(loadedBefore);
   if (tooEarly) logger.warn(tooEarly);
 

@@ -25,6 +25,7 @@ describe('start-up checks: mistakes that silently cost telemetry are said once',
   const cases: Array<[string, string[], string, NodeJS.ProcessEnv, RegExp]> = [
     ['express required before initTelemetry', [], "require('express'); require('./dist/src').initTelemetry();", {}, /express was loaded before telemetry started, so it may not be traced/],
     ['options of an initTelemetry after the preload', ['--import', REGISTER], "require('./dist/src').initTelemetry({ classifyError: () => 'x', release: undefined });", {}, /initTelemetry: telemetry was already started .* options are ignored: classifyError\. Pass them to the first call/],
+    ['OTEL_PROPAGATORS without sentry while Sentry is on (an OpenTelemetry operator\'s default)', ['--import', REGISTER], '', { SENTRY_DSN: 'http://key@127.0.0.1:9/1', OTEL_PROPAGATORS: 'tracecontext,baggage' }, /OTEL_PROPAGATORS leaves out 'sentry': traces started by Sentry-instrumented browsers/],
     ['the test kit after the preload, with a DSN', ['--import', REGISTER], "require('./dist/src/testing').createTestkit();", { SENTRY_DSN: 'http://key@127.0.0.1:9/1' }, /createTestkit: telemetry started earlier sends to Sentry as well as to the kit/],
   ];
   for (const [name, execArgv, script, env, line] of cases) {

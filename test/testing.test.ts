@@ -102,6 +102,7 @@ describe('test kit (express-otel-sentry/testing)', () => {
     ['expectEvent({ mesage })', () => kit.expectEvent({ mesage: 'x' } as never), /expectEvent\(expected\): unknown field\(s\) mesage; the fields are type, message, level/],
     ['waitForEvent([])', () => kit.waitForEvent([] as never), /waitForEvent\(expected\): expected the fields to match/],
     ['waitForEvents(1, { timeout: -1 })', () => kit.waitForEvents(1, { timeout: -1 }), /\{ timeout \}: expected a number of milliseconds above 0/],
+    ['waitForEvent(m, { timeout: NaN })', () => kit.waitForEvent({ message: 'x' }, { timeout: Number.NaN }), /\{ timeout \}: expected a number of milliseconds above 0/],
   ];
   for (const [call, misuse, message] of misuses) {
     it(`${call}: a TypeError that says what to pass`, async () => {
@@ -133,12 +134,14 @@ describe('test kit (express-otel-sentry/testing)', () => {
   });
 
   it('expectEvent compares details and user by value: key order and a numeric id do not matter', async () => {
-    captureMessage('order matters not', 'info', { order: { a: 1, b: [2, 3] } });
+    captureMessage('order matters not', 'info', { order: { a: 1, b: [2, 3] }, at: new Date(Date.UTC(2026, 11, 7)) });
     setUserContext({ id: 7 });
     captureMessage('numeric id');
     await kit.waitForEvents(2);
     kit.expectEvent({ message: 'order matters not', details: { order: { b: [2, 3], a: 1 } } });
     kit.expectEvent({ message: 'numeric id', user: { id: 7 } });
+    // Compared as sent: a Date as its text, an undefined key as absent.
+    kit.expectEvent({ message: 'order matters not', details: { order: { a: 1, b: [2, 3], gone: undefined }, at: new Date(Date.UTC(2026, 11, 7)) } });
     assert.throws(() => kit.expectEvent({ message: 'order matters not', details: { order: { a: 1 } } }), /no captured event matches/);
   });
 
@@ -153,6 +156,10 @@ describe('test kit (express-otel-sentry/testing)', () => {
     const script = "const { createTestkit } = require('./dist/src/testing'); createTestkit({ logger: { debug() {}, info() {}, warn() {}, error() {} } }); console.log(require('./dist/src').getTelemetry().config.tracesSampleRate)";
     const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '' } });
     assert.equal(result.stdout.trim(), '1', result.stderr);
+    // Its own start-up line, and no advice the tests could not take (the kit sets the rate and the DSN).
+    const quiet = spawnSync(process.execPath, ['-e', "require('./dist/src/testing').createTestkit()"], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_DSN: 'http://key@127.0.0.1:9/1' } });
+    assert.match(quiet.stdout + quiet.stderr, /Test kit: events and spans are captured in memory; nothing is sent\./);
+    assert.doesNotMatch(quiet.stdout + quiet.stderr, /sample rate|SENTRY_DSN|dsn option/);
   });
 
   it('reset() forgets everything', async () => {

@@ -2,7 +2,7 @@ import { AssertionError } from 'node:assert';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
-import { getTelemetry, initTelemetry, type Telemetry } from '../telemetry';
+import { getTelemetry, startTelemetry, type Telemetry } from '../telemetry';
 import { tracesRequestJson } from '../tracing/otlp-json';
 import { isMessageEvent } from '../sentry/event-kind';
 import { assertEvent, checkMatcher, eventMatches } from './matchers';
@@ -57,7 +57,7 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   // ESM test files import express, pg and knex after this runs: they need the loader hook, as with the preload.
   if (!existing && testRunIsEsm()) registerEsmHook();
   // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
-  const telemetry: Telemetry = existing ?? initTelemetry({ tracesSampleRate: 1, ...options, dsn: '', otlpEndpoint: '', localView: false });
+  const telemetry: Telemetry = existing ?? startTelemetry({ tracesSampleRate: 1, ...options, dsn: '', otlpEndpoint: '', localView: false }, 'testkit');
 
   let events: CapturedEvent[] = [];
   let spans: NormalizedSpan[] = [];
@@ -104,8 +104,7 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
 
   /** Re-checks `done` after every arrival; flushes first so that nothing waits on a batch timer. */
   async function waitUntil<T>(check: () => T | undefined, what: () => string, options: WaitOptions | undefined): Promise<T> {
-    const timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
-    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) throw misuse('{ timeout }', 'a number of milliseconds above 0, e.g. { timeout: 1000 }', timeout);
+    const timeout = checkWaitOptions(options);
     // The first flush counts against the timeout: the whole wait is bounded by it.
     const deadline = Date.now() + timeout;
     await telemetry.flush(timeout);
@@ -170,6 +169,7 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
     },
     waitForEvent: async (matcher, options) => {
       checkMatcher('waitForEvent(expected)', matcher);
+      checkWaitOptions(options);
       try {
         return await waitUntil(() => events.find((event) => eventMatches(event, matcher)), () => 'a matching event', options);
       } catch (error) {
@@ -221,6 +221,13 @@ function warnAboutEarlierTelemetry(telemetry: Telemetry, options: TestkitOptions
 /** A kit method called with the wrong kind of argument (from JavaScript): say what to pass. */
 function misuse(call: string, expected: string, received: unknown): TypeError {
   return new TypeError(`${call}: expected ${expected}; received ${received === null ? 'null' : typeof received}`);
+}
+
+/** The wait's timeout, or a TypeError saying what to pass. */
+function checkWaitOptions(options: WaitOptions | undefined): number {
+  const timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) throw misuse('{ timeout }', 'a number of milliseconds above 0, e.g. { timeout: 1000 }', timeout);
+  return timeout;
 }
 
 function isCount(value: unknown): value is number {

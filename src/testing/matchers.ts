@@ -38,16 +38,26 @@ export function eventText(event: CapturedEvent): string | undefined {
   return mainException(event)?.value ?? event.message ?? event.logentry?.message;
 }
 
+/** What a value looks like once it went over the wire (events are JSON): Dates as text, undefined keys gone. */
+function asSent(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return fields;
+  try {
+    return JSON.parse(JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))) as Record<string, unknown>;
+  } catch {
+    return fields; // a cycle: compared as given
+  }
+}
+
 export function eventMatches(event: CapturedEvent, matcher: EventMatcher): boolean {
   // Messages carry a type-less synthetic exception; their "type" does not exist.
   return (
     textMatches(matcher.type, mainException(event)?.type) &&
     textMatches(matcher.message, eventText(event)) &&
     (matcher.level === undefined || event.level === matcher.level) &&
-    fieldsMatch(matcher.user, event.user, true) &&
+    fieldsMatch(asSent(matcher.user), event.user, true) &&
     (matcher.category === undefined || event.tags?.['error.category'] === matcher.category) &&
-    fieldsMatch(matcher.details, event.contexts?.details) &&
-    fieldsMatch(matcher.tags, event.tags)
+    fieldsMatch(asSent(matcher.details), event.contexts?.details) &&
+    fieldsMatch(asSent(matcher.tags), event.tags)
   );
 }
 
