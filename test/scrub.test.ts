@@ -108,6 +108,7 @@ describe('scrub: value patterns in free text', () => {
     ['pair in a query string', 'GET /login?next=/&sentry_key=abc', `GET /login?next=/&sentry_key=${F}`],
     ['pair whose value is a JSON array', '{"apiKeys":["k-1","k-2"],"n":1}', `{"apiKeys":${F},"n":1}`],
     ['pair whose value is an object, nested', 'secret={"a":{"b":"]"}} after', `secret=${F} after`],
+    ['pair whose value is an array, in escaped JSON', '{\\"apiKeys\\":[\\"k-1\\"],\\"n\\":1}', `{\\"apiKeys\\":${F},\\"n\\":1}`],
     ['pair whose structure never closes', 'token=[1, 2\nnext', `token=${F}\nnext`],
     ['pair in a subscript', "headers['x-api-key'] = 'k-3'", `headers['x-api-key'] = '${F}'`],
     ['XML element', '<login><password>hunter2</password><user>ann</user></login>', `<login><password>${F}</password><user>ann</user></login>`],
@@ -115,6 +116,7 @@ describe('scrub: value patterns in free text', () => {
     ['PostgreSQL: a value in an invalid-input message', 'invalid input syntax for type uuid: "tok-123"', `invalid input syntax for type uuid: "${F}"`],
     ['PostgreSQL: a key\'s values', 'Key (api_token)=(tok-999) already exists.', `Key (api_token)=(${F}) already exists.`],
     ['PostgreSQL: a refused row', 'Failing row contains (1, ann@example.com, 5).', `Failing row contains (${F}).`],
+    ['PostgreSQL: a refused row, text after it', 'Failing row contains (1, x). See (docs) for more', `Failing row contains (${F}). See (docs) for more`],
     ['second factor and recovery codes', 'mfaCode=123456 recovery_code=aaaa-bbbb', `mfaCode=${F} recovery_code=${F}`],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.equal(s.scrubString(input), expected));

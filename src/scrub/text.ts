@@ -53,15 +53,24 @@ const OPEN_BRACE = 123;
 function structureEnd(s: string, pos: number): number {
   let depth = 0;
   let quote = 0;
+  // JSON inside a JSON string: its quotes are written \" and close the same way.
+  let escapedQuote = false;
   let i = pos;
   for (; i < s.length; i++) {
     const d = s.charCodeAt(i);
     if (d === 10 || d === 13) return i;
     if (quote !== 0) {
-      if (d === BACKSLASH) i++;
-      else if (d === quote) quote = 0;
-    } else if (d === QUOTE || d === APOS) quote = d;
-    else if (d === OPEN_BRACKET || d === OPEN_BRACE) depth++;
+      if (d === BACKSLASH) {
+        if (escapedQuote && s.charCodeAt(i + 1) === quote) quote = 0;
+        i++;
+      } else if (d === quote && !escapedQuote) quote = 0;
+    } else if (d === BACKSLASH && (s.charCodeAt(i + 1) === QUOTE || s.charCodeAt(i + 1) === APOS)) {
+      quote = s.charCodeAt(++i);
+      escapedQuote = true;
+    } else if (d === QUOTE || d === APOS) {
+      quote = d;
+      escapedQuote = false;
+    } else if (d === OPEN_BRACKET || d === OPEN_BRACE) depth++;
     else if ((d === 93 || d === 125) && --depth === 0) return i + 1;
   }
   return i;
@@ -133,7 +142,9 @@ function scrubDatabaseValues(s: string): string {
       if (ends.length > 0) ranges.push([values + 3, Math.min(...ends)]);
     }
     const row = line.indexOf(DATABASE_ROW_MARKER);
-    const rowEnd = row === -1 ? -1 : line.lastIndexOf(')');
+    // PostgreSQL ends the row with ')': the last '). ' or, failing that, the last ')' on the line.
+    const sentenceEnd = row === -1 ? -1 : line.lastIndexOf(').');
+    const rowEnd = row === -1 ? -1 : sentenceEnd !== -1 ? sentenceEnd : line.lastIndexOf(')');
     if (rowEnd > row + DATABASE_ROW_MARKER.length) ranges.push([row + DATABASE_ROW_MARKER.length, rowEnd]);
     for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
       if (lineStart + from < last) continue;
