@@ -11,6 +11,10 @@ import { getTestDatabase } from './support/database';
 import { ROOT } from './support/child-app';
 import { kit } from './support/setup';
 
+/** Resolved by /late once its work after the response is done (a signal, not a sleep). */
+let lateWorkDone: () => void = () => undefined;
+const lateWork = () => new Promise<void>((resolve) => (lateWorkDone = resolve));
+
 describe('test kit (express-otel-sentry/testing)', () => {
   let db: Knex;
   let app: express.Express;
@@ -34,6 +38,7 @@ describe('test kit (express-otel-sentry/testing)', () => {
       setTimeout(() => {
         captureMessage('late message of a previous test');
         span.end();
+        lateWorkDone();
       }, 50);
     });
     app.use(obs.errors);
@@ -112,9 +117,10 @@ describe('test kit (express-otel-sentry/testing)', () => {
 
   it('reset(): what a previous test’s request sends after it is not shown to the next, even on the same trace id', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const done = lateWork();
     await request(app).get('/late').set('traceparent', traceparent).expect(200);
     kit.reset();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await done;
     await kit.expectNoEvents();
     assert.deepEqual(kit.spans().map((span) => span.name), []);
     assert.ok(!kit.payloads().some((payload) => /late message|late work/.test(payload)));

@@ -47,13 +47,14 @@ function buildTree(spans: NormalizedSpan[]): SpanNode[] {
  */
 export function createTestkit(options: TestkitOptions = {}): Testkit {
   const global = globalThis as typeof globalThis & { [KIT]?: Testkit };
-  if (global[KIT]) {
-    const ignored = ignoredOptionsWarning('createTestkit', givenOptionNames(options));
-    if (ignored) getTelemetry()?.logger.warn(ignored);
-    return global[KIT];
-  }
   const existing = getTelemetry();
-  if (existing) warnAboutEarlierTelemetry(existing, options);
+  if (existing) {
+    // Started before (an earlier kit, the preload, the app): this call's options change nothing.
+    const ignored = ignoredOptionsWarning('createTestkit', givenOptionNames(options));
+    if (ignored) existing.logger.warn(ignored);
+  }
+  if (global[KIT]) return global[KIT];
+  if (existing) warnAboutDestinations(existing);
   // ESM test files import express, pg and knex after this runs: they need the loader hook, as with the preload.
   if (!existing && testRunIsEsm()) registerEsmHook();
   // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
@@ -208,10 +209,8 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
 
 const KIT = Symbol.for('express-otel-sentry.testkit');
 
-/** Telemetry started before the kit (the register preload, the app's own call) keeps its destinations and options. */
-function warnAboutEarlierTelemetry(telemetry: Telemetry, options: TestkitOptions): void {
-  const ignored = ignoredOptionsWarning('createTestkit', givenOptionNames(options));
-  if (ignored) telemetry.logger.warn(ignored);
+/** Telemetry started before the kit (the register preload, the app's own call) keeps its destinations. */
+function warnAboutDestinations(telemetry: Telemetry): void {
   const destinations = [telemetry.config.dsn ? 'Sentry' : '', telemetry.config.otlpEndpoint ? 'the OTLP collector' : ''].filter(Boolean);
   if (destinations.length > 0) {
     telemetry.logger.warn(`createTestkit: telemetry started earlier sends to ${destinations.join(' and ')} as well as to the kit. Run tests without the register preload (and without SENTRY_DSN) so that nothing leaves the process.`);

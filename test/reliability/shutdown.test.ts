@@ -115,7 +115,8 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
     it('its own graceful handler keeps control: what fails while it closes is still reported and exported', async () => {
       const app = await startReliabilityApp(fake, { SIGNAL_APP: 'graceful' }, SIGNAL_APP);
       const inFlight = app.fetch('/slow-fail');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // SIGTERM only once the request is in the app's hands (a loaded machine may take a while to accept it).
+      for (let waited = 0; !app.output().includes('SLOW-FAIL RECEIVED') && waited < 10_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       const exit = await stopWithin(app, EXIT_BOUND_MS + 1000);
       assert.equal((await inFlight).status, 500);
       assert.deepEqual(exit && { code: exit.code, signal: exit.signal }, { code: 0, signal: null }, app.output());

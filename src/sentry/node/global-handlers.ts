@@ -5,8 +5,8 @@
  * tracer provider is flushed too (upstream closes only the Sentry client).
  */
 import { isMainThread } from 'node:worker_threads';
-import { trace } from '@opentelemetry/api';
 import { withTimeout } from '../../with-timeout';
+import { flushTracerProvider } from './flush-spans';
 import {
   captureException, consoleSandbox, debug, defineIntegration, getClient, isMatchingPattern, isObjectLike,
   withActiveSpan, type Client, type Span,
@@ -55,16 +55,6 @@ export function logAndExitProcess(error: unknown): void {
   );
 }
 
-/** The registered OpenTelemetry tracer provider's forceFlush, whichever SDK registered it (none: nothing to do). */
-function flushTracerProvider(): Promise<unknown> {
-  try {
-    const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
-    const registered = (provider.getDelegate?.() ?? provider) as { forceFlush?: () => Promise<unknown> };
-    return typeof registered.forceFlush === 'function' ? registered.forceFlush() : Promise.resolve();
-  } catch {
-    return Promise.resolve();
-  }
-}
 
 // ---------------------------------------------------------------- uncaught exceptions
 
