@@ -9,7 +9,7 @@ import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
 import { withTimeout } from './with-timeout';
 import { givenOptionNames, ignoredOptionsWarning, loadedTooEarlyWarning, packagesLoadedBefore } from './startup-checks';
-import { addConfiguredExporters, startTracing, type TracingHandle } from './tracing/sdk';
+import { addConfiguredExporters, configureDiagnostics, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
 import type { RequestContextHook } from './tracing/http-server';
 import type { ExportQueueStats } from './tracing/export-queue';
@@ -68,6 +68,10 @@ function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolea
   }
 }
 
+function definedOnly<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** Who starts telemetry: the app (its code or the preload), or the test kit, which keeps everything in memory. */
 export type StartedBy = 'app' | 'testkit';
 
@@ -107,12 +111,13 @@ export function startTelemetry(options: TelemetryOptions, startedBy: StartedBy):
   }
 
   const loadedBefore = packagesLoadedBefore();
+  configureDiagnostics();
   const config = resolveConfig(options);
   const logger = safeLogger(options.logger ?? createConsoleLogger());
   const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
   const envelopeSinks = new Set<EnvelopeSink>();
   const categorize = (error: unknown) => classifyWith(options.classifyError, error);
-  const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans });
+  const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans, ...definedOnly(config.batch) });
   const own = new OwnEndpoints();
   addConfiguredExporters(config, spanProcessor, own);
 

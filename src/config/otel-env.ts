@@ -57,3 +57,52 @@ export function resolveResourceAttributes(env: Env, problems: ConfigError[]): Re
   }
   return attributes;
 }
+
+/**
+ * OTEL_TRACES_EXPORTER: `otlp` (the default) or `none`, the off switch platforms use: no spans leave, to
+ * the collector or to Sentry (errors still go to Sentry). Other exporters (console, zipkin) are not built
+ * in: reported, and the rest of the list is used.
+ */
+export function resolveTracesExporter(env: Env, problems: ConfigError[]): 'otlp' | 'none' {
+  const raw = nonEmpty(env.OTEL_TRACES_EXPORTER);
+  if (raw === undefined) return 'otlp';
+  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const unsupported = names.filter((name) => name !== 'otlp' && name !== 'none');
+  if (unsupported.length > 0) problems.push(new ConfigError('OTEL_TRACES_EXPORTER', unsupported.join(','), 'otlp or none', 'Spans go to OTLP as configured.'));
+  return names.includes('none') && !names.includes('otlp') ? 'none' : 'otlp';
+}
+
+/** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: spans are sent as OTLP/HTTP (JSON, which every OTLP/HTTP receiver accepts); gRPC cannot be. */
+export function checkOtlpProtocol(env: Env, problems: ConfigError[]): void {
+  const variable = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = nonEmpty(env[variable])?.toLowerCase();
+  if (protocol === undefined || protocol === 'http/json' || protocol === 'http/protobuf') return;
+  problems.push(new ConfigError(variable, protocol, 'http/protobuf or http/json', "Spans are sent as OTLP/HTTP JSON: point the endpoint at the collector's OTLP/HTTP port (4318), not gRPC's (4317)."));
+}
+
+/** The batch span processor's OTEL_BSP_* settings, each a positive integer; a bad one is reported and left at our default. */
+export interface BatchSettings {
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  scheduledDelayMillis?: number;
+  exportTimeoutMillis?: number;
+}
+
+const BATCH_VARIABLES: ReadonlyArray<[keyof BatchSettings, string]> = [
+  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
+  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
+  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+];
+
+export function resolveBatchSettings(env: Env, problems: ConfigError[]): BatchSettings {
+  const settings: BatchSettings = {};
+  for (const [key, variable] of BATCH_VARIABLES) {
+    const raw = nonEmpty(env[variable]);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (/^\d+$/.test(raw) && value > 0 && Number.isSafeInteger(value)) settings[key] = value;
+    else problems.push(new ConfigError(variable, raw, 'a positive whole number', 'Its default is used.'));
+  }
+  return settings;
+}

@@ -1,6 +1,6 @@
 import { defaultScrubber } from '../scrub';
 import { readNearestPackage } from './package-info';
-import { otelSamplerRate, resolvePropagators, resolveResourceAttributes } from './otel-env';
+import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveTracesExporter } from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
 import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
 
@@ -153,7 +153,8 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     'Profiling is disabled.', problems,
   );
 
-  let maxQueuedSpans = options.maxQueuedSpans ?? DEFAULT_MAX_QUEUED_SPANS;
+  const batch = resolveBatchSettings(env, problems);
+  let maxQueuedSpans = options.maxQueuedSpans ?? batch.maxQueueSize ?? DEFAULT_MAX_QUEUED_SPANS;
   if (!Number.isInteger(maxQueuedSpans) || maxQueuedSpans < 1) {
     problems.push(new ConfigError('maxQueuedSpans', maxQueuedSpans, 'a positive integer', `Using ${DEFAULT_MAX_QUEUED_SPANS}.`));
     maxQueuedSpans = DEFAULT_MAX_QUEUED_SPANS;
@@ -166,7 +167,9 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
   const spotlightEnv = nonEmpty(env.SENTRY_SPOTLIGHT);
 
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
-  const otlpEndpoint = resolveOtlpEndpoint(options, env, problems);
+  const tracesExporter = resolveTracesExporter(env, problems);
+  const otlpEndpoint = options.otlpEndpoint === undefined && tracesExporter === 'none' ? undefined : resolveOtlpEndpoint(options, env, problems);
+  if (otlpEndpoint) checkOtlpProtocol(env, problems);
   const propagators = resolvePropagators(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
@@ -183,11 +186,12 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
     resourceAttributes,
     propagators,
     otlpEndpoint,
-    sendSpansToSentry: options.sendSpansToSentry ?? !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? ''),
+    sendSpansToSentry: options.sendSpansToSentry ?? (tracesExporter !== 'none' && !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? '')),
     otlpHeaders: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
     strict,
     localView,
     maxQueuedSpans,
+    batch: { maxExportBatchSize: batch.maxExportBatchSize, scheduledDelayMillis: batch.scheduledDelayMillis, exportTimeoutMillis: batch.exportTimeoutMillis },
     ignoreErrors,
     spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : /^(1|true|yes|on)$/i.test(spotlightEnv) ? true : /^(0|false|no|off)$/i.test(spotlightEnv) ? false : spotlightEnv),
     problems: problems.map((p) => p.message),

@@ -47,7 +47,7 @@ export interface TelemetryOptions {
    * and the environment is not production
    */
   localView?: boolean;
-  /** Upper bound for spans waiting to be exported; beyond it spans are dropped and counted. @default 2048 */
+  /** Upper bound for spans waiting to be exported; beyond it spans are dropped and counted. @default OTEL_BSP_MAX_QUEUE_SIZE, else 2048 */
   maxQueuedSpans?: number;
   /** Messages matching one of these (substring or RegExp) are not reported (S15). @default [] */
   ignoreErrors?: ReadonlyArray<string | RegExp>;
@@ -84,6 +84,8 @@ export interface ResolvedConfig {
   strict: boolean;
   localView: boolean;
   maxQueuedSpans: number;
+  /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE, _SCHEDULE_DELAY, _EXPORT_TIMEOUT when set (OTEL_BSP_MAX_QUEUE_SIZE is maxQueuedSpans). */
+  batch: { maxExportBatchSize?: number; scheduledDelayMillis?: number; exportTimeoutMillis?: number };
   ignoreErrors: ReadonlyArray<string | RegExp>;
   spotlight: boolean | string;
   /** Lines to log once set-up is done (warnings about values that were rejected, and so on). */

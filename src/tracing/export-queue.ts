@@ -43,6 +43,8 @@ export class ExportQueue {
   /** After shutdown: the last drops are reported at once, no timer waits for more. */
   private stopDropWarnings = false;
   private droppedSinceWarning = 0;
+  /** The last export failed: further failures are not warned about again until one succeeds. */
+  private failing = false;
   private shutDown = false;
   readonly stats: ExportQueueStats = { queued: 0, exported: 0, failed: 0, dropped: 0 };
 
@@ -195,10 +197,17 @@ export class ExportQueue {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
-      if (ok) this.stats.exported += count;
-      else {
+      if (ok) {
+        this.stats.exported += count;
+        this.failing = false;
+      } else {
         this.stats.failed += count;
-        this.options.logger.debug(`export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`);
+        // The first failure after a success is a warning (a wrong port, protocol or certificate shows at
+        // once); the ones after it, while the destination stays down, are counted and logged at debug.
+        const line = `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`;
+        if (this.failing) this.options.logger.debug(line);
+        else this.options.logger.warn(`${line}. Later failures are counted (telemetry.spanStats()) until an export succeeds again.`);
+        this.failing = true;
       }
       resolve();
     };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { diag } from '@opentelemetry/api';
 import { getStringFromEnv } from '@opentelemetry/core';
 import { createOtlpNetworkExportDelegate, OTLPExporterBase, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import {
@@ -23,19 +25,30 @@ function createSerializer() {
 
 const spanCount = { name: 'span' as const, countItems: (spans: ReadableSpan[]) => spans.length };
 
-/** TLS settings OpenTelemetry reads from the environment into its https agent. */
-const TLS_VARIABLES = ['CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'].flatMap((name) => [
-  `OTEL_EXPORTER_OTLP_${name}`, `OTEL_EXPORTER_OTLP_TRACES_${name}`,
-]);
-
 /**
- * OpenTelemetry's own transport (`http.request` through an agent) is kept where only it can do what is
- * asked: agent options or an agent factory in code, or certificates from the environment.
+ * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE, CLIENT_KEY and CLIENT_CERTIFICATE: file paths, read once, for
+ * our client (OpenTelemetry's own transport would read them too, but only when no agent options are given).
+ * A file that cannot be read is reported on the diagnostic logger and left out, as OpenTelemetry does.
  */
+function tlsFromEnv(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  const read = (name: string): Buffer | undefined => {
+    const path = getStringFromEnv(`OTEL_EXPORTER_OTLP_TRACES_${name}`) ?? getStringFromEnv(`OTEL_EXPORTER_OTLP_${name}`);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      diag.warn(`Failed to read ${name.toLowerCase().replace('_', ' ')} file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+  const tls = { ca: read('CERTIFICATE'), cert: read('CLIENT_CERTIFICATE'), key: read('CLIENT_KEY') };
+  return tls.ca || tls.cert || tls.key ? tls : undefined;
+}
+
+/** An app's own agent (options beyond keepAlive, or an agent function) needs OpenTelemetry's transport. */
 function needsAgentTransport(config: OTLPExporterNodeConfigBase): boolean {
   const agent = config.httpAgentOptions;
-  const customAgent = typeof agent === 'function' || Object.keys(agent ?? {}).some((option) => option !== 'keepAlive');
-  return customAgent || TLS_VARIABLES.some((name) => getStringFromEnv(name) !== undefined);
+  return typeof agent === 'function' || Object.keys(agent ?? {}).some((option) => option !== 'keepAlive');
 }
 
 /**
@@ -51,7 +64,7 @@ export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> impl
   /** @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ... */
   constructor(config: OTLPExporterNodeConfigBase = {}) {
     const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
-    const transport = needsAgentTransport(config) ? undefined : withRetries(createOtlpHttpTransport(options));
+    const transport = needsAgentTransport(config) ? undefined : withRetries(createOtlpHttpTransport({ ...options, tls: tlsFromEnv() }));
     super(
       transport
         ? createOtlpNetworkExportDelegate(

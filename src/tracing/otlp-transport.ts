@@ -12,6 +12,8 @@ export interface OtlpTransportSettings {
   headers: () => Promise<Record<string, string>>;
   compression: 'gzip' | 'none';
   userAgent?: string;
+  /** Trusted CAs and a client certificate for https (mutual TLS). @default Node's CAs, no client certificate */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 /** OpenTelemetry's OTLP HTTP transport answers these with a retry, after Retry-After if given. */
@@ -35,7 +37,7 @@ export function retryAfterMillis(value: string | undefined): number | undefined 
  */
 export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExporterTransport {
   const url = new URL(settings.url);
-  const client = new HttpClient(url, { maxSockets: 2 });
+  const client = new HttpClient(url, { maxSockets: 2, ...settings.tls });
   const path = `${url.pathname}${url.search}`;
   const userAgent = settings.userAgent ? `${settings.userAgent} ${USER_AGENT}` : USER_AGENT;
   return {

@@ -17,13 +17,16 @@ import type { SentryOtlpSpanProcessor } from './span-processor';
 import { LeanContextManager } from './lean-context';
 
 /**
- * OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry the collector's credentials. The OTLP exporter reads them at
- * construction and adds them to EVERY exporter, so Sentry's exporter is built with them hidden.
+ * OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry the collector's credentials, and the TLS variables its CA and
+ * client certificate. The OTLP exporter reads them at construction, for EVERY exporter, so Sentry's
+ * exporter is built with them hidden (Sentry is reached with its own key and the public CAs).
  */
-const COLLECTOR_HEADER_VARIABLES = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'];
+const COLLECTOR_VARIABLES = ['HEADERS', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'].flatMap((name) => [
+  `OTEL_EXPORTER_OTLP_${name}`, `OTEL_EXPORTER_OTLP_TRACES_${name}`,
+]);
 
-function withoutCollectorHeaders<T>(fn: () => T): T {
-  const saved = COLLECTOR_HEADER_VARIABLES.map((name) => [name, process.env[name]] as const);
+function withoutCollectorSettings<T>(fn: () => T): T {
+  const saved = COLLECTOR_VARIABLES.map((name) => [name, process.env[name]] as const);
   for (const [name] of saved) delete process.env[name];
   try {
     return fn();
@@ -32,12 +35,18 @@ function withoutCollectorHeaders<T>(fn: () => T): T {
   }
 }
 
+/** OTEL_LOG_LEVEL, before anything is built: the exporters report their configuration problems as they are made. */
+export function configureDiagnostics(): void {
+  const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
+  if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
+}
+
 /** Adds the destinations the configuration names: Sentry's OTLP endpoint and/or a collector. */
 export function addConfiguredExporters(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): void {
   if (config.dsn) {
     const endpoint = config.sendSpansToSentry ? getOtlpTracesEndpoint(config.dsn) : undefined;
     if (endpoint) {
-      const exporter = withoutCollectorHeaders(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
+      const exporter = withoutCollectorSettings(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
       processor.addExporter('sentry', exporter);
       own.add(endpoint.url);
     }
@@ -98,8 +107,6 @@ function spanLimitsFromEnv(): SpanLimits {
 export function startTracing(
   config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, scrubber: Scrubber, requestContext?: RequestContextHook,
 ): TracingHandle {
-  const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
-  if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   registerInstrumentations({ instrumentations: createInstrumentations(own) });
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);

@@ -27,6 +27,12 @@ describe('resolveConfig', () => {
     ['propagators: Sentry\'s header, then W3C trace context and baggage', {}, {}, { propagators: ['sentry', 'tracecontext', 'baggage'] }],
     ['OTEL_PROPAGATORS in its order, any case, repeats once', {}, { OTEL_PROPAGATORS: ' B3, tracecontext ,b3,sentry' }, { propagators: ['b3', 'tracecontext', 'sentry'] }],
     ['OTEL_PROPAGATORS none', {}, { OTEL_PROPAGATORS: 'none' }, { propagators: [] }],
+    ['OTEL_TRACES_EXPORTER none: no spans leave, to the collector or to Sentry', {}, { SENTRY_DSN: DSN, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none' }, { otlpEndpoint: undefined, sendSpansToSentry: false, dsn: DSN }],
+    ['OTEL_TRACES_EXPORTER otlp: as without it', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'otlp' }, { otlpEndpoint: 'http://c:4318/v1/traces', sendSpansToSentry: true }],
+    ['the options win over OTEL_TRACES_EXPORTER none', { otlpEndpoint: 'http://c:4318/v1/traces', sendSpansToSentry: true }, { OTEL_TRACES_EXPORTER: 'none' }, { otlpEndpoint: 'http://c:4318/v1/traces', sendSpansToSentry: true }],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf: accepted (JSON is sent, which OTLP/HTTP receivers take)', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, { otlpEndpoint: 'http://c:4318/v1/traces' }],
+    ['OTEL_BSP_* settings', {}, { OTEL_BSP_MAX_QUEUE_SIZE: '4096', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '256', OTEL_BSP_SCHEDULE_DELAY: '500', OTEL_BSP_EXPORT_TIMEOUT: '30000' }, { maxQueuedSpans: 4096, batch: { maxExportBatchSize: 256, scheduledDelayMillis: 500, exportTimeoutMillis: 30000 } }],
+    ['the maxQueuedSpans option wins over OTEL_BSP_MAX_QUEUE_SIZE', { maxQueuedSpans: 100 }, { OTEL_BSP_MAX_QUEUE_SIZE: '4096' }, { maxQueuedSpans: 100 }],
     ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
     ['environment and release from OTEL_RESOURCE_ATTRIBUTES when nothing more specific sets them', {}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,service.version=2.4.1' }, { environment: 'production', release: '2.4.1', tracesSampleRate: 0.2, localView: false }],
     ['SENTRY_ENVIRONMENT, NODE_ENV and SENTRY_RELEASE win over OTEL_RESOURCE_ATTRIBUTES', {}, { NODE_ENV: 'staging', SENTRY_RELEASE: 'r@1', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,service.version=2.4.1' }, { environment: 'staging', release: 'r@1' }],
@@ -59,6 +65,9 @@ describe('resolveConfig', () => {
     ['an invalid OTEL_TRACES_SAMPLER_ARG', { NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '5%' }, /Invalid OTEL_TRACES_SAMPLER_ARG: received "5%"; expected a number from 0 to 1.*specification's default/, { tracesSampleRate: 1 }],
     ['OTEL_PROPAGATORS with a propagator we do not have', { OTEL_PROPAGATORS: 'tracecontext,xray' }, /Invalid OTEL_PROPAGATORS: received "xray"; expected a list of tracecontext, baggage, b3, b3multi, sentry, or none\. Those are skipped/, { propagators: ['tracecontext'] }],
     ['OTEL_PROPAGATORS with none we have', { OTEL_PROPAGATORS: 'jaeger' }, /Invalid OTEL_PROPAGATORS: received "jaeger".*The default list is used/, { propagators: ['sentry', 'tracecontext', 'baggage'] }],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL grpc', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /Invalid OTEL_EXPORTER_OTLP_PROTOCOL: received "grpc"; expected http\/protobuf or http\/json\. Spans are sent as OTLP\/HTTP JSON/, { otlpEndpoint: 'http://c:4317/v1/traces' }],
+    ['OTEL_TRACES_EXPORTER console (not built in)', { OTEL_TRACES_EXPORTER: 'console' }, /Invalid OTEL_TRACES_EXPORTER: received "console"; expected otlp or none/, { sendSpansToSentry: true }],
+    ['an OTEL_BSP_* value that is not a positive whole number', { OTEL_BSP_SCHEDULE_DELAY: '1s' }, /Invalid OTEL_BSP_SCHEDULE_DELAY: received "1s"; expected a positive whole number\. Its default is used/, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: undefined, exportTimeoutMillis: undefined } }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
   ];
   for (const [name, env, message, expected] of invalid) {
