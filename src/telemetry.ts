@@ -68,10 +68,6 @@ function buildScrubber(options: TelemetryOptions, logger: Logger, strict: boolea
   }
 }
 
-function definedOnly<T extends object>(settings: T): Partial<T> {
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
 /** Who starts telemetry: the app (its code or the preload), or the test kit, which keeps everything in memory. */
 export type StartedBy = 'app' | 'testkit';
 
@@ -117,7 +113,7 @@ export function startTelemetry(options: TelemetryOptions, startedBy: StartedBy):
   const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
   const envelopeSinks = new Set<EnvelopeSink>();
   const categorize = (error: unknown) => classifyWith(options.classifyError, error);
-  const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans, ...definedOnly(config.batch) });
+  const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans, ...config.batch });
   const own = new OwnEndpoints();
   addConfiguredExporters(config, spanProcessor, own);
 
