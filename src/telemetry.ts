@@ -157,7 +157,9 @@ export function startTelemetry(options: TelemetryOptions, startedBy: StartedBy):
     spanStats: () => spanProcessor.stats(),
     flush: async (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
       const before = undelivered();
-      const drained = await withTimeout(Promise.all([spanProcessor.forceFlush(), Sentry.flush(timeoutMs).then((ok) => (ok ? undefined : Promise.reject()))]), timeoutMs);
+      // Held open (the last argument) for as long as it was asked: telemetry in flight alone holds a
+      // process only briefly (HOLD_PROCESS_MS), and a job awaiting its flush must get the answer.
+      const drained = await withTimeout(Promise.all([spanProcessor.forceFlush(), Sentry.flush(timeoutMs).then((ok) => (ok ? undefined : Promise.reject()))]), timeoutMs, false);
       return drained && undelivered() === before;
     },
     shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
@@ -168,6 +170,7 @@ export function startTelemetry(options: TelemetryOptions, startedBy: StartedBy):
           Sentry.close(timeoutMs).then((ok) => (ok ? undefined : Promise.reject())),
         ]),
         timeoutMs,
+        false,
       );
       return stopped;
     },

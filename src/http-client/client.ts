@@ -17,6 +17,14 @@ export interface HttpClientOptions {
   idleTimeoutMs?: number;
   /** Reuse connections; false sends `Connection: close` and opens one per request. @default true */
   keepAlive?: boolean;
+  /**
+   * How long requests in flight keep the process alive, counted from the moment the client stopped being
+   * idle. Past it they carry on but no longer hold a process that has nothing else to do: a job that ends
+   * while its telemetry waits on a backend that does not answer ends then, not when each request times
+   * out (10 s for each envelope or export, and its exit sends more: a session, a client report).
+   * @default 2000, Sentry's default shutdown timeout (see {@link HOLD_PROCESS_MS})
+   */
+  holdProcessMs?: number;
 }
 
 /** One request; the body is sent with a Content-Length. */
@@ -34,7 +42,14 @@ export interface HttpRequest {
 /** A network failure, with a Node-style code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...). */
 export type HttpClientError = Error & { code?: string };
 
-const DEFAULTS = { maxSockets: 8, idleTimeoutMs: 4000, keepAlive: true };
+/**
+ * How long telemetry in flight holds a process that has finished its work: the bound Sentry gives a close
+ * by default, and the one our exit flush has. A flush or shutdown that was asked for holds it for its own
+ * timeout instead.
+ */
+export const HOLD_PROCESS_MS = 2_000;
+
+const DEFAULTS = { maxSockets: 8, idleTimeoutMs: 4000, keepAlive: true, holdProcessMs: HOLD_PROCESS_MS };
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
 
@@ -73,6 +88,8 @@ class Connection {
   pending: Pending | undefined;
   used = false;
   closed = false;
+  /** Lets the socket stop holding the process once its request has held it long enough. */
+  holdTimer: NodeJS.Timeout | undefined;
   constructor(readonly socket: net.Socket) {}
 }
 
@@ -87,11 +104,14 @@ class Connection {
 export class HttpClient {
   private readonly url: URL;
   private readonly hostHeader: string;
-  private readonly settings: Required<Pick<HttpClientOptions, 'maxSockets' | 'idleTimeoutMs' | 'keepAlive'>>;
+  private readonly settings: Required<Pick<HttpClientOptions, 'maxSockets' | 'idleTimeoutMs' | 'keepAlive' | 'holdProcessMs'>>;
   private readonly idle: Connection[] = [];
   private readonly connections = new Set<Connection>();
   private readonly waiting: Pending[] = [];
   private closedForGood = false;
+  /** Requests sent and not settled, and since when there have been some (see holdProcessMs). */
+  private inFlight = 0;
+  private busySince = 0;
   /**
    * Connections are opened in the context the client was made in (start-up), not in the one of the request
    * whose telemetry needed a connection: a socket keeps the async context it was opened in, so an idle
@@ -109,6 +129,7 @@ export class HttpClient {
       maxSockets: options.maxSockets ?? DEFAULTS.maxSockets,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
       keepAlive: options.keepAlive ?? DEFAULTS.keepAlive,
+      holdProcessMs: options.holdProcessMs ?? DEFAULTS.holdProcessMs,
     };
   }
 
@@ -175,7 +196,7 @@ export class HttpClient {
     connection.pending = pending;
     const { socket } = connection;
     try {
-      socket.ref();
+      this.holdProcess(connection);
       socket.setTimeout(request.timeoutMs);
       socket.cork();
       socket.write(requestHead(request, this.hostHeader, body.byteLength, this.settings.keepAlive), 'latin1');
@@ -185,6 +206,32 @@ export class HttpClient {
       // Called from socket events: a throw here must become this request's failure, not the process's.
       this.fail(connection, error as HttpClientError);
     }
+  }
+
+  /** Holds the process for what remains of the hold of the current busy period (see holdProcessMs). */
+  private holdProcess(connection: Connection): void {
+    const now = Date.now();
+    if (this.inFlight++ === 0) this.busySince = now;
+    const remaining = this.busySince + this.settings.holdProcessMs - now;
+    if (remaining <= 0) {
+      connection.socket.unref();
+      return;
+    }
+    connection.socket.ref();
+    if (remaining >= connection.pending!.request.timeoutMs) return;
+    const socket = connection.socket;
+    connection.holdTimer = setTimeout(() => socket.unref(), remaining);
+    connection.holdTimer.unref();
+  }
+
+  /** The request in flight on `connection`, now settled or failed: it no longer holds the process. */
+  private settle(connection: Connection): Pending | undefined {
+    const pending = connection.pending;
+    connection.pending = undefined;
+    if (connection.holdTimer) clearTimeout(connection.holdTimer);
+    connection.holdTimer = undefined;
+    if (pending) this.inFlight--;
+    return pending;
   }
 
   private onData(connection: Connection, chunk: Buffer): void {
@@ -199,8 +246,7 @@ export class HttpClient {
   }
 
   private finish(connection: Connection, response: HttpResponse): void {
-    const pending = connection.pending;
-    connection.pending = undefined;
+    const pending = this.settle(connection);
     connection.used = true;
     if (response.closes || !pending || !this.settings.keepAlive) connection.socket.destroy();
     else this.release(connection);
@@ -222,8 +268,7 @@ export class HttpClient {
   }
 
   private fail(connection: Connection, error: HttpClientError): void {
-    const pending = connection.pending;
-    connection.pending = undefined;
+    const pending = this.settle(connection);
     connection.socket.destroy();
     this.forget(connection);
     if (pending) pending.reject(error);
@@ -233,8 +278,7 @@ export class HttpClient {
     if (connection.closed) return;
     connection.closed = true;
     this.forget(connection);
-    const pending = connection.pending;
-    connection.pending = undefined;
+    const pending = this.settle(connection);
     if (pending) {
       let response: HttpResponse | undefined;
       try {

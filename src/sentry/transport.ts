@@ -8,7 +8,7 @@ import {
   type TransportRequest,
 } from '@sentry/core';
 import type { makeNodeTransport } from '@sentry/node';
-import { HttpClient } from '../http-client/client';
+import { HOLD_PROCESS_MS, HttpClient } from '../http-client/client';
 
 const gzipAsync = promisify(gzip);
 
@@ -45,6 +45,9 @@ function withResponseTimeout(native: typeof http | typeof https, timeoutMs: numb
       const request = untracedRequest(native);
       const req = request.call(native, options as http.RequestOptions, callback as (res: http.IncomingMessage) => void);
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`Sentry did not answer within ${timeoutMs} ms`)));
+      const hold = setTimeout(() => req.socket?.unref(), HOLD_PROCESS_MS); // as our client does (see HttpClient)
+      hold.unref();
+      req.once('close', () => clearTimeout(hold));
       return req;
     },
   };

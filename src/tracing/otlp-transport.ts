@@ -74,8 +74,10 @@ const MAX_BACKOFF_MS = 5000;
 const BACKOFF_MULTIPLIER = 1.5;
 const JITTER = 0.2;
 
-// Retry-After: 0 reads as -1 (as in OpenTelemetry); setTimeout would warn about a negative delay.
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(ms, 0)));
+// Retry-After: 0 reads as -1 (as in OpenTelemetry); setTimeout would warn about a negative delay. A wait
+// between attempts does not hold a process that has finished its work, as a request in flight holds it
+// only briefly (see HOLD_PROCESS_MS); a flush that was asked for holds it itself.
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(ms, 0)).unref());
 
 /**
  * OpenTelemetry's RetryingTransport (not exported by otlp-exporter-base): up to 5 retries of a

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, type ChildApp } from '../support/child-app';
 import { startFakeSentry, type FakeSentry, type FakeSentryMode } from '../support/fake-sentry';
+import { HOLD_PROCESS_MS } from '../../src/http-client/client';
 import { assertHealthy, startReliabilityApp } from './support';
 
 const ERRORS = 20;
@@ -145,14 +146,20 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       const child = spawn(process.execPath, ['--import', pathToFileURL(join(ROOT, 'dist', 'src', 'register.js')).href, join(__dirname, 'fixtures', 'job.cjs')], {
         cwd: ROOT,
         env: { ...process.env, SENTRY_DSN: '', OTEL_EXPORTER_OTLP_ENDPOINT: '', SENTRY_ENVIRONMENT: 'test', SENTRY_LOCAL_VIEW: '0', ...env },
-        stdio: 'ignore',
+        stdio: ['ignore', 'pipe', 'ignore'],
       });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
       const [code] = (await once(child, 'exit')) as [number | null];
-      return { code, ms: Date.now() - started };
+      return { code, ms: Date.now() - started, output };
     };
 
+    /** How long the job takes with a Sentry that answers at once: start-up, its work and its exit. */
+    let healthyJobMs = EXIT_BOUND_MS;
+
     it('a script that ends by draining its event loop: its span and its message are delivered', async () => {
-      const { code } = await runJob({ SENTRY_DSN: fake.dsn });
+      const { code, ms } = await runJob({ SENTRY_DSN: fake.dsn });
+      healthyJobMs = ms;
       assert.equal(code, 0);
       assert.ok(fake.events().some((e) => e.message === 'nightly job done'), fake.summary());
       assert.ok(fake.spans().some((s) => s.name === 'cleanup expired bookings'), `the job's span was not delivered: ${fake.summary()}`);
@@ -165,6 +172,31 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
         exits.push({ backend: 'job, black-hole collector', ms, events: 0 });
         assert.equal(code, 0);
         assert.ok(ms < EXIT_BOUND_MS, `the job took ${ms} ms to end`);
+      } finally {
+        await fake.setMode('ok');
+      }
+    });
+
+    it('…and a Sentry that never answers holds it no longer than the hold of envelopes in flight (10 s each before)', async () => {
+      await fake.setMode('blackhole');
+      try {
+        const { code, ms } = await runJob({ SENTRY_DSN: fake.dsn });
+        exits.push({ backend: 'job, black-hole Sentry', ms, events: 0 });
+        assert.equal(code, 0);
+        const bound = healthyJobMs + HOLD_PROCESS_MS + PROCESS_OVERHEAD_MS;
+        assert.ok(ms < bound, `the job took ${ms} ms to end (${healthyJobMs} ms with a Sentry that answers; bound ${bound} ms)`);
+      } finally {
+        await fake.setMode('ok');
+      }
+    });
+
+    it('a job that flushes is waited for as long as it asked, even past the hold of envelopes in flight', async () => {
+      await fake.setMode({ delayMs: HOLD_PROCESS_MS + 1000 });
+      try {
+        const { code, output } = await runJob({ SENTRY_DSN: fake.dsn, JOB_FLUSH_MS: String(HOLD_PROCESS_MS + 4000) });
+        assert.equal(code, 0);
+        assert.match(output, /JOB FLUSHED true/);
+        assert.ok(fake.events().some((e) => e.message === 'nightly job done'), fake.summary());
       } finally {
         await fake.setMode('ok');
       }

@@ -12,6 +12,10 @@ import { useAsyncLocalStorageForScopes } from '../otel-scopes';
 /** As @sentry/node: discarded-event counts go out once a minute and when the process is about to exit. */
 const CLIENT_REPORT_FLUSH_INTERVAL_MS = 60_000;
 
+/** A flush's hold on the process is a timer that never needs to fire: it only keeps the event loop open. */
+const HOLD_TICK_MS = 60_000;
+const noop = (): void => {};
+
 /** The Node stack parser of @sentry/node (frames' `module` named from their file path). */
 export const nodeStackParser = createStackParser(nodeStackLineParser(moduleFromFilename()));
 
@@ -50,9 +54,18 @@ export class NodeRuntimeClient extends ServerRuntimeClient<ClientOptions> {
     process.on('beforeExit', this.flushOutcomesOnExit);
   }
 
+  /**
+   * Keeps the process alive while it flushes: envelopes in flight hold it only briefly (see
+   * HOLD_PROCESS_MS), and a flush that was asked for is waited for, up to its own timeout.
+   */
   override async flush(timeout?: number): Promise<boolean> {
     this.flushClientReports();
-    return super.flush(timeout);
+    const hold = setInterval(noop, HOLD_TICK_MS);
+    try {
+      return await super.flush(timeout);
+    } finally {
+      clearInterval(hold);
+    }
   }
 
   override async close(timeout?: number): Promise<boolean> {
