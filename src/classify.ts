@@ -6,7 +6,12 @@ export const CATEGORY_TAG = 'error.category';
 const PAYMENT_NAME = /payment|billing|charge|card(?:declined|error)|stripe|checkout/i;
 const AUTH_NAME = /auth|unauthori[sz]ed|forbidden|permission|access ?denied|jwt|token(?:expired|invalid)|credential|login/i;
 const DATABASE_NAME = /database|sql|postgres|knex|sequelize|typeorm|prisma|query(?:failed|error)|connectionerror|pool/i;
-const DATABASE_MESSAGE = /^Knex: |Timeout acquiring a connection|Unable to acquire a connection|terminating connection due to|^Connection terminated unexpectedly|^Client has encountered a connection error/;
+const DATABASE_MESSAGE = new RegExp([
+  '^Knex: ', 'Timeout acquiring a connection', 'Unable to acquire a connection', 'terminating connection due to',
+  // pg and pg-pool: a connection dropped or never made in time, a pool used after end(), a read timeout.
+  '^Connection terminated', '^Client has encountered a connection error', '^timeout exceeded when trying to connect$',
+  '^Cannot use a pool after calling end on the pool$', '^Query read timeout$', '^Received unexpected \\w+ message from backend',
+].join('|'));
 /** SQLSTATE codes are five characters: two for the class, three for the condition. */
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 

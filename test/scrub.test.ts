@@ -117,6 +117,9 @@ describe('scrub: value patterns in free text', () => {
     ['PostgreSQL: a key\'s values', 'Key (api_token)=(tok-999) already exists.', `Key (api_token)=(${F}) already exists.`],
     ['PostgreSQL: a refused row', 'Failing row contains (1, ann@example.com, 5).', `Failing row contains (${F}).`],
     ['PostgreSQL: a refused row, text after it', 'Failing row contains (1, x). See (docs) for more', `Failing row contains (${F}). See (docs) for more`],
+    ['knex: a failed query\'s literals', `select * from "users" where "email" = 'ann@example.com' and x = 1 - column "x" does not exist`, 'select * from "users" where "email" = ? and x = 1 - column "x" does not exist'],
+    ['knex: in the stack, frames kept', "error: update t set phone = '+1 555 123' where id = 1 - relation \"t\" does not exist\n    at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:283:98)", 'error: update t set phone = ? where id = 1 - relation "t" does not exist\n    at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:283:98)'],
+    ['knex: a statement over several lines', "\n  SELECT id\n  FROM t WHERE code = 'Z9-reset'\n - boom", "\n  SELECT id\n  FROM t WHERE code = 'Z9-reset'\n - boom".replace("'Z9-reset'", "?")],
     ['second factor and recovery codes', 'mfaCode=123456 recovery_code=aaaa-bbbb', `mfaCode=${F} recovery_code=${F}`],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.equal(s.scrubString(input), expected));
@@ -133,6 +136,8 @@ describe('scrub: value patterns in free text', () => {
     'Error: token expired',
     'password=%s and pin = ? and token=$1',
     'Suspicious payment amount: 10000001',
+    'Update failed - retry later',
+    "select a plan: 'basic' or 'pro'",
     'session_count=5',
     'https://publickey@o0.ingest.sentry.io/0',
     'eyJ only one part',
@@ -424,6 +429,8 @@ describe('scrub: hostile input stays linear (no timing asserted, it just has to 
     postgresKeys: 'Key (a)=('.repeat(M / 9),
     postgresInputs: 'invalid input syntax for type uuid: "'.repeat(M / 38),
     postgresRows: 'Failing row contains ('.repeat(M / 22),
+    failedQueryQuotes: `select ${"'x".repeat(M / 2)} - boom`,
+    failedQuerySeparators: `select ${' - '.repeat(M / 3)}`,
   };
   for (const [name, text] of Object.entries(hostile)) {
     it(name, () => {

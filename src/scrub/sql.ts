@@ -75,3 +75,26 @@ export function replaceSqlLiterals(sql: string, scrubComment: (text: string) => 
   }
   return out + sql.slice(last);
 }
+
+/**
+ * Where knex's message for a failed query starts (`<SQL> - <the database's message>`): at the start of
+ * the text, or after the error's name as its stack begins (`error: select …`).
+ */
+const FAILED_QUERY_START = /^(?:[\w$.]{1,64}: )?(?=\s*(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy|call|grant|revoke|explain|refresh|values)\s)/i;
+const KNEX_SEPARATOR = ' - ';
+const FIRST_STACK_FRAME = '\n    at ';
+
+/**
+ * A failed query's message as knex writes it carries the statement with its literals (a raw query's
+ * `where email = 'ann@example.com'`), which `db.query.text` never shows: the literals go, as there, up to
+ * the stack's first frame. It reaches events, the query span's status and its exception event.
+ */
+export function replaceFailedQueryLiterals(text: string): string {
+  const start = FAILED_QUERY_START.exec(text);
+  if (start === null) return text;
+  const from = start[0].length;
+  const frame = text.indexOf(FIRST_STACK_FRAME, from);
+  const to = frame === -1 ? text.length : frame;
+  if (text.lastIndexOf(KNEX_SEPARATOR, to) < from) return text;
+  return text.slice(0, from) + replaceSqlLiterals(text.slice(from, to), (comment) => comment) + text.slice(to);
+}

@@ -14,6 +14,7 @@ import {
   USERINFO_SOURCE,
   XML_ELEMENT_SOURCE,
 } from './rules';
+import { replaceFailedQueryLiterals } from './sql';
 import { FILTERED } from './types';
 
 export interface TextScrubber {
@@ -233,7 +234,7 @@ export function compileTextScrubber(
 
   function run(text: string, pairs: boolean): string {
     if (trigger !== null && !trigger.test(text)) return text;
-    let s = scrubPem(text);
+    let s = scrubPem(replaceFailedQueryLiterals(text));
     s = s.replace(userinfoRe, (_m: string, prefix: string) => `${prefix}:${FILTERED}@`);
     s = s.replace(tokenRe, FILTERED);
     s = s.replace(authRe, replaceAuth);

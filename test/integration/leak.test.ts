@@ -29,14 +29,14 @@ describe('wire-level leak test: planted secrets never reach Sentry or the collec
       body: JSON.stringify({ password: S.password, card_number: S.cardInBody, nested: { deeper: { secret: S.slackToken, text: `key ${S.stripeKey}` } }, ...S.benign }),
     });
     assert.equal(response.status, 500);
-    await fake.waitForEvents(3);
+    await fake.waitForEvents(4);
     await app.stop('SIGTERM');
     assert.ok(fake.spans().some((span) => span.attributes['db.query.text'] !== undefined), 'no DB span arrived');
     assert.ok(fake.spans().some((span) => span.source === 'collector'), 'the collector received nothing');
 
     const secrets = [
       S.password, S.card, S.card.replace(/ /g, ''), S.cardInBody, S.jwt, S.stripeKey, S.githubToken, S.awsKey, S.slackToken,
-      S.dbPassword, S.cookie, S.apiKeyHeader, S.userToken, S.sqlLiteral, S.sqlParam, S.pemBody, '203.0.113.9',
+      S.dbPassword, S.cookie, S.apiKeyHeader, S.userToken, S.sqlLiteral, S.sqlParam, S.failedSqlLiteral, S.pemBody, '203.0.113.9',
     ];
     assert.deepEqual(fake.findSecrets(secrets).map((hit) => `${hit.secret} in ${hit.where}`), []);
 
