@@ -40,6 +40,9 @@ function isKnexSpan(span: unknown): boolean {
   return typeof scopeName === 'string' && scopeName.includes('knex');
 }
 
+/** pg's `pg.connect` and pg-pool's `pg-pool.connect`. */
+const CONNECT_SPAN_NAME = /(?:^|\.)connect$/;
+
 function durationMs(span: ReadableSpan): number {
   return Math.round((span.duration[0] * 1e3 + span.duration[1] / 1e6) * 100) / 100;
 }
@@ -50,6 +53,9 @@ export function breadcrumbFromSpan(span: ReadableSpan): Breadcrumb | undefined {
   const failed = span.status.code === 2;
   if (isDatabaseSpan(span)) {
     const query = attributes['db.query.text'] ?? attributes['db.statement'];
+    // pg's connect spans (a pooled client taken, a connection opened) say nothing the query after them
+    // does not, and would take half the trail; one that failed is what the trail must show.
+    if (typeof query !== 'string' && !failed && CONNECT_SPAN_NAME.test(span.name)) return undefined;
     return {
       type: 'query',
       category: 'query',

@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import request from 'supertest';
 import { addBreadcrumb } from '../../src';
 import { breadcrumbs, errorHandler } from '../../middleware';
 import { getTestDatabase } from '../support/database';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import { kit } from '../support/setup';
+
+/** A port nothing listens on: taken, then given back. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('breadcrumbs', () => {
   let db: Knex;
@@ -63,6 +74,27 @@ describe('breadcrumbs', () => {
           `http: GET ${outgoingUrl.replace(/api_key=[^&]+/, 'api_key=[Filtered]')} 204`,
         ]);
         assert.equal(typeof trail[2].data?.duration_ms, 'number');
+      });
+
+      it('pg\'s connect spans are no queries: one breadcrumb per pool.query, a failed connect kept as an error', async () => {
+        const pool = new pg.Pool({ connectionString: (await getTestDatabase()).url, max: 1 });
+        const unreachable = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), max: 1 });
+        const instance = express();
+        instance.use(breadcrumbs());
+        instance.get('/pooled', async (_req, _res, next) => {
+          await pool.query('select 1 as one');
+          await unreachable.query('select 2 as two').catch(() => undefined);
+          next(new Error('after the queries'));
+        });
+        instance.use(errorHandler());
+        try {
+          await request(instance).get('/pooled').expect(500);
+        } finally {
+          await Promise.all([pool.end(), unreachable.end()]);
+        }
+        const [event] = await kit.waitForEvents(1);
+        const queries = kit.breadcrumbsOf(event).filter((crumb) => crumb.category === 'query');
+        assert.deepEqual(queries.map((crumb) => `${crumb.level} ${crumb.message}`), ['info select 1 as one', 'error pg.connect', 'error pg-pool.connect']);
       });
 
       it('is bounded: the oldest are dropped beyond max', async () => {
