@@ -148,17 +148,22 @@ export function setUserContext(user: UserContext | null | undefined): void {
       writeIsolationScope((scope) => scope.setUser(null));
       return;
     }
-    const id = typeof user.id === 'number' || typeof user.id === 'string' ? String(user.id) : undefined;
-    const sentryUser: { id?: string; email?: string; username?: string } = {};
-    if (id !== undefined) sentryUser.id = id;
-    if (typeof user.email === 'string') sentryUser.email = user.email;
-    if (typeof user.username === 'string') sentryUser.username = user.username;
+    const sentryUser = sentryUserOf(user);
     // What Sentry.setUser does, deferred while the request's scope is not made (see writeIsolationScope).
     writeIsolationScope((scope) => scope.setUser(sentryUser));
-    if (id !== undefined) currentServerSpan()?.setAttribute('user.id', id);
+    if (sentryUser.id !== undefined) currentServerSpan()?.setAttribute('user.id', sentryUser.id);
   } catch {
     // Observability never breaks the request.
   }
+}
+
+/** The user as Sentry records it: a string id, and email and username when they are strings. */
+export function sentryUserOf(user: UserContext): { id?: string; email?: string; username?: string } {
+  const sentryUser: { id?: string; email?: string; username?: string } = {};
+  if (typeof user.id === 'number' || typeof user.id === 'string') sentryUser.id = String(user.id);
+  if (typeof user.email === 'string') sentryUser.email = user.email;
+  if (typeof user.username === 'string') sentryUser.username = user.username;
+  return sentryUser;
 }
 
 /** Adds a step to the current request's trail (or, outside a request, the process's, which requests do not inherit). */

@@ -1,5 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import { setUserContext, type UserContext } from '../../src/helpers';
+import type { EventProcessor } from '@sentry/core';
+import { currentServerSpan, sentryUserOf, setUserContext, type UserContext } from '../../src/helpers';
+import { writeTo } from '../../src/sentry/otel-scopes';
 import { getTelemetry } from '../../src/telemetry';
 import { checkOptionsObject, checkPositiveInteger } from '../shared/options';
 import { describeThrown, guarded, requestTarget } from '../shared/request-scope';
@@ -32,6 +34,24 @@ function apply(value: unknown): void {
 }
 
 /**
+ * An event processor for a request that had no user when the middleware ran: the resolver is asked
+ * again (a synchronous answer only: an event cannot wait), and the user it returns goes on the event and
+ * on the request's server span, if it is still open.
+ */
+function userAtEventTime(resolve: UserResolver, req: Request): EventProcessor {
+  return (event) => {
+    if (event.user && Object.keys(event.user).length > 0) return event;
+    const late = guarded('userContext resolver', () => resolve(req));
+    if (!guarded('userContext', () => !isThenable(late) && isUser(late))) return event;
+    const user = guarded('userContext', () => sentryUserOf(late as UserContext));
+    if (!user) return event;
+    const span = currentServerSpan();
+    if (user.id !== undefined && span?.isRecording()) guarded('userContext', () => span.setAttribute('user.id', user.id!));
+    return { ...event, user: { ...event.user, ...user } };
+  };
+}
+
+/**
  * Ties every event of the request to the user `resolve(req)` returns and marks its server span with
  * `user.id` (S7). A resolver that throws, rejects, hangs or returns garbage never breaks the request:
  * it goes on without a user.
@@ -45,11 +65,15 @@ export function userContext(resolve: UserResolver, options: UserContextOptions =
   const timeoutMs = options.timeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS;
 
   return function userContextMiddleware(req, _res, next) {
-    if (!requestTarget()) return next();
+    const target = requestTarget();
+    if (!target) return next();
     const result = guarded('userContext resolver', () => resolve(req));
     // What the resolver returned is the app's object: reading it (then, id, ...) may throw as well.
     if (!guarded('userContext', () => isThenable(result))) {
       guarded('userContext', () => apply(result));
+      // No user yet: the app's authentication may run after this middleware (mounted later, or in a
+      // router). An event of the request asks the resolver again; most requests send none.
+      if (result === undefined || result === null) writeTo(target, (scope) => scope.addEventProcessor(userAtEventTime(resolve, req)));
       return next();
     }
     let done = false;

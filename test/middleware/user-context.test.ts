@@ -28,6 +28,38 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(server.attributes['user.id'], '42');
     });
 
+    it('authentication mounted after it, in the app or in a router: an event asks the resolver again', async () => {
+      type WithUser = { user?: { id: string } };
+      const app = express();
+      app.use(userContext((req) => (req as WithUser).user));
+      app.use('/app-auth', (req, _res, next) => {
+        (req as WithUser).user = { id: 'app-level' };
+        next();
+      });
+      const router = express.Router();
+      router.use((req, _res, next) => {
+        (req as WithUser).user = { id: 'router-level' };
+        next();
+      });
+      router.get('/fail', () => {
+        throw new Error('late user, router');
+      });
+      app.use('/router-auth', router);
+      app.get('/app-auth/fail', () => {
+        throw new Error('late user, app');
+      });
+      app.get('/anonymous', () => {
+        throw new Error('no user at all');
+      });
+      app.use(errorHandler());
+      for (const path of ['/app-auth/fail', '/router-auth/fail', '/anonymous']) await request(app).get(path).expect(500);
+      const events = await kit.waitForEvents(3);
+      for (const [message, id] of [['late user, app', 'app-level'], ['late user, router', 'router-level'], ['no user at all', undefined]]) {
+        const event = events.find((e) => e.exception?.values?.[0]?.value === message)!;
+        assert.deepEqual(event.user, id === undefined ? undefined : { id }, message);
+      }
+    });
+
     it('waits for an async resolver', async () => {
       const app = appWith(async () => {
         await new Promise((resolve) => setImmediate(resolve));
