@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import {
-  defineIntegration, getIsolationScope, httpRequestToRequestData, stripUrlQueryAndFragment,
+  defineIntegration, getIsolationScope, httpRequestToRequestData,
   withIsolationScope, type Client, type Event,
 } from '@sentry/core';
 import { isolationScopeIn, LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
@@ -127,6 +127,12 @@ function patch(proto: { emit: Emit }, client: Client, startSession: StartSession
   proto.emit = isolatedEmit(proto.emit, client, startSession);
 }
 
+/** The URL as the client sent it (Express's `originalUrl`: its `url` is relative to the current mount). */
+function requestedUrl(request: http.IncomingMessage): string | undefined {
+  const original = (request as { originalUrl?: unknown }).originalUrl;
+  return typeof original === 'string' ? original : request.url;
+}
+
 /** Request data for an event, built only when an event is (what the Http integration did on every request). */
 function addRequestData(event: Event): Event {
   const metadata = event.sdkProcessingMetadata as RequestMetadata | undefined;
@@ -136,15 +142,19 @@ function addRequestData(event: Event): Event {
   const { request, response } = get() as RequestPair;
   if (!metadata.normalizedRequest) {
     // The parsed body (req.body) is left out: RequestData attaches any body it finds, whatever
-    // dataCollection says. Bodies reach events only through the scrubbing middleware, the opt-in.
-    const { data: _body, ...withoutBody } = httpRequestToRequestData(request);
+    // dataCollection says. Bodies reach events only through the scrubbing middleware, the opt-in. The URL
+    // is the one the client asked for: inside a mounted router or sub-app, Express has cut `url` short.
+    const { data: _body, ...withoutBody } = httpRequestToRequestData(Object.create(request, { url: { value: requestedUrl(request) } }) as http.IncomingMessage);
     metadata.normalizedRequest = withoutBody;
   }
   metadata.ipAddress ??= request.socket?.remoteAddress;
   if (!event.transaction && event.type === undefined) {
-    // Named after the matched route, as the server span is, so that errors group per endpoint (S19), not per id.
+    // Named as the server span is: after the matched route, else the method alone, so that errors
+    // group per endpoint (S19), never per id (a failing router.param loader or a mounted middleware
+    // fails before any route matched).
     const route = routeOf(response);
-    event.transaction = `${(request.method || 'GET').toUpperCase()} ${route ?? stripUrlQueryAndFragment(request.url || '/')}`;
+    const method = (request.method || 'GET').toUpperCase();
+    event.transaction = route === undefined ? method : `${method} ${route}`;
   }
   if (response.headersSent && !event.contexts?.response) {
     event.contexts = { ...event.contexts, response: { status_code: response.statusCode } };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import * as Sentry from '@sentry/node';
 import { addBreadcrumb, captureException, setUserContext } from '../../src';
-import { observability } from '../../middleware';
+import { errorHandler, observability } from '../../middleware';
 import { untracedFetch } from '../support/child-app';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import { kit } from '../support/setup';
@@ -77,6 +77,36 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(events.map((event) => event.transaction), ['GET /api/bookings/:id', 'GET /api/bookings/:id']);
       const [server42] = await kit.waitForSpans((span) => span.kind === 'SERVER' && span.traceId === events[0].contexts?.trace?.trace_id);
       assert.equal(server42.attributes['http.route'], '/api/bookings/:id');
+    });
+
+    it('inside a mounted router or sub-app: the URL is the one requested; before any route, the method alone names it', async () => {
+      const app = express();
+      const shop = express();
+      shop.get('/orders/:id', () => {
+        throw new Error('order failed');
+      });
+      shop.use(errorHandler());
+      app.use('/shops/:shopId', shop);
+      const users = express.Router();
+      users.param('userId', (_req, _res, next) => next(new Error('user lookup failed')));
+      users.get('/:userId/orders', (_req, res) => res.end());
+      app.use('/users', users);
+      app.use(errorHandler());
+      const server = http.createServer(app).listen(0);
+      const port = (server.address() as { port: number }).port;
+      try {
+        await untracedFetch(`http://127.0.0.1:${port}/shops/42/orders/7?page=2`);
+        for (const id of [1, 2]) await untracedFetch(`http://127.0.0.1:${port}/users/${id}/orders`);
+      } finally {
+        server.close();
+      }
+      const events = await kit.waitForEvents(3);
+      const order = events.find((event) => event.exception?.values?.[0]?.value === 'order failed')!;
+      assert.equal(order.transaction, 'GET /shops/:shopId/orders/:id');
+      assert.match(order.request?.url ?? '', new RegExp(`^http://127\\.0\\.0\\.1:${port}/shops/42/orders/7(\\?|$)`));
+      assert.equal(order.request?.query_string, 'page=2');
+      const lookups = events.filter((event) => event.exception?.values?.[0]?.value === 'user lookup failed');
+      assert.deepEqual(lookups.map((event) => event.transaction), ['GET', 'GET']);
     });
 
     it('a request that never touches its scopes still gets them when an event is captured late', async () => {
