@@ -8,11 +8,12 @@ export interface ClientErrorFilterOptions {
   report?: ReadonlyArray<number>;
 }
 
-const notReported = new WeakSet<Request>();
+/** The error a filter let through unreported, per request: a different error later in the same request is reported. */
+const notReported = new WeakMap<Request, unknown>();
 
-/** Whether a filter ahead of the error handler decided that this request's error is not reported. */
-export function isFilteredOut(req: Request): boolean {
-  return notReported.has(req);
+/** Whether a filter ahead of the error handler decided that this error of this request is not reported. */
+export function isFilteredOut(req: Request, error: unknown): boolean {
+  return notReported.has(req) && notReported.get(req) === error;
 }
 
 /** The status an error will be answered with: the error's own, else one already set on the response, else 500. */
@@ -36,7 +37,7 @@ export function clientErrorFilter(options: ClientErrorFilterOptions = {}): Error
 
   return function clientErrorFilterMiddleware(error, req, res, next) {
     const status = effectiveStatus(error, res);
-    if (status >= 400 && status < 500 && !reported.has(status)) notReported.add(req);
+    if (status >= 400 && status < 500 && !reported.has(status)) notReported.set(req, error);
     next(error);
   };
 }

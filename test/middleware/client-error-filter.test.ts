@@ -39,6 +39,21 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await kit.expectNoEvents();
     });
 
+    it('only the error it filtered: a different error later in the same request is reported', async () => {
+      const instance = express();
+      const sub = express();
+      sub.get('/thing', (_req, _res, next) => next(httpError(404, 'no such thing')));
+      sub.use(clientErrorFilter(), errorHandler({ respond: false }));
+      instance.use('/sub', sub);
+      // The app's own handler turns the 404 into a failure of its own.
+      instance.use((_error: unknown, _req: unknown, _res: unknown, next: (error: unknown) => void) => next(new Error('fallback failed')));
+      instance.use(errorHandler());
+      const response = await request(instance).get('/sub/thing').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(event.exception?.values?.[0]?.value, 'fallback failed');
+      assert.equal(response.body.eventId, event.event_id);
+    });
+
     it('a 500 produces exactly one event', async () => {
       const response = await request(app()).get('/broken').expect(500);
       const [event] = await kit.waitForEvents(1);
