@@ -40,7 +40,8 @@ function apply(value: unknown): void {
  */
 function userAtEventTime(resolve: UserResolver, req: Request): EventProcessor {
   return (event) => {
-    if (event.user && Object.keys(event.user).length > 0) return event;
+    // Sentry's setUser(null) leaves a user whose fields are all undefined: that is no user either.
+    if (event.user && Object.values(event.user).some((value) => value !== undefined)) return event;
     const late = guarded('userContext resolver', () => resolve(req));
     if (!guarded('userContext', () => !isThenable(late) && isUser(late))) return event;
     const user = guarded('userContext', () => sentryUserOf(late as UserContext));
