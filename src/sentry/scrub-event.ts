@@ -67,6 +67,7 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
 /** A generated id: 16 or 32 lowercase hex digits (event, trace and span ids), never a secret. */
 const HEX_ID = /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/;
 const TRACE_ID_FIELDS = ['trace_id', 'span_id', 'parent_span_id'] as const;
+const DSC_ID_FIELDS = ['trace_id', 'public_key'] as const;
 
 /**
  * Generated ids are put back as they were: a random hex id can contain a run of 13-19 digits that passes
@@ -75,12 +76,17 @@ const TRACE_ID_FIELDS = ['trace_id', 'span_id', 'parent_span_id'] as const;
  */
 function keepIdentifiers(original: Event, scrubbed: Event): void {
   if (typeof original.event_id === 'string' && HEX_ID.test(original.event_id)) scrubbed.event_id = original.event_id;
-  const trace = original.contexts?.trace as Record<string, unknown> | undefined;
-  const scrubbedTrace = scrubbed.contexts?.trace as Record<string, unknown> | undefined;
-  if (!trace || !scrubbedTrace) return;
-  for (const field of TRACE_ID_FIELDS) {
-    const value = trace[field];
-    if (typeof value === 'string' && HEX_ID.test(value)) scrubbedTrace[field] = value;
+  keepHexFields(original.contexts?.trace, scrubbed.contexts?.trace, TRACE_ID_FIELDS);
+  // The envelope's trace header: its `public_key` is the DSN's public key (in every request's URL too), and
+  // Sentry discards a header whose key names no project, with the trace's sampling data in it.
+  keepHexFields(original.sdkProcessingMetadata?.dynamicSamplingContext, scrubbed.sdkProcessingMetadata?.dynamicSamplingContext, DSC_ID_FIELDS);
+}
+
+function keepHexFields(original: object | undefined, scrubbed: object | undefined, fields: readonly string[]): void {
+  if (!original || !scrubbed) return;
+  for (const field of fields) {
+    const value = (original as Record<string, unknown>)[field];
+    if (typeof value === 'string' && HEX_ID.test(value)) (scrubbed as Record<string, unknown>)[field] = value;
   }
 }
 

@@ -14,6 +14,18 @@ const CASES: Array<{ name: string; event: Event; kept: (e: Event) => unknown; ex
     kept: (e) => e.contexts?.trace,
     expected: { trace_id: `${CARD}${CARD}`, span_id: CARD, parent_span_id: CARD },
   },
+  {
+    name: "the envelope's trace header: the DSN's public key and the trace id (outside a request, Sentry sends it)",
+    event: { sdkProcessingMetadata: { dynamicSamplingContext: { trace_id: `${CARD}${CARD}`, public_key: 'd'.repeat(32), release: 'salon@1.0.0', environment: 'test' } } },
+    kept: (e) => e.sdkProcessingMetadata?.dynamicSamplingContext,
+    expected: { trace_id: `${CARD}${CARD}`, public_key: 'd'.repeat(32), release: 'salon@1.0.0', environment: 'test' },
+  },
+  {
+    name: 'a public_key that is not a generated key is scrubbed like any value',
+    event: { sdkProcessingMetadata: { dynamicSamplingContext: { public_key: 'not-a-key' } } },
+    kept: (e) => e.sdkProcessingMetadata?.dynamicSamplingContext,
+    expected: { public_key: '[Filtered]' },
+  },
   { name: 'a card in the message is still scrubbed', event: { event_id: 'a'.repeat(32), message: `paid with ${CARD}` }, kept: (e) => e.message, expected: 'paid with [Filtered]' },
   { name: 'a non-hex "id" is scrubbed like any value', event: { event_id: `card ${CARD}` }, kept: (e) => e.event_id, expected: 'card [Filtered]' },
   {
