@@ -33,10 +33,34 @@ function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): 
   return json.length > maxBodyBytes ? `${json.slice(0, maxBodyBytes)}…[truncated]` : scrubbed;
 }
 
+function firstHeader(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && value !== '' ? value.split(',')[0].trim() : undefined;
+}
+
+/**
+ * The URL the client asked for, with scheme and host as Sentry's own request data has them (its issue page
+ * shows them, and its `url` tag): the forwarded host and scheme first, as @sentry/node reads them.
+ */
+function absoluteUrl(req: Request): string {
+  const path = req.originalUrl ?? req.url ?? '/';
+  const host = firstHeader(req, 'x-forwarded-host') ?? firstHeader(req, 'host');
+  if (host === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
+  let protocol = firstHeader(req, 'x-forwarded-proto');
+  if (protocol === undefined) {
+    try {
+      protocol = req.protocol; // Express's getter (trust proxy aware)
+    } catch {
+      // an app's own getter: fall back to the socket
+    }
+  }
+  protocol ??= (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
+  return `${protocol}://${host}${path}`;
+}
+
 /** A scrubbed copy of what the request said; read when an event is built, so a body parser may run later. */
 export function snapshotRequest(req: Request, scrubber: Scrubber, allowedHeaders: ReadonlySet<string>, maxBodyBytes: number): RequestSnapshot {
-  const rawUrl = req.originalUrl ?? req.url ?? '/';
-  const url = scrubber.scrubUrl(rawUrl);
+  const url = scrubber.scrubUrl(absoluteUrl(req));
   const queryAt = url.indexOf('?');
   const allowed: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {

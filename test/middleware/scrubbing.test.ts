@@ -35,7 +35,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       const [event] = await kit.waitForEvents(1);
       const req = event.request!;
       assert.equal(req.method, 'POST');
-      assert.match(String(req.url), /\/payments$/);
+      assert.match(String(req.url), /^http:\/\/127\.0\.0\.1:\d+\/payments$/, 'with scheme and host, as Sentry has it');
       assert.match(String(req.query_string), /booking=7/);
       assert.doesNotMatch(String(req.query_string), /tok_123456789|4111111111111111/);
       assert.deepEqual(Object.keys(req.headers ?? {}).sort().includes('authorization'), false);
@@ -50,6 +50,13 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.doesNotMatch(String(body.note), /4242/);
       assert.match(String(req.headers?.referer), /^https:\/\/salon\.example\/login\?next=/);
       await kit.expectNoSecrets(['hunter2', 'tok_123456789', 's3cr3t-session', '4242 4242 4242 4242', '4111111111111111', 'c2lnbmF0dXJl', 'ref-secret-41']);
+    });
+
+    it('the URL behind a proxy: the forwarded scheme and host', async () => {
+      await request(app()).post('/payments?booking=7').set('x-forwarded-proto', 'https').set('x-forwarded-host', 'salon.example').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(event.request?.url, 'https://salon.example/payments');
+      assert.equal(event.request?.query_string, 'booking=7');
     });
 
     it('caps the body at maxBodyBytes', async () => {
