@@ -2,7 +2,7 @@ import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropa
 import {
   CompositePropagator, diagLogLevelFromString, getNumberFromEnv, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
@@ -112,13 +112,15 @@ export function startTracing(
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: config.propagators.map(createPropagator) }));
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({
+    // OpenTelemetry's default resource first (telemetry.sdk.*: Sentry sets a span's platform from
+    // telemetry.sdk.language), as NodeSDK has it; our attributes win.
+    resource: defaultResource().merge(resourceFromAttributes({
       // Scrubbed once here: the resource is written into every export as it is.
       ...scrubber.scrubValue(config.resourceAttributes),
       'service.name': config.serviceName,
       ...(config.release ? { 'service.version': config.release } : {}),
       'deployment.environment.name': config.environment,
-    }),
+    })),
     sampler: createTrailSampler({ rate: config.tracesSampleRate, recordAll: config.localView }),
     spanLimits: spanLimitsFromEnv(),
     spanProcessors: [processor],

@@ -100,6 +100,10 @@ describe('examples/otel-collector: our exporter speaks standard OTLP/HTTP to OTE
         assert.equal(resource['service.namespace'], 'salon');
         assert.equal(resource['k8s.pod.name'], 'gateway-7f9c,b');
         assert.equal(resource['api.token'], '[Filtered]');
+        // OpenTelemetry's default resource, as NodeSDK sends it (Sentry reads its platform from the language).
+        assert.equal(resource['telemetry.sdk.language'], 'nodejs');
+        assert.equal(resource['telemetry.sdk.name'], 'opentelemetry');
+        assert.match(String(resource['telemetry.sdk.version']), /^\d+\.\d+\.\d+/);
         for (const scopeSpans of resourceSpans.scopeSpans) {
           assert.equal(typeof scopeSpans.scope?.name, 'string');
           for (const span of scopeSpans.spans) {
