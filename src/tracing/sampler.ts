@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { propagation, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace';
@@ -15,19 +15,54 @@ export interface TrailSamplerOptions {
 }
 
 /**
+ * The share of traces like this one that are exported, on each exported span when below 1: Sentry
+ * scales its counts and rates by it (a span without it counts as sampled at 1.0, so at 0.2 every count
+ * would read five times too low). Sentry's own SDK sends it in the envelope's trace header, which OTLP
+ * spans do not have.
+ */
+export const SAMPLE_RATE_ATTRIBUTE = 'sentry.client_sample_rate';
+
+/** A continued trace's rate, as Sentry-instrumented callers propagate it in `baggage`. */
+const BAGGAGE_SAMPLE_RATE = 'sentry-sample_rate';
+
+function validRate(value: unknown): number | undefined {
+  const rate = typeof value === 'string' ? Number(value) : value;
+  return typeof rate === 'number' && rate > 0 && rate <= 1 ? rate : undefined;
+}
+
+/**
  * ParentBased(TraceIdRatio) decides what is exported. Of the traces it drops, the client spans (DB
  * queries, outgoing calls) are still recorded, unexported, because each request's breadcrumbs are made
  * from them; server and internal spans of those traces are not recorded at all, which spares most of the
  * cost of an unexported request (span objects, attribute copies, end-of-span processing).
+ *
+ * Exported spans carry {@link SAMPLE_RATE_ATTRIBUTE} when their trace's rate is below 1: ours for a
+ * trace started here, the caller's (from `baggage`) for one continued, the parent's for the rest.
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
   // At 1 and 0 the ratio sampler's answer is known without hashing the trace id.
   const root = options.rate >= 1 ? new AlwaysOnSampler() : options.rate <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(options.rate);
   const delegate = new ParentBasedSampler({ root });
   const recordAll = options.recordAll ?? false;
+  // One result per rate, shared by every span (the SDK copies its attributes into the span's own).
+  const sampledAt = new Map<number, SamplingResult>();
+  const sampledWithRate = (rate: number | undefined, result: SamplingResult): SamplingResult => {
+    if (rate === undefined || rate >= 1 || result.traceState !== undefined || result.attributes !== undefined) return result;
+    let shared = sampledAt.get(rate);
+    if (shared === undefined && sampledAt.size < 64) sampledAt.set(rate, (shared = { decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { [SAMPLE_RATE_ATTRIBUTE]: rate } }));
+    return shared ?? { decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { [SAMPLE_RATE_ATTRIBUTE]: rate } };
+  };
+  const rateOf = (context: Context): number | undefined => {
+    const parent = trace.getSpan(context);
+    const parentContext = parent?.spanContext();
+    if (!parentContext || !trace.isSpanContextValid(parentContext)) return options.rate;
+    if (parentContext.isRemote) return validRate(propagation.getBaggage(context)?.getEntry(BAGGAGE_SAMPLE_RATE)?.value);
+    return validRate((parent as { attributes?: Attributes }).attributes?.[SAMPLE_RATE_ATTRIBUTE]);
+  };
   return {
     shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
       const result = delegate.shouldSample(context, traceId, name, kind, attributes, links);
+      if (result.decision === SamplingDecision.RECORD_AND_SAMPLED) return sampledWithRate(rateOf(context), result);
       if (result.decision !== SamplingDecision.NOT_RECORD || !(recordAll || kind === SpanKind.CLIENT)) return result;
       return { decision: SamplingDecision.RECORD, attributes: result.attributes, traceState: result.traceState };
     },

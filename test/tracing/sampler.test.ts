@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { createTrailSampler, SAMPLE_RATE_ATTRIBUTE } from '../../src/tracing/sampler';
+
+/** A trace id every ratio above 0 samples (TraceIdRatioBased keeps ids whose folded value is under the bound). */
+const SAMPLED_TRACE_ID = '00000000000000000000000000000001';
+/** A trace id no ratio below 1 samples. */
+const DROPPED_TRACE_ID = 'ffffffff00000000000000000000000f';
+
+function tracerAt(rate: number, traceId = SAMPLED_TRACE_ID) {
+  const provider = new TracerProvider({
+    sampler: createTrailSampler({ rate }),
+    idGenerator: { generateTraceId: () => traceId, generateSpanId: () => Math.random().toString(16).slice(2, 10).padEnd(16, '1') },
+  });
+  return provider.getTracer('sampler-test');
+}
+
+function remoteParent(baggage?: Record<string, string>): Context {
+  const withParent = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+  if (!baggage) return withParent;
+  const entries = Object.fromEntries(Object.entries(baggage).map(([key, value]) => [key, { value }]));
+  return propagation.setBaggage(withParent, propagation.createBaggage(entries));
+}
+
+function rateOn(span: unknown): unknown {
+  return (span as ReadableSpan).attributes[SAMPLE_RATE_ATTRIBUTE];
+}
+
+describe('trail sampler: the sample rate Sentry scales its counts by', () => {
+  const cases: Array<[string, () => unknown, unknown]> = [
+    ['a trace started here at 0.2', () => rateOn(tracerAt(0.2).startSpan('root')), 0.2],
+    ['a trace started here at 1.0 (Sentry reads a missing rate as 1)', () => rateOn(tracerAt(1).startSpan('root')), undefined],
+    ['a trace continued from a Sentry caller at 0.25 (baggage)', () => rateOn(tracerAt(1).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '0.25' }))), 0.25],
+    ['a continued trace without a rate in its baggage', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent())), undefined],
+    ['a continued trace whose baggage rate is not a rate', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': 'abc' }))), undefined],
+    ['a continued trace whose baggage rate is out of range', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '2' }))), undefined],
+    ['a child span: its parent\'s rate', () => {
+      const tracer = tracerAt(0.5);
+      const parent = tracer.startSpan('root');
+      return rateOn(tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, parent)));
+    }, 0.5],
+    ['a child of a continued trace: the caller\'s rate', () => {
+      const tracer = tracerAt(0.2);
+      const parent = tracer.startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '0.1' }));
+      return rateOn(tracer.startSpan('query', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, parent)));
+    }, 0.1],
+  ];
+  for (const [name, run, expected] of cases) it(name, () => assert.equal(run(), expected));
+
+  it('an unexported trace: its client spans are recorded for breadcrumbs, without a rate; the others not at all', () => {
+    const tracer = tracerAt(0.2, DROPPED_TRACE_ID);
+    const server = tracer.startSpan('server', { kind: SpanKind.SERVER });
+    assert.equal(server.isRecording(), false);
+    const query = tracer.startSpan('query', { kind: SpanKind.CLIENT });
+    assert.equal(query.isRecording(), true);
+    assert.equal(query.spanContext().traceFlags & TraceFlags.SAMPLED, 0);
+    assert.equal(rateOn(query), undefined);
+  });
+});
