@@ -65,7 +65,9 @@ export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
     // Route handler spans only, as @opentelemetry/instrumentation-express with ignoreLayersType
     // [MIDDLEWARE, ROUTER] made them, without its work on every middleware layer of every request.
     new LeanExpressInstrumentation(),
-    new PgInstrumentation({ enhancedDatabaseReporting: false }),
-    new KnexInstrumentation(),
+    // Queries with no span around them (a start-up migration, a timer's job, the pool's own work) are not
+    // traced, as @sentry/node's integrations do: each would be a trace and a Sentry transaction of its own.
+    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
+    new KnexInstrumentation({ requireParentSpan: true }),
   ];
 }
