@@ -18,10 +18,11 @@ export interface HttpClientOptions {
   /** Reuse connections; false sends `Connection: close` and opens one per request. @default true */
   keepAlive?: boolean;
   /**
-   * How long requests in flight keep the process alive, counted from the moment the client stopped being
-   * idle. Past it they carry on but no longer hold a process that has nothing else to do: a job that ends
-   * while its telemetry waits on a backend that does not answer ends then, not when each request times
-   * out (10 s for each envelope or export, and its exit sends more: a session, a client report).
+   * How long a request in flight keeps the process alive. Past it the request carries on but no longer
+   * holds a process that has nothing else to do, and until the server answers something again, later
+   * requests do not hold it at all: a job that ends while its telemetry waits on a backend that does not
+   * answer ends then, not when each request times out (10 s for each envelope or export, and its exit
+   * sends more: a session, a client report).
    * @default 2000, Sentry's default shutdown timeout (see {@link HOLD_PROCESS_MS})
    */
   holdProcessMs?: number;
@@ -109,9 +110,8 @@ export class HttpClient {
   private readonly connections = new Set<Connection>();
   private readonly waiting: Pending[] = [];
   private closedForGood = false;
-  /** Requests sent and not settled, and since when there have been some (see holdProcessMs). */
-  private inFlight = 0;
-  private busySince = 0;
+  /** A request's hold ran out before the server answered it, and the server has answered nothing since. */
+  private unanswering = false;
   /**
    * Connections are opened in the context the client was made in (start-up), not in the one of the request
    * whose telemetry needed a connection: a socket keeps the async context it was opened in, so an idle
@@ -208,19 +208,19 @@ export class HttpClient {
     }
   }
 
-  /** Holds the process for what remains of the hold of the current busy period (see holdProcessMs). */
+  /** Lets the request on `connection` hold the process, for holdProcessMs at most (see there). */
   private holdProcess(connection: Connection): void {
-    const now = Date.now();
-    if (this.inFlight++ === 0) this.busySince = now;
-    const remaining = this.busySince + this.settings.holdProcessMs - now;
-    if (remaining <= 0) {
-      connection.socket.unref();
+    const { socket } = connection;
+    if (this.unanswering) {
+      socket.unref();
       return;
     }
-    connection.socket.ref();
-    if (remaining >= connection.pending!.request.timeoutMs) return;
-    const socket = connection.socket;
-    connection.holdTimer = setTimeout(() => socket.unref(), remaining);
+    socket.ref();
+    if (this.settings.holdProcessMs >= connection.pending!.request.timeoutMs) return;
+    connection.holdTimer = setTimeout(() => {
+      this.unanswering = true;
+      socket.unref();
+    }, this.settings.holdProcessMs);
     connection.holdTimer.unref();
   }
 
@@ -230,7 +230,6 @@ export class HttpClient {
     connection.pending = undefined;
     if (connection.holdTimer) clearTimeout(connection.holdTimer);
     connection.holdTimer = undefined;
-    if (pending) this.inFlight--;
     return pending;
   }
 
@@ -247,6 +246,7 @@ export class HttpClient {
 
   private finish(connection: Connection, response: HttpResponse): void {
     const pending = this.settle(connection);
+    this.unanswering = false;
     connection.used = true;
     if (response.closes || !pending || !this.settings.keepAlive) connection.socket.destroy();
     else this.release(connection);
