@@ -165,41 +165,36 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       assert.ok(fake.spans().some((s) => s.name === 'cleanup expired bookings'), `the job's span was not delivered: ${fake.summary()}`);
     });
 
-    it('…and a collector that never answers holds it no longer than the flush bound', async () => {
-      await fake.setMode('blackhole');
+    /** Runs `job` against the fake in `mode`, then puts the fake back to answering. */
+    const withBackend = async (mode: FakeSentryMode, job: () => Promise<void>) => {
+      await fake.setMode(mode);
       try {
-        const { code, ms } = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl });
-        exits.push({ backend: 'job, black-hole collector', ms, events: 0 });
-        assert.equal(code, 0);
-        assert.ok(ms < EXIT_BOUND_MS, `the job took ${ms} ms to end`);
+        await job();
       } finally {
         await fake.setMode('ok');
       }
-    });
+    };
 
-    it('…and a Sentry that never answers holds it no longer than the hold of envelopes in flight (10 s each before)', async () => {
-      await fake.setMode('blackhole');
-      try {
-        const { code, ms } = await runJob({ SENTRY_DSN: fake.dsn });
-        exits.push({ backend: 'job, black-hole Sentry', ms, events: 0 });
-        assert.equal(code, 0);
-        const bound = healthyJobMs + HOLD_PROCESS_MS + PROCESS_OVERHEAD_MS;
-        assert.ok(ms < bound, `the job took ${ms} ms to end (${healthyJobMs} ms with a Sentry that answers; bound ${bound} ms)`);
-      } finally {
-        await fake.setMode('ok');
-      }
-    });
+    it('…and a collector that never answers holds it no longer than the flush bound', () => withBackend('blackhole', async () => {
+      const { code, ms } = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl });
+      exits.push({ backend: 'job, black-hole collector', ms, events: 0 });
+      assert.equal(code, 0);
+      assert.ok(ms < EXIT_BOUND_MS, `the job took ${ms} ms to end`);
+    }));
 
-    it('a job that flushes is waited for as long as it asked, even past the hold of envelopes in flight', async () => {
-      await fake.setMode({ delayMs: HOLD_PROCESS_MS + 1000 });
-      try {
-        const { code, output } = await runJob({ SENTRY_DSN: fake.dsn, JOB_FLUSH_MS: String(HOLD_PROCESS_MS + 4000) });
-        assert.equal(code, 0);
-        assert.match(output, /JOB FLUSHED true/);
-        assert.ok(fake.events().some((e) => e.message === 'nightly job done'), fake.summary());
-      } finally {
-        await fake.setMode('ok');
-      }
-    });
+    it('…and a Sentry that never answers holds it no longer than the hold of envelopes in flight (10 s each before)', () => withBackend('blackhole', async () => {
+      const { code, ms } = await runJob({ SENTRY_DSN: fake.dsn });
+      exits.push({ backend: 'job, black-hole Sentry', ms, events: 0 });
+      assert.equal(code, 0);
+      const bound = healthyJobMs + HOLD_PROCESS_MS + PROCESS_OVERHEAD_MS;
+      assert.ok(ms < bound, `the job took ${ms} ms to end (${healthyJobMs} ms with a Sentry that answers; bound ${bound} ms)`);
+    }));
+
+    it('a job that flushes is waited for as long as it asked, even past the hold of envelopes in flight', () => withBackend({ delayMs: HOLD_PROCESS_MS + 1000 }, async () => {
+      const { code, output } = await runJob({ SENTRY_DSN: fake.dsn, JOB_FLUSH_MS: String(HOLD_PROCESS_MS + 4000) });
+      assert.equal(code, 0);
+      assert.match(output, /JOB FLUSHED true/);
+      assert.ok(fake.events().some((e) => e.message === 'nightly job done'), fake.summary());
+    }));
   });
 });
