@@ -1,5 +1,6 @@
 import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
+import { checkTelemetryOptions } from './config/check-options';
 import { resolveConfig } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, type Logger } from './logger';
@@ -98,17 +99,19 @@ export function initTelemetry(options: TelemetryOptions = {}): Telemetry {
 }
 
 /** `initTelemetry`, saying who starts it (the test kit words its start-up lines itself). */
-export function startTelemetry(options: TelemetryOptions, startedBy: StartedBy): Telemetry {
+export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): Telemetry {
   const existing = getTelemetry();
   if (existing) {
-    const ignored = ignoredOptionsWarning('initTelemetry', givenOptionNames(options));
+    const ignored = ignoredOptionsWarning('initTelemetry', givenOptionNames(given));
     if (ignored) existing.logger.warn(ignored);
     return existing;
   }
 
   const loadedBefore = packagesLoadedBefore();
   configureDiagnostics();
-  const config = resolveConfig(options);
+  const config = resolveConfig(given);
+  // What resolveConfig reported (an unknown name, a value of the wrong type) is left out here too.
+  const { options } = checkTelemetryOptions(given);
   const logger = safeLogger(options.logger ?? createConsoleLogger());
   const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
   const envelopeSinks = new Set<EnvelopeSink>();

@@ -1,4 +1,5 @@
 import { defaultScrubber } from '../scrub';
+import { checkTelemetryOptions } from './check-options';
 import { readNearestPackage } from './package-info';
 import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveTracesExporter } from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
@@ -65,18 +66,18 @@ function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
 }
 
 function resolveRate(
-  option: number | undefined,
+  option: { name: string; value: number | undefined },
   variable: string,
   env: Env,
   fallback: number,
   consequence: string,
   problems: ConfigError[],
 ): number {
-  const raw: unknown = option ?? nonEmpty(env[variable]);
+  const raw: unknown = option.value ?? nonEmpty(env[variable]);
   if (raw === undefined) return fallback;
   const value = parseRate(raw);
   if (value === undefined) {
-    problems.push(new ConfigError(variable, raw, RATE_FORM, consequence));
+    problems.push(new ConfigError(option.value !== undefined ? option.name : variable, raw, RATE_FORM, consequence));
     return 0;
   }
   return value;
@@ -120,11 +121,11 @@ function checkEndpoint(value: string, variable: string, problems: ConfigError[])
  * Merges options, environment and defaults, and validates every value. In strict mode the first
  * invalid value throws a {@link ConfigError}; otherwise it is reported in `problems` and that part is disabled.
  */
-export function resolveConfig(options: TelemetryOptions = {}, env: Env = process.env): ResolvedConfig {
-  if (options === null || typeof options !== 'object') {
+export function resolveConfig(given: TelemetryOptions = {}, env: Env = process.env): ResolvedConfig {
+  if (given === null || typeof given !== 'object') {
     throw new TypeError('initTelemetry(options): options must be an object, e.g. initTelemetry({ dsn: process.env.SENTRY_DSN })');
   }
-  const problems: ConfigError[] = [];
+  const { options, problems } = checkTelemetryOptions(given);
   const strict = options.strict ?? /^(1|true|yes)$/i.test(env.EXPRESS_OTEL_SENTRY_STRICT ?? '');
   const pkg = readNearestPackage();
 
@@ -144,12 +145,12 @@ export function resolveConfig(options: TelemetryOptions = {}, env: Env = process
 
   const sentryRateGiven = options.tracesSampleRate !== undefined || nonEmpty(env.SENTRY_TRACES_SAMPLE_RATE) !== undefined;
   const tracesSampleRate = resolveRate(
-    options.tracesSampleRate, 'SENTRY_TRACES_SAMPLE_RATE', env,
+    { name: 'tracesSampleRate', value: options.tracesSampleRate }, 'SENTRY_TRACES_SAMPLE_RATE', env,
     (sentryRateGiven ? undefined : otelSamplerRate(env, problems)) ?? (isProduction ? PRODUCTION_TRACES_SAMPLE_RATE : DEFAULT_TRACES_SAMPLE_RATE),
     'Tracing is disabled (rate 0); errors are still reported.', problems,
   );
   const profilesSampleRate = resolveRate(
-    options.profilesSampleRate, 'SENTRY_PROFILES_SAMPLE_RATE', env, DEFAULT_PROFILES_SAMPLE_RATE,
+    { name: 'profilesSampleRate', value: options.profilesSampleRate }, 'SENTRY_PROFILES_SAMPLE_RATE', env, DEFAULT_PROFILES_SAMPLE_RATE,
     'Profiling is disabled.', problems,
   );
 

@@ -16,7 +16,7 @@ export class ConfigError extends TypeError {
 export type Env = NodeJS.ProcessEnv;
 
 export function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
+  const trimmed = typeof value === 'string' ? value.trim() : undefined;
   return trimmed ? trimmed : undefined;
 }
 
