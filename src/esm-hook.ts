@@ -22,9 +22,12 @@ function forced(): boolean | undefined {
   return value ? /^(1|true|on)$/i.test(value) : undefined;
 }
 
-/** The preload: the entry file (`node --import … app.mjs`) decides. */
+/**
+ * The app: its entry file (`node --import … app.mjs`) decides. Under pm2, `argv[1]` is pm2's own
+ * (CommonJS) container and the app's script is in `pm_exec_path`.
+ */
 export function entryIsEsm(): boolean {
-  const entry = process.argv[1];
+  const entry = process.env.pm_exec_path || process.argv[1];
   return forced() ?? (entry ? isEsmFile(entry) : false);
 }
 

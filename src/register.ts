@@ -3,13 +3,11 @@
  * the app's own imports (so http, express, pg and knex are instrumented) and owns SIGTERM/SIGINT.
  */
 import { loadDotEnv } from './dotenv';
-import { entryIsEsm, registerEsmHook } from './esm-hook';
 import { initTelemetry } from './telemetry';
 import { installShutdownHandlers } from './shutdown-signals';
 
 try {
   loadDotEnv();
-  if (entryIsEsm()) registerEsmHook();
   installShutdownHandlers(initTelemetry());
 } catch (error) {
   // Strict mode (EXPRESS_OTEL_SENTRY_STRICT=1) asks for a bad configuration to stop the app at start.

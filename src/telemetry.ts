@@ -1,6 +1,7 @@
 import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
 import { checkTelemetryOptions } from './config/check-options';
+import { entryIsEsm, registerEsmHook } from './esm-hook';
 import { resolveConfig } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, type Logger } from './logger';
@@ -107,6 +108,9 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     return existing;
   }
 
+  // An ES module app: express, pg and knex imported from here on are instrumented only through the
+  // loader hook (the preload and an app calling initTelemetry() before its dynamic imports alike).
+  if (startedBy === 'app' && entryIsEsm()) registerEsmHook();
   const loadedBefore = packagesLoadedBefore();
   configureDiagnostics();
   const config = resolveConfig(given);

@@ -11,6 +11,10 @@ describe('start-up checks: mistakes that silently cost telemetry are said once',
       ['/app/node_modules/express/index.js', '/app/node_modules/express/lib/router.js', 'C:\\app\\node_modules\\pg\\lib\\index.js', '/app/node_modules/pg-pool/index.js', '/app/node_modules/knex-utils/x.js', '/app/src/express.js'].map((path) => [path, {}]),
     );
     assert.deepEqual(packagesLoadedBefore(cache), ['express', 'pg']);
+    // An ES module app's static imports, linked but not run yet: pg and knex are still instrumented when they run, express is not.
+    const linked = { '/app/node_modules/pg/lib/index.js': { loaded: false }, '/app/node_modules/knex/knex.js': { loaded: false } };
+    assert.deepEqual(packagesLoadedBefore(linked), []);
+    assert.deepEqual(packagesLoadedBefore({ ...linked, '/app/node_modules/express/index.js': { loaded: false } }), ['express']);
     assert.equal(loadedTooEarlyWarning([]), undefined);
     assert.match(loadedTooEarlyWarning(['express', 'pg']) ?? '', /^express, pg were loaded before telemetry started, so they may not be traced/);
   });

@@ -25,6 +25,25 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
     SENTRY_ENVIRONMENT: 'staging',
   });
 
+  describe('express5/init-in-code.mjs: an ES module app calling initTelemetry() itself, no preload', () => {
+    let app: ChildApp;
+    before(async () => {
+      app = await startChildApp({ entry: 'express5/init-in-code.mjs', env: env(), execArgv: [] });
+    });
+    after(async () => {
+      await app?.stop();
+    });
+
+    it('its express, knex and pg are instrumented (the loader hook is registered by initTelemetry too)', async () => {
+      assert.equal((await app.fetch('/db/5')).status, 200);
+      const spans = await backend.fake.waitForSpans((all) => all.some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id'), { source: 'sentry' });
+      const server = spans.find((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/db/:id')!;
+      const trace = backend.fake.spans().filter((s) => s.traceId === server.traceId);
+      assert.ok(trace.some((s) => s.scope.includes('express')), 'no express spans');
+      assert.doesNotMatch(app.output(), /loaded before telemetry started/);
+    });
+  });
+
   for (const variant of VARIANTS) {
     describe(variant, () => {
       let app: ChildApp;
