@@ -39,5 +39,12 @@ export function testRunIsEsm(): boolean {
 export function registerEsmHook(): void {
   const register = (nodeModule as { register?: (specifier: string, parentURL: string) => void }).register;
   if (typeof register !== 'function') return;
-  register('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename).href);
+  // Bundled into an ES module there is no __filename: the hook is looked up from the working directory.
+  const parent = typeof __filename === 'string' ? pathToFileURL(__filename).href : pathToFileURL(`${process.cwd()}/`).href;
+  try {
+    register('@opentelemetry/instrumentation/hook.mjs', parent);
+  } catch {
+    // Not resolvable (a bundle that left it out): only ES modules loaded from here on go uninstrumented,
+    // as they would anyway; the start-up check says when express was loaded untraced.
+  }
 }

@@ -8,10 +8,14 @@ import { printable } from '../printable';
  * is under node_modules and Sentry marks it not in-app; run from a checkout (the examples), it would show.
  */
 function ownCodeDirectory(): string {
-  const compiled = resolve(__dirname, '..', '..'); // dist/, above dist/src and dist/middleware
-  return (basename(compiled) === 'dist' ? compiled : resolve(__dirname, '..')) + sep; // run from source: src/
+  try {
+    const compiled = resolve(__dirname, '..', '..'); // dist/, above dist/src and dist/middleware
+    return (basename(compiled) === 'dist' ? compiled : resolve(__dirname, '..')) + sep; // run from source: src/
+  } catch {
+    return '\0'; // bundled into an ES module, where there is no __dirname: no frame is ours to hide
+  }
 }
-const OWN_CODE = ownCodeDirectory();
+let ownCode: string | undefined;
 
 /** One line per span of a trace, indented as a tree. */
 export interface TraceLine {
@@ -69,7 +73,7 @@ export function formatEvent(event: Event, paint: Paint, maxFrames = 5): string {
     }
   }
   const frames = (event.exception?.values?.at(-1)?.stacktrace?.frames ?? [])
-    .filter((frame) => frame.in_app !== false && !frame.filename?.startsWith(OWN_CODE))
+    .filter((frame) => frame.in_app !== false && !frame.filename?.startsWith((ownCode ??= ownCodeDirectory())))
     .slice(-maxFrames)
     .reverse();
   if (frames.length > 0) {
