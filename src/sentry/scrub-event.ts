@@ -52,6 +52,7 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
   const { request, breadcrumbs, user, ...rest } = event;
   const scrubbed = scrubber.scrubValue(rest) as Event;
   keepIdentifiers(event, scrubbed);
+  keepKeyListTitles(scrubber, event, scrubbed);
   if (request) {
     const alreadyScrubbed = event.sdkProcessingMetadata?.[SCRUBBED_REQUEST_MARK] === true;
     scrubbed.request = alreadyScrubbed ? request : guard(() => scrubRequest(scrubber, request), {});
@@ -88,6 +89,26 @@ function keepHexFields(original: object | undefined, scrubbed: object | undefine
     const value = (original as Record<string, unknown>)[field];
     if (typeof value === 'string' && HEX_ID.test(value)) (scrubbed as Record<string, unknown>)[field] = value;
   }
+}
+
+/** Sentry's title for a thrown plain object: `Object captured as exception with keys: code, detail`. */
+const KEY_LIST_TITLE = /^((?:Object|'[^'\n]{1,128}') captured as exception with keys: )([^\n]*)$/;
+
+/**
+ * Sentry names a thrown object by its property names, after `keys:`, which the scrubber reads as a
+ * sensitive key and filters ("with keys: [Filtered], detail"): each name is scrubbed on its own instead.
+ * They are names, not values; one that looks like a token is still filtered.
+ */
+function keepKeyListTitles(scrubber: Scrubber, original: Event, scrubbed: Event): void {
+  const values = original.exception?.values;
+  const scrubbedValues = scrubbed.exception?.values;
+  if (!values || !scrubbedValues) return;
+  values.forEach((exception, index) => {
+    const match = typeof exception.value === 'string' ? KEY_LIST_TITLE.exec(exception.value) : null;
+    if (!match || !scrubbedValues[index]) return;
+    const names = match[2].split(', ').map((name) => scrubber.scrubString(name));
+    scrubbedValues[index].value = scrubber.scrubString(match[1]) + names.join(', ');
+  });
 }
 
 function guard<T>(fn: () => T, fallback: T): T {

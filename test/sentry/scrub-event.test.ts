@@ -26,6 +26,18 @@ const CASES: Array<{ name: string; event: Event; kept: (e: Event) => unknown; ex
     kept: (e) => e.sdkProcessingMetadata?.dynamicSamplingContext,
     expected: { public_key: '[Filtered]' },
   },
+  {
+    name: "Sentry's title for a thrown plain object names its keys, which are no values",
+    event: { exception: { values: [{ type: 'Error', value: 'Object captured as exception with keys: code, detail, keys' }] } },
+    kept: (e) => e.exception?.values?.[0]?.value,
+    expected: 'Object captured as exception with keys: code, detail, keys',
+  },
+  {
+    name: '…a class name kept, and a name that looks like a token still filtered',
+    event: { exception: { values: [{ type: 'Error', value: "'GatewayReply' captured as exception with keys: status, sk_live_abcdefghijklmnop1234" }] } },
+    kept: (e) => e.exception?.values?.[0]?.value,
+    expected: "'GatewayReply' captured as exception with keys: status, [Filtered]",
+  },
   { name: 'a card in the message is still scrubbed', event: { event_id: 'a'.repeat(32), message: `paid with ${CARD}` }, kept: (e) => e.message, expected: 'paid with [Filtered]' },
   { name: 'a non-hex "id" is scrubbed like any value', event: { event_id: `card ${CARD}` }, kept: (e) => e.event_id, expected: 'card [Filtered]' },
   {
