@@ -7,3 +7,4 @@ export { createScrubber, defaultScrubber, FILTERED, type Scrubber, type ScrubOpt
 export { SentryOtlpSpanProcessor, type SentryOtlpSpanProcessorOptions } from './tracing/span-processor';
 export { SentryTraceHeaderPropagator } from './tracing/sentry-trace-propagator';
 export type { Logger } from './logger';
+export type { SeverityLevel } from '@sentry/core';

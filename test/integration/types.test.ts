@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ROOT } from '../support/child-app';
 
 const APP = `
-import { initTelemetry, captureException } from 'express-otel-sentry';
+import { initTelemetry, captureException, addBreadcrumb, type SeverityLevel } from 'express-otel-sentry';
 import { observability } from 'express-otel-sentry/middleware';
 import { createTestkit, type CapturedEvent } from 'express-otel-sentry/testing';
 import 'express-otel-sentry/register';
@@ -20,6 +20,8 @@ const obs = observability({ user: () => ({ id: 1 }) });
 const kit = createTestkit();
 const id: string = captureException(new Error('x'));
 const events: CapturedEvent[] = kit.events();
+const level: SeverityLevel = 'warning'; // API.md names it in addBreadcrumb's signature
+addBreadcrumb({ message: 'm', level });
 void telemetry.flush(100); void obs.request; void id; void events;
 `;
 
