@@ -9,13 +9,13 @@ import { requestTarget } from '../shared/request-scope';
 /** Options of {@link breadcrumbs}. */
 export interface BreadcrumbsOptions {
   /** Most breadcrumbs kept per request (at most 100, the Sentry client's own limit); the oldest are dropped first. @default 100 */
-  max?: number;
+  max?: number | undefined;
   /** A breadcrumb for the incoming request itself (method and path). @default true */
-  request?: boolean;
+  request?: boolean | undefined;
   /** A breadcrumb for each DB query (sanitized SQL and duration). @default true */
-  queries?: boolean;
+  queries?: boolean | undefined;
   /** A breadcrumb for each outgoing HTTP call (scrubbed URL and status). @default true */
-  http?: boolean;
+  http?: boolean | undefined;
 }
 
 export const DEFAULT_MAX_BREADCRUMBS = 100;

@@ -5,7 +5,7 @@ import { checkOptionsObject } from '../shared/options';
 /** Options of {@link clientErrorFilter}. */
 export interface ClientErrorFilterOptions {
   /** 4xx statuses that are reported all the same, e.g. [429]. @default [] */
-  report?: ReadonlyArray<number>;
+  report?: ReadonlyArray<number> | undefined;
 }
 
 /** The error a filter let through unreported, per request: a different error later in the same request is reported. */

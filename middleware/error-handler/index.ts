@@ -11,13 +11,13 @@ import { errorBody, sendError } from './respond';
 /** Options of {@link errorHandler}. */
 export interface ErrorHandlerOptions {
   /** Errors not reported (but still answered): message substrings, RegExps or error names (S15). @default [] */
-  ignoreErrors?: ReadonlyArray<string | RegExp>;
+  ignoreErrors?: ReadonlyArray<string | RegExp> | undefined;
   /** Last word on reporting; return false to skip. Its throw counts as true. @default undefined */
-  shouldReport?: (error: unknown, req: Request) => boolean;
+  shouldReport?: ((error: unknown, req: Request) => boolean) | undefined;
   /** Answer the client (JSON). Set false to leave the response to your own handler after this one. @default true */
-  respond?: boolean;
+  respond?: boolean | undefined;
   /** Include message and stack in 5xx answers. @default true when the environment is 'development' */
-  exposeDetails?: boolean;
+  exposeDetails?: boolean | undefined;
 }
 
 /**

@@ -12,15 +12,15 @@ export type Part<T> = T | boolean;
 /** Options of {@link observability}. */
 export interface ObservabilityOptions {
   /** The userContext resolver; omit for no user context. @default undefined */
-  user?: UserResolver;
+  user?: UserResolver | undefined;
   /** @default true */
-  breadcrumbs?: Part<BreadcrumbsOptions>;
+  breadcrumbs?: Part<BreadcrumbsOptions> | undefined;
   /** @default true */
-  scrubbing?: Part<ScrubbingOptions>;
+  scrubbing?: Part<ScrubbingOptions> | undefined;
   /** @default true */
-  clientErrorFilter?: Part<ClientErrorFilterOptions>;
+  clientErrorFilter?: Part<ClientErrorFilterOptions> | undefined;
   /** @default true */
-  errorHandler?: Part<ErrorHandlerOptions>;
+  errorHandler?: Part<ErrorHandlerOptions> | undefined;
 }
 
 /** `app.use(obs.request)` before the routes, `app.use(obs.errors)` after them. */

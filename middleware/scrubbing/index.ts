@@ -14,13 +14,13 @@ export type { RouteScrubRule } from './rules';
 /** Options of {@link scrubbing}. */
 export interface ScrubbingOptions extends ScrubOptions {
   /** Largest body (serialized) attached to events; larger ones are truncated. @default 16384 */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Request headers attached to events (lower case); all others are left out. @default SAFE_HEADERS */
-  headers?: ReadonlyArray<string>;
+  headers?: ReadonlyArray<string> | undefined;
   /** Attach the body at all. @default true */
-  body?: boolean;
+  body?: boolean | undefined;
   /** Per-route extra rules, compiled once. @default [] */
-  routes?: ReadonlyArray<RouteScrubRule>;
+  routes?: ReadonlyArray<RouteScrubRule> | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;

@@ -12,7 +12,7 @@ export type UserResolver = (req: Request) => UserContext | null | undefined | Pr
 /** Options of {@link userContext}. */
 export interface UserContextOptions {
   /** How long an async resolver may take before the request goes on without a user. @default 1000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export const DEFAULT_RESOLVE_TIMEOUT_MS = 1000;

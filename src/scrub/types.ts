@@ -11,21 +11,21 @@ export interface ScrubOptions {
    * or a run of consecutive words, case-insensitive) or RegExps (tested against the raw key).
    * @default []
    */
-  keys?: ReadonlyArray<string | RegExp>;
+  keys?: ReadonlyArray<string | RegExp> | undefined;
   /** Extra value patterns (global RegExps, matched inside any string, replaced by [Filtered]). @default [] */
-  patterns?: ReadonlyArray<RegExp>;
+  patterns?: ReadonlyArray<RegExp> | undefined;
   /**
    * Keys never treated as sensitive even if a rule matches. Compared case-insensitively,
    * ignoring separators (`session_count` also allows `sessionCount`).
    * @default []
    */
-  allowKeys?: ReadonlyArray<string>;
+  allowKeys?: ReadonlyArray<string> | undefined;
   /**
    * Object nesting levels walked by `scrubValue` (the root is level 0). An object or array
    * found at this depth becomes '[Truncated]'; strings and numbers at any depth are still scrubbed.
    * @default 12
    */
-  maxDepth?: number;
+  maxDepth?: number | undefined;
 }
 
 export interface Scrubber {

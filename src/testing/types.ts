@@ -11,24 +11,24 @@ export type TestkitOptions = Omit<TelemetryOptions, 'dsn' | 'otlpEndpoint' | 'lo
 
 export interface WaitOptions {
   /** @default 5000 */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /** What `expectEvent` compares; every given field must match (strings and RegExps for text). */
 export interface EventMatcher {
   /** The exception type, e.g. 'PaymentError'. */
-  type?: string | RegExp;
+  type?: string | RegExp | undefined;
   /** The exception value or the message. */
-  message?: string | RegExp;
-  level?: SeverityLevel;
+  message?: string | RegExp | undefined;
+  level?: SeverityLevel | undefined;
   /** Fields of `event.user` that must be equal (an `id` given as a number matches its text, as Sentry sends it). */
-  user?: Record<string, unknown>;
+  user?: Record<string, unknown> | undefined;
   /** The `error.category` tag. */
-  category?: string;
+  category?: string | undefined;
   /** Fields of `contexts.details` that must be deep-equal (key order does not matter). */
-  details?: Record<string, unknown>;
+  details?: Record<string, unknown> | undefined;
   /** Tags that must be equal. */
-  tags?: Record<string, string>;
+  tags?: Record<string, string> | undefined;
 }
 
 /** A span with its children: the shape of a trace. */

@@ -12,22 +12,22 @@ export interface SentryOtlpSpanProcessorOptions {
   scrubber: Scrubber;
   logger: Logger;
   /** Spans waiting per destination before new ones are dropped. @default 2048 */
-  maxQueueSize?: number;
+  maxQueueSize?: number | undefined;
   /** Most spans per export request (a backlog leaves in batches this big). @default 512 */
-  maxExportBatchSize?: number;
+  maxExportBatchSize?: number | undefined;
   /**
    * Queued spans that trigger an export without waiting for `scheduledDelayMillis`. Well below
    * maxExportBatchSize: under steady load spans then leave within milliseconds and die young, instead
    * of surviving into V8's old generation while a big batch fills (bench/NOTES.md: 512 → 128 cut the
    * CPU per request at sample rate 1.0 by a fifth). @default 128
    */
-  exportThreshold?: number;
+  exportThreshold?: number | undefined;
   /** How long spans may wait for a batch to fill. @default 1000 */
-  scheduledDelayMillis?: number;
+  scheduledDelayMillis?: number | undefined;
   /** @default 10000 */
-  exportTimeoutMillis?: number;
+  exportTimeoutMillis?: number | undefined;
   /** At most one "queue is full" warning per destination per interval; the drops in between are summed. @default 60000 */
-  dropWarningIntervalMs?: number;
+  dropWarningIntervalMs?: number | undefined;
 }
 
 /** Called for every recorded span, sampled or not (breadcrumbs and the local view use it). */

@@ -15,7 +15,7 @@ import { initTelemetry, captureException, addBreadcrumb, type SeverityLevel } fr
 import { observability } from 'express-otel-sentry/middleware';
 import { createTestkit, type CapturedEvent } from 'express-otel-sentry/testing';
 import 'express-otel-sentry/register';
-const telemetry = initTelemetry({ tracesSampleRate: 0.2 });
+const telemetry = initTelemetry({ tracesSampleRate: 0.2, dsn: process.env.SENTRY_DSN });
 const obs = observability({ user: () => ({ id: 1 }) });
 const kit = createTestkit();
 const id: string = captureException(new Error('x'));
@@ -36,10 +36,11 @@ describe('TypeScript finds the declarations of every entry point', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const [module, moduleResolution] of [['commonjs', 'node10'], ['node16', 'node16'], ['esnext', 'bundler']]) {
-    it(`"module": "${module}", "moduleResolution": "${moduleResolution}"`, () => {
+  // The last: the strictest settings' optional properties (an option given as process.env.X may be undefined).
+  for (const [module, moduleResolution, ...flags] of [['commonjs', 'node10'], ['node16', 'node16'], ['esnext', 'bundler'], ['node16', 'node16', '--exactOptionalPropertyTypes']]) {
+    it(`"module": "${module}", "moduleResolution": "${moduleResolution}"${flags.length ? `, ${flags.join(' ')}` : ''}`, () => {
       const result = spawnSync(process.execPath, [
-        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', '--esModuleInterop',
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', '--esModuleInterop', ...flags,
         '--module', module, '--moduleResolution', moduleResolution, '--target', 'es2022', '--types', 'node',
         '--typeRoots', join(ROOT, 'node_modules', '@types'), join(dir, 'app.ts'),
       ], { cwd: dir, encoding: 'utf8' });
