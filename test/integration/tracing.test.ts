@@ -25,6 +25,16 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
     SENTRY_ENVIRONMENT: 'staging',
   });
 
+  it('express5/app.mjs preloaded with --require: one telemetry, not a second in Node\'s loader-hooks thread', async () => {
+    const app = await startChildApp({ entry: 'express5/app.mjs', env: { ...env(), SENTRY_DSN: '' }, execArgv: ['--require', 'express-otel-sentry/register'] });
+    try {
+      assert.equal((await app.fetch('/db/5')).status, 200);
+      assert.equal(app.output().match(/Sentry is disabled/g)?.length, 1, app.output());
+    } finally {
+      await app.stop();
+    }
+  });
+
   describe('express5/init-in-code.mjs: an ES module app calling initTelemetry() itself, no preload', () => {
     let app: ChildApp;
     before(async () => {
