@@ -33,23 +33,40 @@ function apply(value: unknown): void {
   else if (value !== undefined && value !== null) getTelemetry()?.logger.debug('userContext: the resolver returned something that is not a user; ignored');
 }
 
+type SentryUser = ReturnType<typeof sentryUserOf>;
+
 /**
- * An event processor for a request that had no user when the middleware ran: the resolver is asked
- * again (a synchronous answer only: an event cannot wait), and the user it returns goes on the event and
- * on the request's server span, if it is still open.
+ * An event processor for a request that had no user when the middleware ran: at the request's first
+ * event the resolver is asked again (a synchronous answer only: an event cannot wait), and the user it
+ * names goes on that event and the request's later ones, and on its server span, if it is still open.
+ * Once only: a promise it returns is let go with its rejection handled, and an event it captures itself
+ * is not asked about, since either would otherwise be an event of the request that asks again, and so on.
  */
 function userAtEventTime(resolve: UserResolver, req: Request): EventProcessor {
+  let user: SentryUser | undefined;
+  let asked = false;
   return (event) => {
     // Sentry's setUser(null) leaves a user whose fields are all undefined: that is no user either.
     if (event.user && Object.values(event.user).some((value) => value !== undefined)) return event;
-    const late = guarded('userContext resolver', () => resolve(req));
-    if (!guarded('userContext', () => !isThenable(late) && isUser(late))) return event;
-    const user = guarded('userContext', () => sentryUserOf(late as UserContext));
-    if (!user) return event;
-    const span = currentServerSpan();
-    if (user.id !== undefined && span?.isRecording()) guarded('userContext', () => span.setAttribute('user.id', user.id!));
-    return { ...event, user: { ...event.user, ...user } };
+    if (!asked) {
+      asked = true;
+      user = lateUser(resolve, req);
+    }
+    return user ? { ...event, user: { ...event.user, ...user } } : event;
   };
+}
+
+function lateUser(resolve: UserResolver, req: Request): SentryUser | undefined {
+  const late = guarded('userContext resolver', () => resolve(req));
+  if (guarded('userContext', () => isThenable(late))) {
+    guarded('userContext', () => void Promise.resolve(late).then(undefined, () => undefined));
+    return undefined;
+  }
+  if (!guarded('userContext', () => isUser(late))) return undefined;
+  const user = guarded('userContext', () => sentryUserOf(late as UserContext));
+  const span = currentServerSpan();
+  if (user?.id !== undefined && span?.isRecording()) guarded('userContext', () => span.setAttribute('user.id', user.id!));
+  return user;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { captureException } from '../../src';
 import { errorHandler, userContext } from '../../middleware';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import { kit } from '../support/setup';
@@ -59,6 +60,51 @@ for (const { name, express } of EXPRESS_VERSIONS) {
         if (id === undefined) assert.equal(event.user?.id, undefined, message);
         else assert.deepEqual(event.user, { id }, message);
       }
+    });
+
+    it('…a resolver that answers with a promise by then: let go, its rejection handled, asked no more (no loop of events)', async () => {
+      type WithSession = { session?: { userId: string } };
+      let lookups = 0;
+      const resolve = (req: { session?: unknown }) => {
+        if (!(req as WithSession).session) return undefined;
+        lookups++;
+        return Promise.reject(new Error('users table unavailable')); // a lookup of the session's user
+      };
+      const app = express();
+      app.use(userContext(resolve as never));
+      app.use((req, _res, next) => {
+        (req as WithSession).session = { userId: 'u1' };
+        next();
+      });
+      app.get('/fail', (_req, _res, next) => {
+        captureException(new Error('first, handled'));
+        next(new Error('handler failed'));
+      });
+      app.use(errorHandler());
+      await request(app).get('/fail').expect(500);
+      await kit.waitForEvents(2);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // a loop would have sent more by now
+      assert.deepEqual(kit.events().map((e) => e.exception?.values?.[0]?.value).sort(), ['first, handled', 'handler failed']);
+      assert.equal(lookups, 1);
+    });
+
+    it('…a resolver that captures an event itself is not re-entered', async () => {
+      let calls = 0;
+      const app = express();
+      app.use(userContext(() => {
+        calls++;
+        if (calls > 1) captureException(new Error('captured by the resolver'));
+        return undefined;
+      }));
+      app.get('/fail', () => {
+        throw new Error('handler failed');
+      });
+      app.use(errorHandler());
+      await request(app).get('/fail').expect(500);
+      await kit.waitForEvents(2);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // a loop would have sent more by now
+      assert.equal(calls, 2, 'asked at the middleware and at the first event only');
+      assert.equal(kit.events().length, 2);
     });
 
     it('waits for an async resolver', async () => {
