@@ -137,6 +137,10 @@ describe('scrub: value patterns in free text', () => {
     'password=%s and pin = ? and token=$1',
     'Suspicious payment amount: 10000001',
     'Update failed - retry later',
+    "Create order failed - customer's card was declined, try another",
+    "Error: Delete account - user's subscription is still active",
+    "Copy of invoice 17 - couldn't render the PDF",
+    "Select a plan from the list - it's free",
     "select a plan: 'basic' or 'pro'",
     'session_count=5',
     'https://publickey@o0.ingest.sentry.io/0',
@@ -431,6 +435,8 @@ describe('scrub: hostile input stays linear (no timing asserted, it just has to 
     postgresRows: 'Failing row contains ('.repeat(M / 22),
     failedQueryQuotes: `select ${"'x".repeat(M / 2)} - boom`,
     failedQuerySeparators: `select ${' - '.repeat(M / 3)}`,
+    failedQueryOperators: `select =${' '.repeat(M - 20)} - x`,
+    failedQueryOperatorRuns: `update ${'= '.repeat(M / 2)} - x`,
   };
   for (const [name, text] of Object.entries(hostile)) {
     it(name, () => {

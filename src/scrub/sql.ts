@@ -83,6 +83,11 @@ export function replaceSqlLiterals(sql: string, scrubComment: (text: string) => 
 const FAILED_QUERY_START = /^(?:[\w$.]{1,64}: )?(?=\s*(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy|call|grant|revoke|explain|refresh|values)\s)/i;
 const KNEX_SEPARATOR = ' - ';
 const FIRST_STACK_FRAME = '\n    at ';
+/**
+ * A string literal where SQL puts values (`= '…'`, `('…'`, `like '…'`): what there is to remove, and
+ * what prose that merely starts with "Update" or "Create" and has an apostrophe does not have.
+ */
+const VALUE_LITERAL = /(?:[=(,<>]|\b(?:select|like|in|values|then|else|when|and|or|not|is|between|set|by))\s*[EeNnXxBb]?'/i;
 
 /**
  * A failed query's message as knex writes it carries the statement with its literals (a raw query's
@@ -95,6 +100,7 @@ export function replaceFailedQueryLiterals(text: string): string {
   const from = start[0].length;
   const frame = text.indexOf(FIRST_STACK_FRAME, from);
   const to = frame === -1 ? text.length : frame;
-  if (text.lastIndexOf(KNEX_SEPARATOR, to) < from) return text;
+  const separator = text.lastIndexOf(KNEX_SEPARATOR, to);
+  if (separator < from || !VALUE_LITERAL.test(text.slice(from, separator))) return text;
   return text.slice(0, from) + replaceSqlLiterals(text.slice(from, to), (comment) => comment) + text.slice(to);
 }
