@@ -6,6 +6,7 @@
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as nodeModule from 'node:module';
+import * as threads from 'node:worker_threads';
 import { readNearestPackage } from './config/package-info';
 
 /** An ES module by its extension, else by the nearest package.json's `type`. */
@@ -22,13 +23,28 @@ function forced(): boolean | undefined {
   return value ? /^(1|true|on)$/i.test(value) : undefined;
 }
 
+/** pm2 runs an app from a container script of its own, and names the app's script in `pm_exec_path`. */
+const PM2_CONTAINER = /[\\/]pm2[\\/]lib[\\/]ProcessContainer\w*\.js$/;
+
 /**
  * The app: its entry file (`node --import … app.mjs`) decides. Under pm2, `argv[1]` is pm2's own
- * (CommonJS) container and the app's script is in `pm_exec_path`.
+ * (CommonJS) container, and the app's script is in `pm_exec_path` (which the app's own child processes
+ * inherit, so it counts only inside the container).
  */
 export function entryIsEsm(): boolean {
-  const entry = process.env.pm_exec_path || process.argv[1];
+  const script = process.argv[1];
+  const entry = script && PM2_CONTAINER.test(script) && process.env.pm_exec_path ? process.env.pm_exec_path : script;
   return forced() ?? (entry ? isEsmFile(entry) : false);
+}
+
+/**
+ * Node's loader-hooks thread, where Node 20 runs `--require` preloads too (an ES module app preloaded
+ * with `--require`): telemetry started there would be a second one, with its own start-up line, session
+ * and client. Node 22.14+ says so; before, it is the worker thread that runs no script.
+ */
+export function isLoaderHooksThread(): boolean {
+  const internal = (threads as { isInternalThread?: boolean }).isInternalThread;
+  return internal ?? (!threads.isMainThread && process.argv.length < 2);
 }
 
 /** The test kit: a test run is ESM when a file named on the command line is, or the project's package is. */

@@ -2,20 +2,10 @@
  * Preload: `node --import express-otel-sentry/register app.js`. Loads `.env`, starts telemetry before
  * the app's own imports (so http, express, pg and knex are instrumented) and owns SIGTERM/SIGINT.
  */
-import * as threads from 'node:worker_threads';
 import { loadDotEnv } from './dotenv';
+import { isLoaderHooksThread } from './esm-hook';
 import { initTelemetry } from './telemetry';
 import { installShutdownHandlers } from './shutdown-signals';
-
-/**
- * Node's loader-hooks thread (an ES module app preloaded with `--require`): Node 20 runs `--require`
- * preloads there too, and telemetry started there would be a second one (its own start-up line, session,
- * client). Node 22.14+ says so; before, it is the thread that runs no script.
- */
-function isLoaderHooksThread(): boolean {
-  const internal = (threads as { isInternalThread?: boolean }).isInternalThread;
-  return internal ?? (!threads.isMainThread && process.argv.length < 2);
-}
 
 try {
   if (!isLoaderHooksThread()) {

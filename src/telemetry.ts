@@ -1,7 +1,7 @@
 import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
 import { checkTelemetryOptions } from './config/check-options';
-import { entryIsEsm, registerEsmHook } from './esm-hook';
+import { entryIsEsm, isLoaderHooksThread, registerEsmHook } from './esm-hook';
 import { resolveConfig } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, type Logger } from './logger';
@@ -19,6 +19,8 @@ import { attachRequestTrail } from './request-trail';
 import { attachLocalView } from './local-view';
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
+
+const SILENT_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The handle `initTelemetry` returns: the one piece of global state of the library. */
 export interface Telemetry {
@@ -108,9 +110,12 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     return existing;
   }
 
+  // Node's loader-hooks thread runs an app's own --require preload too: telemetry there is started
+  // silent and sending nothing, so that the app's one telemetry is the main thread's.
+  if (isLoaderHooksThread()) given = { ...given, dsn: '', otlpEndpoint: '', localView: false, logger: SILENT_LOGGER };
   // An ES module app: express, pg and knex imported from here on are instrumented only through the
   // loader hook (the preload and an app calling initTelemetry() before its dynamic imports alike).
-  if (startedBy === 'app' && entryIsEsm()) registerEsmHook();
+  else if (startedBy === 'app' && entryIsEsm()) registerEsmHook();
   const loadedBefore = packagesLoadedBefore();
   configureDiagnostics();
   const config = resolveConfig(given);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { basename, join } from 'node:path';
 import { startChildApp, type ChildApp } from '../support/child-app';
 import type { RecordedSpan } from '../support/fake-sentry';
 import { useFakeBackend } from '../support/hooks';
@@ -25,15 +26,17 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
     SENTRY_ENVIRONMENT: 'staging',
   });
 
-  it('express5/app.mjs preloaded with --require: one telemetry, not a second in Node\'s loader-hooks thread', async () => {
-    const app = await startChildApp({ entry: 'express5/app.mjs', env: { ...env(), SENTRY_DSN: '' }, execArgv: ['--require', 'express-otel-sentry/register'] });
-    try {
-      assert.equal((await app.fetch('/db/5')).status, 200);
-      assert.equal(app.output().match(/Sentry is disabled/g)?.length, 1, app.output());
-    } finally {
-      await app.stop();
-    }
-  });
+  for (const preload of ['express-otel-sentry/register', join(__dirname, 'fixtures', 'shared', 'instrument.cjs')]) {
+    it(`express5/app.mjs preloaded with --require ${basename(preload)}: one telemetry, not a second in Node's loader-hooks thread`, async () => {
+      const app = await startChildApp({ entry: 'express5/app.mjs', env: { ...env(), SENTRY_DSN: '' }, execArgv: ['--require', preload] });
+      try {
+        assert.equal((await app.fetch('/db/5')).status, 200);
+        assert.equal(app.output().match(/Sentry is disabled/g)?.length, 1, app.output());
+      } finally {
+        await app.stop();
+      }
+    });
+  }
 
   describe('express5/init-in-code.mjs: an ES module app calling initTelemetry() itself, no preload', () => {
     let app: ChildApp;
