@@ -8,12 +8,22 @@ export interface ClientErrorFilterOptions {
   report?: ReadonlyArray<number> | undefined;
 }
 
-/** The error a filter let through unreported, per request: a different error later in the same request is reported. */
-const notReported = new WeakMap<Request, unknown>();
+/** What a filter decided for a request: the error it let through unreported, and its rule for others. */
+interface FilterDecision {
+  error: unknown;
+  filters(status: number): boolean;
+}
 
-/** Whether a filter ahead of the error handler decided that this error of this request is not reported. */
-export function isFilteredOut(req: Request, error: unknown): boolean {
-  return notReported.has(req) && notReported.get(req) === error;
+const decisions = new WeakMap<Request, FilterDecision>();
+
+/**
+ * Whether a filter ahead of the error handler decided that this error of this request is not reported:
+ * the error it filtered, or another one its rule filters too (an app's error normalizer may have wrapped
+ * the 404 in an error of its own). A 500 that follows a filtered 404 is reported.
+ */
+export function isFilteredOut(req: Request, error: unknown, status: number): boolean {
+  const decision = decisions.get(req);
+  return decision !== undefined && (decision.error === error || decision.filters(status));
 }
 
 /** The status an error will be answered with: the error's own, else one already set on the response, else 500. */
@@ -34,10 +44,10 @@ export function clientErrorFilter(options: ClientErrorFilterOptions = {}): Error
     throw new TypeError('clientErrorFilter({ report }): report must be an array of 4xx statuses, e.g. { report: [429] }');
   }
   const reported = new Set(options.report ?? []);
+  const filters = (status: number) => status >= 400 && status < 500 && !reported.has(status);
 
   return function clientErrorFilterMiddleware(error, req, res, next) {
-    const status = effectiveStatus(error, res);
-    if (status >= 400 && status < 500 && !reported.has(status)) notReported.set(req, error);
+    if (filters(effectiveStatus(error, res))) decisions.set(req, { error, filters });
     next(error);
   };
 }

@@ -52,7 +52,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     const status = effectiveStatus(error, res);
     const telemetry = getTelemetry();
     const reportable =
-      !isFilteredOut(req, error) &&
+      !isFilteredOut(req, error, status) &&
       !matchesOwnRules(error, ignored) &&
       !matchesSentryRules(error, ignoredByTelemetry(telemetry?.config.ignoreErrors)) &&
       guarded('errorHandler shouldReport', () => options.shouldReport?.(error, req) ?? true) !== false;

@@ -54,6 +54,21 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(response.body.eventId, event.event_id);
     });
 
+    it('…but the same 4xx wrapped by an app\'s error normalizer after it stays unreported', async () => {
+      class ApiError extends Error {
+        constructor(readonly status: number, message: string) {
+          super(message);
+        }
+      }
+      const instance = express();
+      instance.get('/missing', (_req, _res, next) => next(httpError(404, 'no such booking')));
+      instance.use(clientErrorFilter());
+      instance.use((error: { status?: number; message: string }, _req: unknown, _res: unknown, next: (error: unknown) => void) => next(new ApiError(error.status ?? 500, error.message)));
+      instance.use(errorHandler());
+      await request(instance).get('/missing').expect(404);
+      await kit.expectNoEvents();
+    });
+
     it('a 500 produces exactly one event', async () => {
       const response = await request(app()).get('/broken').expect(500);
       const [event] = await kit.waitForEvents(1);
