@@ -211,15 +211,16 @@ export class HttpClient {
   /** Lets the request on `connection` hold the process, for holdProcessMs at most (see there). */
   private holdProcess(connection: Connection): void {
     const { socket } = connection;
-    if (this.unanswering) {
-      socket.unref();
-      return;
-    }
-    socket.ref();
+    if (this.unanswering) socket.unref();
+    else socket.ref();
     if (this.settings.holdProcessMs >= connection.pending!.request.timeoutMs) return;
     connection.holdTimer = setTimeout(() => {
       this.unanswering = true;
-      socket.unref();
+      // A connection still being made holds the process whatever its socket says (libuv keeps the
+      // connect request alive), and a host that drops the packets makes it wait for the full timeout: a
+      // server that has not taken the connection by now is given up on.
+      if (socket.connecting) this.fail(connection, clientError(`no connection within ${this.settings.holdProcessMs} ms`, 'ETIMEDOUT'));
+      else socket.unref();
     }, this.settings.holdProcessMs);
     connection.holdTimer.unref();
   }

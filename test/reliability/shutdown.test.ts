@@ -20,6 +20,19 @@ const SHUTDOWN_TIMEOUT_MS = 2000;
 const PROCESS_OVERHEAD_MS = 1500;
 const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + PROCESS_OVERHEAD_MS;
 
+/** Prints a port whose connection attempts go unanswered: a listener that never accepts, its backlog full. */
+const SYN_HOLE = [
+  'import socket, time',
+  's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+  'fill = [socket.socket() for _ in range(3)]',
+  'for c in fill:',
+  '    c.setblocking(False)',
+  '    try: c.connect(s.getsockname())',
+  '    except BlockingIOError: pass',
+  'print(s.getsockname()[1], flush=True)',
+  'time.sleep(120)',
+].join('\n');
+
 /** 20 failing requests at once: 20 events and 20 traces pending in the child. */
 async function failTwentyRequests(app: ChildApp): Promise<void> {
   const responses = await Promise.all(Array.from({ length: ERRORS }, (_, i) => app.fetch(`/error?n=shutdown-${i}`)));
@@ -189,6 +202,23 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       const bound = healthyJobMs + HOLD_PROCESS_MS + PROCESS_OVERHEAD_MS;
       assert.ok(ms < bound, `the job took ${ms} ms to end (${healthyJobMs} ms with a Sentry that answers; bound ${bound} ms)`);
     }));
+
+    it('…and a Sentry whose host drops the connection attempts (a firewall DROP) holds it a few seconds, not 31', async function () {
+      // A listener that never accepts, its backlog filled: the kernel drops further SYNs. Node cannot make
+      // one (it accepts everything), Python can.
+      const hole = spawn('python3', ['-c', SYN_HOLE], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const [line] = (await once(hole.stdout, 'data')) as [Buffer];
+        const { code, ms } = await runJob({ SENTRY_DSN: `http://public@127.0.0.1:${line.toString().trim()}/1` });
+        exits.push({ backend: 'job, Sentry dropping SYNs', ms, events: 0 });
+        assert.equal(code, 0);
+        // What was in flight (2 s), what its exit sends (2 s), an export retry: each connection given up on after 2 s.
+        const bound = healthyJobMs + 3 * HOLD_PROCESS_MS + PROCESS_OVERHEAD_MS;
+        assert.ok(ms < bound, `the job took ${ms} ms to end (bound ${bound} ms)`);
+      } finally {
+        hole.kill();
+      }
+    });
 
     it('a job that flushes is waited for as long as it asked, even past the hold of envelopes in flight', () => withBackend({ delayMs: HOLD_PROCESS_MS + 1000 }, async () => {
       const { code, output } = await runJob({ SENTRY_DSN: fake.dsn, JOB_FLUSH_MS: String(HOLD_PROCESS_MS + 4000) });

@@ -51,7 +51,9 @@ export class NodeRuntimeClient extends ServerRuntimeClient<ClientOptions> {
     if (!this.getOptions().sendClientReports) return;
     this.clientReportTimer = setInterval(this.flushOutcomesOnExit, CLIENT_REPORT_FLUSH_INTERVAL_MS);
     this.clientReportTimer.unref();
-    process.on('beforeExit', this.flushOutcomesOnExit);
+    // Once, unlike @sentry/node: when Sentry cannot be reached, each report of what failed to arrive
+    // fails too and is itself an outcome to report at the next 'beforeExit', which kept a job from ending.
+    process.once('beforeExit', this.flushOutcomesOnExit);
   }
 
   /**
