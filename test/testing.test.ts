@@ -159,9 +159,12 @@ describe('test kit (express-otel-sentry/testing)', () => {
   });
 
   it('records every trace whatever the environment (a test must not depend on the sampler)', () => {
-    const script = "const { createTestkit } = require('./dist/src/testing'); createTestkit({ logger: { debug() {}, info() {}, warn() {}, error() {} } }); console.log(require('./dist/src').getTelemetry().config.tracesSampleRate)";
-    const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '' } });
-    assert.equal(result.stdout.trim(), '1', result.stderr);
+    // Options left out, or given as undefined (a config object's unset field): the same.
+    for (const rate of ['', 'tracesSampleRate: undefined']) {
+      const script = `const { createTestkit } = require('./dist/src/testing'); createTestkit({ ${rate ? `${rate}, ` : ''}logger: { debug() {}, info() {}, warn() {}, error() {} } }); console.log(require('./dist/src').getTelemetry().config.tracesSampleRate)`;
+      const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '' } });
+      assert.equal(result.stdout.trim(), '1', rate + result.stderr);
+    }
     // Its own start-up line, and no advice the tests could not take (the kit sets the rate and the DSN).
     const quiet = spawnSync(process.execPath, ['-e', "require('./dist/src/testing').createTestkit()"], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_DSN: 'http://key@127.0.0.1:9/1' } });
     assert.match(quiet.stdout + quiet.stderr, /Test kit: events and spans are captured in memory; nothing is sent\./);

@@ -58,7 +58,7 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   // ESM test files import express, pg and knex after this runs: they need the loader hook, as with the preload.
   if (!existing && testRunIsEsm()) registerEsmHook();
   // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
-  const telemetry: Telemetry = existing ?? startTelemetry({ tracesSampleRate: 1, ...options, dsn: '', otlpEndpoint: '', localView: false }, 'testkit');
+  const telemetry: Telemetry = existing ?? startTelemetry({ ...options, tracesSampleRate: options.tracesSampleRate ?? 1, dsn: '', otlpEndpoint: '', localView: false }, 'testkit');
 
   let events: CapturedEvent[] = [];
   let spans: NormalizedSpan[] = [];

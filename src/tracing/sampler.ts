@@ -1,4 +1,4 @@
-import { INVALID_TRACEID, propagation, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, propagation, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace';
@@ -55,9 +55,9 @@ export function createTrailSampler(options: TrailSamplerOptions): Sampler {
   const rateOf = (context: Context): number | undefined => {
     const parent = trace.getSpan(context);
     const parentContext = parent?.spanContext();
-    // The parent-based sampler has just validated the ids (a regex each): only the invalid placeholder
-    // context remains to be told apart, which a comparison does.
-    if (!parentContext || parentContext.traceId === INVALID_TRACEID) return options.rate;
+    // As the parent-based sampler decided: an invalid parent makes a root. Its ids are compared with the
+    // invalid ones rather than matched again (a regex each, per span); only those two occur in practice.
+    if (!parentContext || parentContext.traceId === INVALID_TRACEID || parentContext.spanId === INVALID_SPANID) return options.rate;
     if (parentContext.isRemote) return validRate(propagation.getBaggage(context)?.getEntry(BAGGAGE_SAMPLE_RATE)?.value);
     return validRate((parent as { attributes?: Attributes }).attributes?.[SAMPLE_RATE_ATTRIBUTE]);
   };

@@ -48,6 +48,13 @@ describe('trail sampler: the sample rate Sentry scales its counts by', () => {
   ];
   for (const [name, run, expected] of cases) it(name, () => assert.equal(run(), expected));
 
+  it('a parent context with an invalid span id is no parent: the trace starts here, at our rate', () => {
+    for (const isRemote of [true, false]) {
+      const invalidParent = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: '0'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote });
+      assert.equal(rateOn(tracerAt(0.2).startSpan('root', {}, invalidParent)), 0.2);
+    }
+  });
+
   it('an unexported trace: its client spans are recorded for breadcrumbs, without a rate; the others not at all', () => {
     const tracer = tracerAt(0.2, DROPPED_TRACE_ID);
     const server = tracer.startSpan('server', { kind: SpanKind.SERVER });
