@@ -1,8 +1,7 @@
 import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
-import { checkTelemetryOptions } from './config/check-options';
 import { entryIsEsm, isLoaderHooksThread, registerEsmHook } from './esm-hook';
-import { resolveConfig } from './config/resolve';
+import { resolveTelemetryOptions } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, type Logger } from './logger';
 import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from './scrub';
@@ -118,9 +117,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   else if (startedBy === 'app' && entryIsEsm()) registerEsmHook();
   const loadedBefore = packagesLoadedBefore();
   configureDiagnostics();
-  const config = resolveConfig(given);
-  // What resolveConfig reported (an unknown name, a value of the wrong type) is left out here too.
-  const { options } = checkTelemetryOptions(given);
+  const { config, options } = resolveTelemetryOptions(given);
   const logger = safeLogger(options.logger ?? createConsoleLogger());
   const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
   const envelopeSinks = new Set<EnvelopeSink>();

@@ -122,6 +122,11 @@ function checkEndpoint(value: string, variable: string, problems: ConfigError[])
  * invalid value throws a {@link ConfigError}; otherwise it is reported in `problems` and that part is disabled.
  */
 export function resolveConfig(given: TelemetryOptions = {}, env: Env = process.env): ResolvedConfig {
+  return resolveTelemetryOptions(given, env).config;
+}
+
+/** {@link resolveConfig}, with the options it kept (what it reported, an unknown name or a wrong type, left out). */
+export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env = process.env): { config: ResolvedConfig; options: TelemetryOptions } {
   if (given === null || typeof given !== 'object') {
     throw new TypeError('initTelemetry(options): options must be an object, e.g. initTelemetry({ dsn: process.env.SENTRY_DSN })');
   }
@@ -174,7 +179,7 @@ export function resolveConfig(given: TelemetryOptions = {}, env: Env = process.e
   const propagators = resolvePropagators(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
-  return {
+  const config: ResolvedConfig = {
     dsn,
     dsnRejected,
     dsnSource: options.dsn !== undefined ? 'dsn option' : 'SENTRY_DSN',
@@ -197,4 +202,5 @@ export function resolveConfig(given: TelemetryOptions = {}, env: Env = process.e
     spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : /^(1|true|yes|on)$/i.test(spotlightEnv) ? true : /^(0|false|no|off)$/i.test(spotlightEnv) ? false : spotlightEnv),
     problems: problems.map((p) => p.message),
   };
+  return { config, options };
 }
