@@ -22,7 +22,8 @@ export interface HttpClientOptions {
    * holds a process that has nothing else to do, and until the server answers something again, later
    * requests do not hold it at all: a job that ends while its telemetry waits on a backend that does not
    * answer ends then, not when each request times out (10 s for each envelope or export, and its exit
-   * sends more: a session, a client report).
+   * sends more: a session, a client report). A connection not made by then is given up on (ETIMEDOUT):
+   * one being made holds the process whatever its socket says.
    * @default 2000, Sentry's default shutdown timeout (see {@link HOLD_PROCESS_MS})
    */
   holdProcessMs?: number;
