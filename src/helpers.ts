@@ -97,20 +97,37 @@ function capture(error: unknown, hint: Sentry.EventHint | undefined): string {
   }
 }
 
+/** Sentry's mark on an error object it captured (`checkOrSetAlreadyCaught` in @sentry/core). */
+const CAPTURED_MARK = '__sentry_captured__';
+
+/** Lets Sentry capture an object again; a frozen object was never marked, so failing to write is fine. */
+function clearCapturedMark(error: object): void {
+  try {
+    (error as Record<string, unknown>)[CAPTURED_MARK] = false;
+  } catch {
+    // frozen or a proxy that refuses: Sentry could not mark it either
+  }
+}
+
 /**
  * Sentry.captureException that never throws; a value the SDK cannot read is reported as a readable copy.
  * Sentry reports an error object once and drops later captures of it (the S6 pattern:
- * `captureException(err, details)`, then `throw err`): a later capture returns the first event's id,
- * or '' when the first was not ours (`Sentry.captureException` called directly), never the id of an
- * event that is not sent.
+ * `captureException(err, details)`, then `throw err`): a later capture in the same request (isolation
+ * scope) returns the first event's id, or '' when the first was not ours (`Sentry.captureException`
+ * called directly), never the id of an event that is not sent. One error object that fails several
+ * requests (a cached promise that rejected) is an event for each of them, with its own user and trail:
+ * handing one request another's event id would tie it to another user's event.
  */
 export function safeCaptureException(error: unknown, hint?: Sentry.EventHint): string {
   const reported = typeof error === 'object' && error !== null ? getTelemetry()?.reportedErrors : undefined;
-  const earlier = reported?.get(error as object);
-  if (earlier !== undefined) return earlier;
-  if (reported && Sentry.isAlreadyCaptured(error) === true) return '';
+  if (!reported) return capture(error, hint);
+  const isolationScope = Sentry.getIsolationScope();
+  const earlier = reported.get(error as object);
+  if (earlier?.isolationScope.deref() === isolationScope) return earlier.eventId;
+  if (earlier) clearCapturedMark(error as object);
+  else if (Sentry.isAlreadyCaptured(error) === true) return '';
   const eventId = capture(error, hint);
-  if (eventId) reported?.set(error as object, eventId);
+  if (eventId) reported.set(error as object, { eventId, isolationScope: new WeakRef(isolationScope) });
   return eventId;
 }
 

@@ -44,9 +44,15 @@ export interface Telemetry {
   readonly spanProcessor: SentryOtlpSpanProcessor;
   /** @internal For the test kit and the local view. */
   readonly envelopeSinks: Set<EnvelopeSink>;
-  /** @internal The event id each error object was reported under (see `safeCaptureException`). */
-  readonly reportedErrors: WeakMap<object, string>;
+  /** @internal The event each error object was last reported as, and in which request (see `safeCaptureException`). */
+  readonly reportedErrors: WeakMap<object, ReportedError>;
   readonly logger: Logger;
+}
+
+/** @internal An error object's event, and the isolation scope (request) it was reported in. */
+export interface ReportedError {
+  eventId: string;
+  isolationScope: WeakRef<Sentry.Scope>;
 }
 
 const HANDLE = Symbol.for('express-otel-sentry.telemetry');

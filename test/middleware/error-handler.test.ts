@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import * as Sentry from '@sentry/node';
-import { captureException } from '../../src';
+import { captureException, setUserContext } from '../../src';
 import { errorHandler } from '../../middleware';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import { kit } from '../support/setup';
@@ -19,6 +19,8 @@ for (const { name, express } of EXPRESS_VERSIONS) {
     beforeEach(() => kit.reset());
 
     let reportedFirst = '';
+    // One error object that fails every request awaiting it (a cached promise that rejected).
+    const sharedFailure = new Error('rates service unavailable');
 
     function app(options?: Parameters<typeof errorHandler>[0]) {
       const instance = express();
@@ -49,6 +51,10 @@ for (const { name, express } of EXPRESS_VERSIONS) {
         const error = new PaymentError('reported by the app through Sentry');
         Sentry.captureException(error);
         throw error;
+      });
+      instance.get('/shared-failure/:user', (req, _res, next) => {
+        setUserContext({ id: req.params.user });
+        next(sharedFailure);
       });
       instance.get('/sent', (_req, res, next) => {
         res.status(200).json({ partial: true });
@@ -117,6 +123,17 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(event.contexts?.details, { booking_id: 5 });
       assert.equal(response.body.eventId, event.event_id);
       assert.equal(response.body.eventId, reportedFirst);
+    });
+
+    it('one error object failing two requests is an event for each, and each answer names its own', async () => {
+      const instance = app();
+      const first = await request(instance).get('/shared-failure/alice').expect(500);
+      const second = await request(instance).get('/shared-failure/bob').expect(500);
+      const events = await kit.waitForEvents(2);
+      const byUser = new Map(events.map((event) => [event.user?.id, event.event_id]));
+      assert.deepEqual([...byUser.keys()].sort(), ['alice', 'bob']);
+      assert.equal(first.body.eventId, byUser.get('alice'));
+      assert.equal(second.body.eventId, byUser.get('bob'));
     });
 
     it('an error the app reported through Sentry itself: no second event, and no eventId that names nothing', async () => {
