@@ -5,12 +5,27 @@ import { scrubEvent } from './scrub-event';
 /**
  * Item types that need nothing here: error events were scrubbed by `beforeSend` (scrubbing them twice
  * would cost the error path for nothing), logs and metrics by their own hooks (which keep their typed
- * attributes valid), and sessions and client reports are the SDK's counts. An attachment is a file the
- * app attached on purpose, sent as it is (README, Security).
+ * attributes valid), and aggregated sessions and client reports are the SDK's counts. An attachment is
+ * a file the app attached on purpose, sent as it is (README, Security). A `session` names its user (`did`:
+ * the id, else the e-mail or user name) and is scrubbed below.
  */
-const ALREADY_SCRUBBED_OR_COUNTS = new Set(['event', 'log', 'trace_metric', 'session', 'sessions', 'client_report', 'attachment']);
+const ALREADY_SCRUBBED_OR_COUNTS = new Set(['event', 'log', 'trace_metric', 'sessions', 'client_report', 'attachment']);
 /** Event-shaped items that skip `beforeSend` (Sentry runs it for error events only). */
 const EVENT_SHAPED = new Set(['feedback', 'transaction']);
+
+interface SessionPayload {
+  did?: unknown;
+  attrs?: unknown;
+}
+
+/** A session's user and attributes scrubbed; its counts, ids and timestamps as they are. */
+function scrubSession(scrubber: Scrubber, session: SessionPayload): SessionPayload {
+  return {
+    ...session,
+    ...(session.did === undefined ? {} : { did: scrubber.scrubValue(session.did) }),
+    ...(session.attrs === undefined ? {} : { attrs: scrubber.scrubValue(session.attrs) }),
+  };
+}
 
 function scrubItem(scrubber: Scrubber, item: EnvelopeItem): EnvelopeItem {
   const [header, payload] = item as [{ type: string }, unknown];
@@ -19,6 +34,7 @@ function scrubItem(scrubber: Scrubber, item: EnvelopeItem): EnvelopeItem {
   try {
     if (typeof payload === 'string') scrubbed = scrubber.scrubString(payload);
     else if (payload instanceof Uint8Array) scrubbed = payload;
+    else if (header.type === 'session') scrubbed = scrubSession(scrubber, payload as SessionPayload);
     else scrubbed = EVENT_SHAPED.has(header.type) ? scrubEvent(scrubber, payload as Event) : scrubber.scrubValue(payload);
   } catch {
     scrubbed = EVENT_SHAPED.has(header.type) ? undefined : FILTERED;
@@ -38,10 +54,47 @@ export function scrubEnvelope(scrubber: Scrubber, envelope: Envelope): Envelope 
   return [headers, kept] as unknown as Envelope;
 }
 
-/** `beforeSendLog`: the message and every attribute (the scope's user and the app's own) scrubbed. */
+const TEMPLATE_ATTRIBUTE = 'sentry.message.template';
+const PARAMETER_PREFIX = 'sentry.message.parameter.';
+/** A template's placeholders: `%s` of `logger.fmt` (`%%` a literal `%`), `{}` of the console integration. */
+const PLACEHOLDER = /%%|%s|\{\}/g;
+const markerOf = (index: number) => `EOSPARAM${index}X`;
+
+/**
+ * The parameters a log's body filters: each placeholder of the template is given a marker, and a
+ * marker that scrubbing removes (the value of `password=%s`) was a secret's place. Without a template,
+ * a parameter the scrubbed body no longer shows is filtered. The attributes are already scrubbed.
+ */
+function filterParametersOfFilteredPlaces(scrubber: Scrubber, raw: string, message: string, attributes: Record<string, unknown>): Record<string, unknown> {
+  const parameters = Object.keys(attributes).filter((key) => key.startsWith(PARAMETER_PREFIX));
+  if (parameters.length === 0 || message === raw) return attributes;
+  const template = attributes[TEMPLATE_ATTRIBUTE];
+  let shown: (key: string) => boolean;
+  if (typeof template === 'string') {
+    let index = 0;
+    const marked = scrubber.scrubString(template.replace(PLACEHOLDER, (placeholder) => (placeholder === '%%' ? '%' : markerOf(index++))));
+    shown = (key) => marked.includes(markerOf(Number(key.slice(PARAMETER_PREFIX.length))));
+  } else {
+    shown = (key) => {
+      const value = attributes[key];
+      return (typeof value !== 'string' && typeof value !== 'number') || message.includes(String(value));
+    };
+  }
+  const result = { ...attributes };
+  for (const key of parameters) if (!shown(key)) result[key] = FILTERED;
+  return result;
+}
+
+/**
+ * `beforeSendLog`: the message and every attribute (the scope's user and the app's own) scrubbed, and
+ * a parameter whose place in the body was filtered filtered in its attribute too.
+ */
 export function scrubLog(scrubber: Scrubber, log: Log): Log | null {
   try {
-    return { ...log, message: scrubber.scrubString(String(log.message)), attributes: log.attributes && scrubber.scrubValue(log.attributes) };
+    const raw = String(log.message);
+    const message = scrubber.scrubString(raw);
+    const attributes = log.attributes && (scrubber.scrubValue(log.attributes) as Record<string, unknown>);
+    return { ...log, message, attributes: attributes && filterParametersOfFilteredPlaces(scrubber, raw, message, attributes) };
   } catch {
     return null;
   }

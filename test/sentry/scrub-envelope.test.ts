@@ -29,7 +29,14 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
     });
   }
 
-  const untouched = ['event', 'session', 'sessions', 'client_report', 'attachment', 'log', 'trace_metric'];
+  it('session: its user (did) and attributes scrubbed, its counts kept', () => {
+    const session = { sid: 's1', did: `password=${SECRET}`, status: 'ok', errors: 0, attrs: { release: 'salon@1', user_agent: `token=${SECRET}` } };
+    const output = payloadOf(scrubEnvelope(scrubber, envelopeOf('session', session))) as typeof session;
+    assert.doesNotMatch(JSON.stringify(output), /sk_live_51Hsecretvalue00/);
+    assert.deepEqual({ sid: output.sid, status: output.status, errors: output.errors, release: output.attrs.release }, { sid: 's1', status: 'ok', errors: 0, release: 'salon@1' });
+  });
+
+  const untouched = ['event', 'client_report', 'attachment', 'log', 'trace_metric'];
   for (const type of untouched) {
     it(`${type}: passed as it is (scrubbed before, or the SDK's own counts)`, () => {
       const input = envelopeOf(type, { untouched: true });
@@ -46,6 +53,28 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
     const hostile = { get message(): string { throw new Error('no'); }, level: 'info' } as never;
     assert.equal(scrubLog(scrubber, hostile), null);
   });
+
+  // A parameter whose place in the body was filtered (logger.fmt`password=${x}`) is filtered in its attribute.
+  const parameterRows: Array<[string, Record<string, unknown>, string, Record<string, unknown>]> = [
+    ['fmt template', { 'sentry.message.template': 'login password=%s for %s', 'sentry.message.parameter.0': 'hunter2x', 'sentry.message.parameter.1': 'ann' }, 'login password=hunter2x for ann',
+      { 'sentry.message.parameter.0': '[Filtered]', 'sentry.message.parameter.1': 'ann' }],
+    ['a one-character value', { 'sentry.message.template': 'pin=%s attempt %s', 'sentry.message.parameter.0': '1', 'sentry.message.parameter.1': 1 }, 'pin=1 attempt 1',
+      { 'sentry.message.parameter.0': '[Filtered]', 'sentry.message.parameter.1': 1 }],
+    ['literal %% before the placeholder', { 'sentry.message.template': '100%% token=%s', 'sentry.message.parameter.0': 'abc123' }, '100% token=abc123',
+      { 'sentry.message.parameter.0': '[Filtered]' }],
+    ['console template', { 'sentry.message.template': 'secret= {}', 'sentry.message.parameter.0': 'abc123' }, 'secret= abc123',
+      { 'sentry.message.parameter.0': '[Filtered]' }],
+    ['no template', { 'sentry.message.parameter.0': 'abc123', 'sentry.message.parameter.1': 'visible' }, 'token=abc123 visible',
+      { 'sentry.message.parameter.0': '[Filtered]', 'sentry.message.parameter.1': 'visible' }],
+    ['nothing filtered', { 'sentry.message.template': 'booked %s', 'sentry.message.parameter.0': 'slot-9' }, 'booked slot-9',
+      { 'sentry.message.parameter.0': 'slot-9' }],
+  ];
+  for (const [name, attributes, message, expected] of parameterRows) {
+    it(`log parameters: ${name}`, () => {
+      const log = scrubLog(scrubber, { level: 'info', message, attributes });
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(log?.attributes?.[key], value, key);
+    });
+  }
 });
 
 describe("Sentry's own API past beforeSend, through the real client (test kit)", () => {
@@ -58,10 +87,11 @@ describe("Sentry's own API past beforeSend, through the real client (test kit)",
       Sentry.captureFeedback({ message: `my password=${SECRET} is rejected`, email: 'bob@example.com' });
     });
     Sentry.logger.info(`charging with token=${SECRET}`, { api_key: 'log-attr-secret-88' });
+    Sentry.logger.warn(Sentry.logger.fmt`login failed password=${'fmt-param-66'}`);
     Sentry.metrics.count('payments', 1, { attributes: { token: 'metric-secret-99' } });
     await kit.flush();
     const types = kit.payloads().flatMap((payload) => [...payload.matchAll(/\n\{"type":"([a-z_]+)"/g)].map((match) => match[1]));
     for (const type of ['feedback', 'log', 'trace_metric']) assert.ok(types.includes(type), `no ${type} item was sent: ${types.join(', ')}`);
-    await kit.expectNoSecrets([SECRET, '4111111111111111', 'crumb-secret-77', 'log-attr-secret-88', 'metric-secret-99']);
+    await kit.expectNoSecrets([SECRET, '4111111111111111', 'crumb-secret-77', 'log-attr-secret-88', 'fmt-param-66', 'metric-secret-99']);
   });
 });
