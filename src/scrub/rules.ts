@@ -124,7 +124,7 @@ export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,1
  * at least one: PEM/xox/glpat/sk- need '-'; sk_/gh*_/npm_ need '_'; URLs and pairs need ':' or '=';
  * cards need 4 consecutive digits; the rest are listed literally.
  */
-export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|bearer|basic|</|invalid input|failing row';
+export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|bearer|basic|</|invalid input|failing row|out of range|invalid value';
 
 /** An XML element's text (`<password>…</password>`); the tag is matched as a key, namespace prefix aside. */
 export const XML_ELEMENT_SOURCE = '<([A-Za-z_][A-Za-z0-9_.:-]{0,127})((?:\\s[^<>]{0,2048})?)>([^<]{1,65536})</\\1\\s*>';
@@ -136,7 +136,16 @@ export const XML_ELEMENT_SOURCE = '<([A-Za-z_][A-Za-z0-9_.:-]{0,127})((?:\\s[^<>
  * code (text.ts), one pass per line: as regexes they backtrack over every candidate on a long line.
  */
 export const DATABASE_VALUE_SOURCES: readonly string[] = [
-  '(invalid input (?:syntax|value) for (?:type|enum) [^:\\n]{1,128}: ")([^"\\n]{1,1024})(")',
+  // invalid input syntax for type uuid: "…" / for integer: "…" / invalid input value for enum mood: "…"
+  '(invalid input (?:syntax|value) for [^:\\n]{1,128}: ")([^"\\n]{1,1024})(")',
+  // date/time field value out of range: "…"
+  '(field value out of range: ")([^"\\n]{1,1024})(")',
+  // malformed array literal: "…" (record, range, multirange)
+  '(malformed [a-z]{1,16} literal: ")([^"\\n]{1,1024})(")',
+  // value "…" is out of range for type integer
+  '(value ")([^"\\n]{1,1024})(" is out of range for type)',
+  // invalid value "…" for "YYYY" (to_date and to_timestamp)
+  '(invalid value ")([^"\\n]{1,1024})(" for)',
 ];
 export const DATABASE_KEY_MARKER = 'Key (';
 export const DATABASE_KEY_SUFFIXES: readonly string[] = [') already exists', ') is not present in table', ') is still referenced from table'];
