@@ -106,8 +106,11 @@ export const TOKEN_SOURCES: readonly string[] = [
   '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*',
 ];
 
-/** scheme://user:password@ -> keeps scheme and user. Password runs to the last '@' before '/' or space. */
-export const USERINFO_SOURCE = '(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\\/\\/[^\\s:@\\/?#]*):([^\\s\\/]*)@';
+/**
+ * scheme://user:password@ -> keeps scheme and user. The user may be an e-mail address (nodemailer's
+ * `smtps://ann@example.com:pass@smtp.example.com`); the password runs to the last '@' before '/' or space.
+ */
+export const USERINFO_SOURCE = '(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\\/\\/[^\\s:\\/?#]*):([^\\s\\/]*)@';
 
 /** `Bearer <token>` / `Basic <b64>`: keeps the scheme word, the credential is judged in code. */
 export const AUTH_SCHEME_SOURCE = '(?<![A-Za-z0-9_])(bearer|basic)([ \\t]{1,16})([A-Za-z0-9._~+\\/-]+=*)';
