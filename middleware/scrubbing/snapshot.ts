@@ -17,10 +17,18 @@ export interface RequestSnapshot {
   data?: unknown;
 }
 
+/** Characters scrubbed past the cut of a long text body: more than any card number or token spans. */
+const CUT_MARGIN = 1024;
+
 function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): unknown {
   if (body === undefined || body === null) return undefined;
   if (Buffer.isBuffer(body)) return `[binary body, ${body.length} bytes]`;
-  if (typeof body === 'string') return body.length > maxBodyBytes ? `${scrubber.scrubString(body.slice(0, maxBodyBytes))}…[truncated]` : scrubber.scrubString(body);
+  if (typeof body === 'string') {
+    if (body.length <= maxBodyBytes) return scrubber.scrubString(body);
+    // Scrubbed before the cut, with a margin: a card number or token across the cut would otherwise
+    // leave part of itself that no rule recognises (15 of 16 digits).
+    return `${scrubber.scrubString(body.slice(0, maxBodyBytes + CUT_MARGIN)).slice(0, maxBodyBytes)}…[truncated]`;
+  }
   if (typeof body !== 'object') return body;
   if (Object.keys(body as object).length === 0) return undefined;
   const scrubbed = scrubber.scrubValue(body);

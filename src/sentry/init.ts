@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/types';
 import type { Logger } from '../logger';
 import type { Scrubber } from '../scrub';
 import { CATEGORY_TAG } from '../classify';
-import { scrubEvent } from './scrub-event';
+import { CLIENT_MAX_VALUE_LENGTH, scrubEvent } from './scrub-event';
 import { scrubEnvelope, scrubLog, scrubMetric } from './scrub-envelope';
 import { makeTeeTransportFactory, type DeliveryFailures, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
@@ -23,8 +23,6 @@ import { systemErrorIntegration } from './node/system-error';
 import { requestIsolationIntegration } from './request-isolation';
 import { isMessageEvent } from './event-kind';
 
-/** Longest exception value (message) sent; the rest is cut with an ellipsis. */
-export const MAX_VALUE_LENGTH = 8192;
 
 /** Used when no DSN is set: the pipeline runs (local view, test kit) but the transport sends nothing. */
 export const LOCAL_DSN = 'http://local@127.0.0.1/0';
@@ -119,7 +117,8 @@ export function initSentry(setup: SentrySetup): void {
     ...(profiling ? { profileSessionSampleRate: config.profilesSampleRate, profileLifecycle: 'trace' as const } : {}),
     normalizeDepth: 5,
     // Sentry ingestion refuses events over 1 MiB: one 1 MB error message would cost the whole event.
-    maxValueLength: MAX_VALUE_LENGTH,
+    // Cut to MAX_VALUE_LENGTH after scrubbing (scrubEvent); this first cut bounds the scrubbing's work.
+    maxValueLength: CLIENT_MAX_VALUE_LENGTH,
     dataCollection: {
       userInfo: false,
       cookies: false,

@@ -1,5 +1,17 @@
+import { truncate } from '@sentry/core';
 import type { Breadcrumb, Event } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
+
+/** Longest exception value (message) and request URL sent; the rest is cut with an ellipsis. */
+export const MAX_VALUE_LENGTH = 8192;
+
+/**
+ * What Sentry's client keeps of them before `beforeSend` (its `maxValueLength`): a cut made before
+ * scrubbing would leave part of a secret that no rule recognises any more (15 digits of a card number).
+ * With this margin a card or token that straddles Sentry's cut lies past ours, which is made after
+ * scrubbing; a longer secret (a PEM block, a pair's value) is filtered up to the cut.
+ */
+export const CLIENT_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH + 1024;
 
 function scrubQueryString(scrubber: Scrubber, query: unknown): unknown {
   if (typeof query === 'string') return scrubber.scrubUrl(`?${query.replace(/^\?/, '')}`).slice(1);
@@ -62,7 +74,18 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
     const { ip_address: _ip, ...userRest } = user;
     scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
   }
+  cutLongValues(scrubbed);
   return scrubbed;
+}
+
+/** Sentry's own cut (`maxValueLength`), made here after scrubbing; the parts cut are scrubbed copies. */
+function cutLongValues(scrubbed: Event): void {
+  for (const exception of scrubbed.exception?.values ?? []) {
+    if (typeof exception.value === 'string') exception.value = truncate(exception.value, MAX_VALUE_LENGTH);
+  }
+  const url = scrubbed.request?.url;
+  // The request may be the event's own (a snapshot the scrubbing middleware made): replaced, not changed.
+  if (typeof url === 'string' && url.length > MAX_VALUE_LENGTH) scrubbed.request = { ...scrubbed.request, url: truncate(url, MAX_VALUE_LENGTH) };
 }
 
 /** A generated id: 16 or 32 lowercase hex digits (event, trace and span ids), never a secret. */

@@ -69,6 +69,22 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.ok(String(event.request?.data).length < 100);
     });
 
+    it('a card number across a cut leaves no digits of it: the text body and the exception value are scrubbed before they are cut', async () => {
+      const instance = express();
+      instance.use(scrubbing({ maxBodyBytes: 64 }));
+      instance.use(express.text());
+      instance.post('/notes', () => {
+        // Its card number straddles the 8192 characters an exception value is cut to.
+        throw new Error(`${'x'.repeat(8176)} 5555555555554444 end`);
+      });
+      instance.use(errorHandler());
+      await request(instance).post('/notes').set('content-type', 'text/plain').send(`${'a'.repeat(48)} 5555555555554444 end`).expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.match(String(event.request?.data), /…\[truncated\]$/);
+      assert.ok(String(event.exception?.values?.[0]?.value).length <= 8192 + 3);
+      await kit.expectNoSecrets(['555555555555', '555555555544']);
+    });
+
     it('per-route allowKeys relax the defaults for that route only (and expectNoSecrets notices)', async () => {
       const instance = app({ routes: [{ path: '/payments', allowKeys: ['password'] }] });
       await request(instance).post('/payments').send({ password: 'route-allowed-value' }).expect(500);
