@@ -1,6 +1,7 @@
 import { truncate } from '@sentry/core';
 import type { Breadcrumb, Event } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
+import { compileRouteParamMask, maskRouteParams, type RouteParamMask } from '../scrub/route-params';
 
 /** Longest exception value (message) and request URL sent; the rest is cut with an ellipsis. */
 export const MAX_VALUE_LENGTH = 8192;
@@ -74,8 +75,33 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
     const { ip_address: _ip, ...userRest } = user;
     scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
   }
+  filterRouteParams(scrubber, scrubbed);
   cutLongValues(scrubbed);
   return scrubbed;
+}
+
+/** A request's transaction as the request isolation names it: `GET /reset/:token`. */
+const ROUTE_TRANSACTION = /^[A-Z]+ (\/.*)$/;
+
+/**
+ * The path segments the request's route names with a sensitive parameter (`/reset/:token`), filtered
+ * in its URL and in the breadcrumbs of requests to paths of that route.
+ */
+function filterRouteParams(scrubber: Scrubber, scrubbed: Event): void {
+  const route = typeof scrubbed.transaction === 'string' ? ROUTE_TRANSACTION.exec(scrubbed.transaction)?.[1] : undefined;
+  const mask = route === undefined ? undefined : compileRouteParamMask(route, scrubber.isSensitiveKey);
+  if (!mask) return;
+  if (typeof scrubbed.request?.url === 'string') scrubbed.request = { ...scrubbed.request, url: maskRouteParams(scrubbed.request.url, mask) };
+  if (scrubbed.breadcrumbs) scrubbed.breadcrumbs = scrubbed.breadcrumbs.map((crumb) => (crumb.type === 'http' ? maskBreadcrumb(crumb, mask) : crumb));
+}
+
+function maskBreadcrumb(crumb: Breadcrumb, mask: RouteParamMask): Breadcrumb {
+  const url = crumb.data?.url;
+  return {
+    ...crumb,
+    message: crumb.message === undefined ? undefined : maskRouteParams(crumb.message, mask),
+    data: typeof url === 'string' ? { ...crumb.data, url: maskRouteParams(url, mask) } : crumb.data,
+  };
 }
 
 /** Sentry's own cut (`maxValueLength`), made here after scrubbing; the parts cut are scrubbed copies. */

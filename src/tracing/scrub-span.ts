@@ -2,11 +2,16 @@ import { SpanKind, type Attributes, type AttributeValue, type SpanContext, type 
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { FILTERED, type Scrubber } from '../scrub';
 import { memoizeString } from '../scrub/memo';
+import { compileRouteParamMask, maskRouteParams } from '../scrub/route-params';
 
 const SQL_ATTRIBUTES = new Set(['db.query.text', 'db.statement', 'db.query.summary']);
 const URL_ATTRIBUTES = new Set(['url.full', 'url.path', 'http.url', 'http.target', 'url.original']);
 /** A query string without its '?' (`a=1&b=2`): scrubbed as a URL's query, values percent-decoded. */
 const QUERY_ATTRIBUTES = new Set(['url.query']);
+/** A server span's request target, whose segments its route names with a sensitive parameter are filtered. */
+const ROUTED_URL_ATTRIBUTES = ['url.path', 'url.full', 'http.target', 'http.url'] as const;
+const ROUTE_MASK_ENTRIES = 256;
+const ROUTE_MASK_MAX_LENGTH = 1024;
 /** The client's address on server spans is personal data (S13): it is not sent. */
 const CLIENT_ADDRESS_ATTRIBUTES = new Set(['client.address', 'client.port', 'http.client_ip', 'network.peer.address', 'network.peer.port', 'net.peer.ip', 'net.sock.peer.addr']);
 
@@ -92,9 +97,28 @@ function withScrubbedTraceState(scrubber: Scrubber, context: SpanContext): SpanC
   return { ...context, traceState };
 }
 
+/**
+ * A server span's URL attributes with the path segments its route names with a sensitive parameter
+ * filtered (`/reset/:token`): a password-reset or invite token is the path itself.
+ */
+function compileRouteParamFilter(scrubber: Scrubber): (attributes: Attributes) => Attributes {
+  const maskOf = memoizeString((route: string) => compileRouteParamMask(route, scrubber.isSensitiveKey) ?? null, ROUTE_MASK_ENTRIES, ROUTE_MASK_MAX_LENGTH);
+  return (attributes) => {
+    const route = attributes['http.route'];
+    const mask = typeof route === 'string' ? maskOf(route) : null;
+    if (!mask) return attributes;
+    for (const key of ROUTED_URL_ATTRIBUTES) {
+      const value = attributes[key];
+      if (typeof value === 'string') attributes[key] = maskRouteParams(value, mask);
+    }
+    return attributes;
+  };
+}
+
 /** Compiled once per processor: the original span is never touched (other processors and the app may still read it). */
 export function compileSpanScrubber(scrubber: Scrubber): SpanScrubber {
   const scrubAttributes = compileAttributesScrubber(scrubber);
+  const filterRouteParams = compileRouteParamFilter(scrubber);
   const scrubEvent = (event: TimedEvent): TimedEvent => ({ ...event, name: scrubber.scrubString(event.name), attributes: event.attributes && scrubAttributes(event.attributes) });
   return (span) => {
     const status = span.status.message ? { ...span.status, message: scrubber.scrubString(span.status.message) } : span.status;
@@ -107,7 +131,8 @@ export function compileSpanScrubber(scrubber: Scrubber): SpanScrubber {
       startTime: span.startTime,
       endTime: span.endTime,
       status,
-      attributes: scrubAttributes(span.attributes, span.kind === SpanKind.SERVER),
+      // The scrubbed copy is ours to change.
+      attributes: span.kind === SpanKind.SERVER ? filterRouteParams(scrubAttributes(span.attributes, true)) : scrubAttributes(span.attributes),
       links: span.links.length ? span.links.map((link) => ({ ...link, attributes: link.attributes && scrubAttributes(link.attributes) })) : [],
       events: span.events.length ? span.events.map(scrubEvent) : [],
       duration: span.duration,

@@ -35,6 +35,32 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await kit.expectNoSecrets(['hunter2']);
     });
 
+    it('a token a route names (/reset/:token) is filtered from the URL in the event, its breadcrumbs and the server span', async () => {
+      const obs = observability({});
+      const instance = express();
+      instance.use(obs.request);
+      const invites = express.Router();
+      invites.get('/:inviteSecret/accept', () => {
+        throw new Error('invite expired');
+      });
+      instance.use('/invites', invites);
+      instance.get('/reset/:token', () => {
+        throw new Error('reset link expired');
+      });
+      instance.use(obs.errors);
+      await request(instance).get('/reset/rst-9f86d081884c?lang=en').expect(500);
+      await request(instance).get('/invites/inv-5e884898da28/accept').expect(500);
+      const events = await kit.waitForEvents(2);
+      const spans = await kit.waitForSpans((span) => span.kind === 'SERVER' && /invites/.test(String(span.attributes['http.route'])));
+      const reset = events.find((event) => event.transaction === 'GET /reset/:token');
+      assert.match(String(reset?.request?.url), /\/reset\/\[Filtered\]$/);
+      assert.equal(kit.breadcrumbsOf(reset!)[0]?.message, 'GET /reset/[Filtered]');
+      assert.equal(spans[0]?.attributes['url.path'], '/invites/[Filtered]/accept');
+      // The test's own client spans (supertest's requests, traced in this process) have no route to go by.
+      const sent = JSON.stringify([events, kit.spans().filter((span) => span.kind !== 'CLIENT')]);
+      for (const token of ['rst-9f86d081884c', 'inv-5e884898da28']) assert.ok(!sent.includes(token), `${token} was sent`);
+    });
+
     it('each part can be switched off', async () => {
       const instance = app({ breadcrumbs: false, scrubbing: false, clientErrorFilter: false });
       await request(instance).post('/bookings').send({}).expect(400);

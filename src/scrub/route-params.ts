@@ -1,0 +1,67 @@
+import { FILTERED } from './types';
+
+/**
+ * A route template lined up with the paths it matches: each segment's literal text (lowercase, as
+ * Express matches without case), or undefined for a segment holding a parameter, and the segments whose
+ * parameter has a sensitive name (`/reset/:token`, `/invite/:inviteSecret`).
+ */
+export interface RouteParamMask {
+  readonly literals: ReadonlyArray<string | undefined>;
+  readonly sensitive: readonly number[];
+}
+
+const PARAMETER = /:([A-Za-z0-9_$]+)/g;
+/** A segment from which the template no longer lines up with the path: wildcards, optional groups, regexes. */
+const UNALIGNED = /[*{}()[\]+]/;
+/** Express 4's optional last parameter (`/reset/:token?`): lined up, and nothing after it is. */
+const OPTIONAL_PARAMETER = /^:[A-Za-z0-9_$]+\?$/;
+const URL_ORIGIN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The mask of a route template, or undefined when no parameter in it has a sensitive name (most
+ * routes: nothing to do). Segments are lined up from the start up to the first that cannot be.
+ */
+export function compileRouteParamMask(route: string, isSensitiveKey: (key: string) => boolean): RouteParamMask | undefined {
+  if (!route.includes(':')) return undefined;
+  const literals: Array<string | undefined> = [];
+  const sensitive: number[] = [];
+  const segments = route.split('/');
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index];
+    const optional = OPTIONAL_PARAMETER.test(segment);
+    if (!optional && (UNALIGNED.test(segment) || segment.includes('?'))) break;
+    const names = [...segment.matchAll(PARAMETER)].map((match) => match[1]);
+    literals.push(names.length === 0 ? segment.toLowerCase() : undefined);
+    if (names.some((name) => isSensitiveKey(name))) sensitive.push(index);
+    if (optional) break;
+  }
+  return sensitive.length > 0 ? { literals, sensitive } : undefined;
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * A path (or absolute URL, or `METHOD /path` line) with the segments the mask names filtered, when its
+ * literal segments are the template's; any other path is returned as it is.
+ */
+export function maskRouteParams(text: string, mask: RouteParamMask): string {
+  const origin = URL_ORIGIN.exec(text)?.[0] ?? (text.startsWith('/') ? '' : /^[A-Z]+ (?=\/)/.exec(text)?.[0]);
+  if (origin === undefined) return text;
+  const queryAt = text.slice(origin.length).search(/[?#]/);
+  const end = queryAt === -1 ? text.length : origin.length + queryAt;
+  const segments = text.slice(origin.length, end).split('/');
+  const { literals, sensitive } = mask;
+  if (segments.length < literals.length) return text;
+  for (let index = 0; index < literals.length; index++) {
+    const literal = literals[index];
+    if (literal !== undefined && decoded(segments[index]).toLowerCase() !== literal) return text;
+  }
+  for (const index of sensitive) if (segments[index] !== '') segments[index] = FILTERED;
+  return origin + segments.join('/') + text.slice(end);
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { defaultScrubber } from '../../src/scrub';
+import { compileRouteParamMask, maskRouteParams } from '../../src/scrub/route-params';
+
+const { isSensitiveKey } = defaultScrubber();
+const F = '[Filtered]';
+
+describe('route parameters with sensitive names', () => {
+  const rows: Array<[string, string, string, string]> = [
+    ['a token', '/reset/:token', '/reset/9f86d0', `/reset/${F}`],
+    ['query and fragment kept', '/reset/:token', '/reset/9f86d0?lang=en#top', `/reset/${F}?lang=en#top`],
+    ['an absolute URL', '/reset/:token', 'https://salon.example/reset/9f86d0?x=1', `https://salon.example/reset/${F}?x=1`],
+    ['a breadcrumb line', '/reset/:token', 'GET /reset/9f86d0', `GET /reset/${F}`],
+    ['Express matches without case', '/reset/:token', '/Reset/9f86d0', `/Reset/${F}`],
+    ['a percent-encoded literal', '/réinitialiser/:token', '/r%C3%A9initialiser/9f86d0', `/r%C3%A9initialiser/${F}`],
+    ['mounted, several parameters', '/users/:id/invites/:inviteSecret/accept', '/users/42/invites/abc/accept', `/users/42/invites/${F}/accept`],
+    ['two parameters in one segment', '/files/:name.:apiKey', '/files/report.k-1', `/files/${F}`],
+    ['an optional last parameter (Express 4)', '/confirm/:code?/:otp?', '/confirm/123456', '/confirm/123456'],
+    ['optional sensitive last parameter', '/reset/:token?', '/reset/abc', `/reset/${F}`],
+    ['a trailing slash', '/reset/:token', '/reset/abc/', `/reset/${F}/`],
+    ['an empty segment stays empty', '/reset/:token', '/reset/', '/reset/'],
+    ['other literals: another path, left alone', '/reset/:token', '/invite/abc', '/invite/abc'],
+    ['shorter path, left alone', '/a/b/:token', '/a/b', '/a/b'],
+    ['after a wildcard nothing lines up', '/files/*path/:token', '/files/a/b/c', '/files/a/b/c'],
+    ['before a wildcard it does', '/s/:secret/*rest', '/s/abc/x/y', `/s/${F}/x/y`],
+    ['not a path', '/reset/:token', 'reset link expired', 'reset link expired'],
+  ];
+  for (const [name, route, path, expected] of rows) {
+    it(name, () => {
+      const mask = compileRouteParamMask(route, isSensitiveKey);
+      assert.equal(mask ? maskRouteParams(path, mask) : path, expected);
+    });
+  }
+
+  const harmless = ['/bookings/:id', '/users/:userId/bookings/:bookingId', '/search', '/authors/:author', '/files/*path'];
+  for (const route of harmless) it(`no mask: ${route}`, () => assert.equal(compileRouteParamMask(route, isSensitiveKey), undefined));
+
+  it('hostile paths stay linear', () => {
+    const mask = compileRouteParamMask('/reset/:token', isSensitiveKey)!;
+    assert.equal(typeof maskRouteParams(`/reset/${'/'.repeat(1_000_000)}`, mask), 'string');
+    assert.equal(typeof maskRouteParams(`http://${'a'.repeat(1_000_000)}`, mask), 'string');
+  });
+});
