@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { DropWarning, FailureWarning } from '../delivery-warnings';
 import type { Logger } from '../logger';
 
 export interface ExportQueueOptions {
@@ -39,16 +40,19 @@ export class ExportQueue {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
-  private dropWarningTimer: NodeJS.Timeout | undefined;
-  /** After shutdown: the last drops are reported at once, no timer waits for more. */
-  private stopDropWarnings = false;
-  private droppedSinceWarning = 0;
-  /** The last export failed: further failures are not warned about again until one succeeds. */
-  private failing = false;
+  private readonly dropWarning: DropWarning;
+  private readonly failureWarning: FailureWarning;
   private shutDown = false;
   readonly stats: ExportQueueStats = { queued: 0, exported: 0, failed: 0, dropped: 0 };
 
-  constructor(private readonly options: ExportQueueOptions) {}
+  constructor(private readonly options: ExportQueueOptions) {
+    this.dropWarning = new DropWarning(
+      options.logger,
+      options.dropWarningIntervalMs,
+      (dropped) => `span queue for ${options.name} is full (${options.maxQueueSize}): dropped ${dropped} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
+    );
+    this.failureWarning = new FailureWarning(options.logger);
+  }
 
   push(span: ReadableSpan): void {
     if (this.shutDown) return;
@@ -96,32 +100,13 @@ export class ExportQueue {
 
   private async close(): Promise<void> {
     this.shutDown = true;
-    this.stopDropWarnings = true;
-    clearTimeout(this.dropWarningTimer);
-    this.warnOfDrops();
+    this.dropWarning.stop();
     await this.options.exporter.shutdown().catch(() => undefined);
   }
 
   private countDrop(count: number): void {
     this.stats.dropped += count;
-    this.droppedSinceWarning += count;
-    if (!this.dropWarningTimer) this.warnOfDrops();
-  }
-
-  /**
-   * Warns at once, then at most once per interval while spans keep being dropped: a short outage's drops
-   * after the first warning are still reported, once the interval has passed (or at shutdown).
-   */
-  private warnOfDrops(): void {
-    this.dropWarningTimer = undefined;
-    if (this.droppedSinceWarning === 0) return;
-    this.options.logger.warn(
-      `span queue for ${this.options.name} is full (${this.options.maxQueueSize}): dropped ${this.droppedSinceWarning} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
-    );
-    this.droppedSinceWarning = 0;
-    if (this.stopDropWarnings) return;
-    this.dropWarningTimer = setTimeout(() => this.warnOfDrops(), this.options.dropWarningIntervalMs);
-    this.dropWarningTimer.unref();
+    this.dropWarning.count(count);
   }
 
   /**
@@ -199,15 +184,13 @@ export class ExportQueue {
       clearTimeout(timeout);
       if (ok) {
         this.stats.exported += count;
-        this.failing = false;
+        this.failureWarning.succeeded();
       } else {
         this.stats.failed += count;
-        // The first failure after a success is a warning (a wrong port, protocol or certificate shows at
-        // once); the ones after it, while the destination stays down, are counted and logged at debug.
-        const line = `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`;
-        if (this.failing) this.options.logger.debug(line);
-        else this.options.logger.warn(`${line}. Later failures are counted (telemetry.spanStats()) until an export succeeds again.`);
-        this.failing = true;
+        this.failureWarning.failed(
+          `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`,
+          'Later failures are counted (telemetry.spanStats()) until an export succeeds again.',
+        );
       }
       resolve();
     };
