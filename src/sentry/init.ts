@@ -129,7 +129,13 @@ export function initSentry(setup: SentrySetup): void {
       stackFrameVariables: false,
       genAI: { inputs: false, outputs: false },
     },
-    transport: makeTeeTransportFactory(setup.sinks, config.dsn !== undefined, setup.deliveryFailures, (envelope) => scrubEnvelope(setup.scrubber, envelope)),
+    transport: makeTeeTransportFactory({
+      sinks: setup.sinks,
+      sendToNetwork: config.dsn !== undefined,
+      failures: setup.deliveryFailures,
+      prepare: (envelope) => scrubEnvelope(setup.scrubber, envelope),
+      logger: setup.logger,
+    }),
     // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
     beforeSend: makeBeforeSend(setup),
     // Sentry.logger.* and Sentry.metrics.* (sent without an opt-in in Sentry 11) leave scrubbed too.

@@ -8,7 +8,9 @@ import {
   type TransportRequest,
 } from '@sentry/core';
 import type { makeNodeTransport } from '@sentry/node';
+import { DropWarning, FailureWarning } from '../delivery-warnings';
 import { HOLD_PROCESS_MS, HttpClient } from '../http-client/client';
+import type { Logger } from '../logger';
 
 const gzipAsync = promisify(gzip);
 
@@ -103,6 +105,14 @@ function makeNetworkTransport(options: NodeTransportOptions): Transport {
   return createTransport(options, send);
 }
 
+/**
+ * Envelopes sent or waiting for a connection at once (@sentry/core's default is 64): a burst of errors
+ * (an outage failing every request in flight) would drop the rest. Bounded: a few MB at most.
+ */
+export const SENTRY_SEND_BUFFER_SIZE = 256;
+/** At most one warning per interval about envelopes dropped because the send buffer was full. */
+const OVERFLOW_WARNING_INTERVAL_MS = 60_000;
+
 /** Envelopes that did not arrive: refused (not 2xx), failed on the network, or dropped before sending. */
 export interface DeliveryFailures {
   count: number;
@@ -113,19 +123,46 @@ function arrived(response: TransportMakeRequestResponse): boolean {
   return response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300;
 }
 
+export interface TeeTransportOptions {
+  /** Receive every envelope (the test kit, the local view). */
+  sinks: Set<EnvelopeSink>;
+  /** A DSN is configured: envelopes leave the machine. */
+  sendToNetwork: boolean;
+  /** Counts what was sent and did not arrive. */
+  failures?: DeliveryFailures;
+  /** Runs first, for the sinks and the network alike (the scrubbing of what skipped `beforeSend`). */
+  prepare?: (envelope: Envelope) => Envelope;
+  /** Told when envelopes stop arriving (once, until one arrives again) and when the send buffer overflows. */
+  logger?: Logger;
+}
+
+const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown';
+}
+
 /**
  * Sends envelopes to Sentry when a DSN is configured, and hands each one to the registered sinks.
  * Without a DSN the pipeline still runs (so the local view and the test kit see real events), but
- * nothing leaves the machine. Counts what was sent and did not arrive into `failures`. `prepare` runs
- * first, for the sinks and the network alike (the scrubbing of what skipped `beforeSend`).
+ * nothing leaves the machine. Delivery failures are counted and warned of as the span exports' are.
  */
-export function makeTeeTransportFactory(
-  sinks: Set<EnvelopeSink>, sendToNetwork: boolean, failures: DeliveryFailures = { count: 0 }, prepare: (envelope: Envelope) => Envelope = (envelope) => envelope,
-) {
+export function makeTeeTransportFactory(tee: TeeTransportOptions) {
+  const { sinks, sendToNetwork, failures = { count: 0 }, prepare = (envelope: Envelope) => envelope, logger = SILENT } = tee;
   return (options: BaseTransportOptions): Transport => {
-    const nodeOptions = options as NodeTransportOptions;
+    const failureWarning = new FailureWarning(logger);
+    const bufferSize = options.bufferSize ?? SENTRY_SEND_BUFFER_SIZE;
+    const overflowWarning = new DropWarning(
+      logger,
+      OVERFLOW_WARNING_INTERVAL_MS,
+      (dropped) => `Sentry's send buffer is full (${bufferSize} envelopes waiting): dropped ${dropped} item(s). Sentry is slow or unreachable.`,
+    );
+    const recordDroppedEvent: BaseTransportOptions['recordDroppedEvent'] = (reason, category, quantity) => {
+      if (reason === 'queue_overflow') overflowWarning.count(quantity ?? 1);
+      options.recordDroppedEvent(reason, category, quantity);
+    };
     const network = sendToNetwork
-      ? makeNetworkTransport(nodeOptions)
+      ? makeNetworkTransport({ ...(options as NodeTransportOptions), bufferSize, recordDroppedEvent })
       : undefined;
     return {
       send(raw: Envelope): PromiseLike<TransportMakeRequestResponse> {
@@ -145,11 +182,17 @@ export function makeTeeTransportFactory(
         if (!network) return Promise.resolve({});
         return network.send(envelope).then(
           (response) => {
-            if (!arrived(response)) failures.count += 1;
+            if (arrived(response)) failureWarning.succeeded();
+            else {
+              failures.count += 1;
+              // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
+              if (response.statusCode !== undefined) failureWarning.failed(`an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED);
+            }
             return response;
           },
           (error: unknown) => {
             failures.count += 1;
+            failureWarning.failed(`an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED);
             throw error;
           },
         );
@@ -160,3 +203,5 @@ export function makeTeeTransportFactory(
     };
   };
 }
+
+const UNTIL_RECOVERED = 'Events are lost until Sentry accepts one again; later failures are logged at debug level.';

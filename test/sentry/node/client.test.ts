@@ -42,7 +42,7 @@ describe('NodeRuntimeClient (@sentry/node\'s NodeClient built on @sentry/core al
   it('sends the same event and envelope header as @sentry/node\'s NodeClient with its transport', async () => {
     const common = { dsn: sentry.dsn, integrations: [], sendClientReports: false, serverName: 'salon-1' };
     const theirs = new NodeClient({ ...common, transport: makeNodeTransport, stackParser: defaultStackParser, enableRuntimeChannelInjection: false });
-    const ours = new NodeRuntimeClient({ ...common, transport: makeTeeTransportFactory(new Set(), true), stackParser: nodeStackParser });
+    const ours = new NodeRuntimeClient({ ...common, transport: makeTeeTransportFactory({ sinks: new Set(), sendToNetwork: true }), stackParser: nodeStackParser });
     // Two error objects with one stack (Sentry skips an error object it captured already).
     const theirError = thrownHere();
     const ourError = Object.assign(new TypeError(theirError.message), { stack: theirError.stack });
@@ -66,7 +66,7 @@ describe('NodeRuntimeClient (@sentry/node\'s NodeClient built on @sentry/core al
   });
 
   it('gzips an envelope above 32 KB and delivers it whole, as Sentry\'s transport does', async () => {
-    const client = new NodeRuntimeClient({ dsn: sentry.dsn, integrations: [], sendClientReports: false, transport: makeTeeTransportFactory(new Set(), true), stackParser: nodeStackParser, maxValueLength: 100_000 });
+    const client = new NodeRuntimeClient({ dsn: sentry.dsn, integrations: [], sendClientReports: false, transport: makeTeeTransportFactory({ sinks: new Set(), sendToNetwork: true }), stackParser: nodeStackParser, maxValueLength: 100_000 });
     const long = 'x'.repeat(40_000);
     captureWith(client, new Error(long));
     await client.close(2000);
@@ -77,7 +77,7 @@ describe('NodeRuntimeClient (@sentry/node\'s NodeClient built on @sentry/core al
 
   it('obeys Sentry\'s rate limits: events are dropped while the limit lasts', async () => {
     await sentry.setMode({ status: 429, retryAfter: 60 });
-    const client = new NodeRuntimeClient({ dsn: sentry.dsn, integrations: [], sendClientReports: false, transport: makeTeeTransportFactory(new Set(), true), stackParser: nodeStackParser });
+    const client = new NodeRuntimeClient({ dsn: sentry.dsn, integrations: [], sendClientReports: false, transport: makeTeeTransportFactory({ sinks: new Set(), sendToNetwork: true }), stackParser: nodeStackParser });
     captureWith(client, new Error('first'));
     await client.flush(2000);
     await sentry.setMode('ok');
@@ -88,7 +88,7 @@ describe('NodeRuntimeClient (@sentry/node\'s NodeClient built on @sentry/core al
 
   it('stops its client-report timer and exit listeners on close', async () => {
     const before = process.listenerCount('beforeExit');
-    const client = new NodeRuntimeClient({ dsn: sentry.dsn, integrations: [], sendClientReports: true, transport: makeTeeTransportFactory(new Set(), true), stackParser: nodeStackParser });
+    const client = new NodeRuntimeClient({ dsn: sentry.dsn, integrations: [], sendClientReports: true, transport: makeTeeTransportFactory({ sinks: new Set(), sendToNetwork: true }), stackParser: nodeStackParser });
     client.startClientReportTracking();
     assert.equal(process.listenerCount('beforeExit'), before + 2);
     await client.close(2000);
