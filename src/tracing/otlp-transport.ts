@@ -31,6 +31,25 @@ export function retryAfterMillis(value: string | undefined): number | undefined 
 }
 
 /**
+ * An OTLP/HTTP JSON answer's `partialSuccess` (the spec's way to accept a request while refusing some of
+ * its spans, e.g. too large or too old), when it refused any.
+ */
+export function rejectedSpans(body: Buffer): { count: number; message: string } | undefined {
+  if (body.length === 0 || body.length > MAX_PARTIAL_SUCCESS_BYTES || body[0] !== 0x7b /* { */) return undefined;
+  try {
+    const partial = (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown } }).partialSuccess;
+    const count = Number(partial?.rejectedSpans ?? 0);
+    if (!(count > 0)) return undefined;
+    return { count, message: typeof partial?.errorMessage === 'string' && partial.errorMessage !== '' ? partial.errorMessage : 'no reason given' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A partial-success answer is a few hundred bytes; a larger body is not read for one. */
+const MAX_PARTIAL_SUCCESS_BYTES = 64 * 1024;
+
+/**
  * OTLP/HTTP on {@link HttpClient} instead of `http.request` (why: see HttpClient). Answers as
  * OpenTelemetry's HttpExporterTransport does: 2xx success, 429/502/503/504 and network errors
  * retryable, the rest a failure carrying the status and body.
@@ -50,11 +69,23 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
           headers['Content-Encoding'] = 'gzip';
         }
         const response = await client.request({ path, headers, body, timeoutMs: timeoutMillis });
-        if (response.statusCode <= 299) return { status: 'success', data: response.body };
-        if (RETRYABLE_STATUS.has(response.statusCode)) {
-          return { status: 'retryable', retryInMillis: retryAfterMillis(response.headers['retry-after']) };
+        const answer = `the destination answered ${response.statusCode} ${response.statusMessage}`.trimEnd();
+        if (response.statusCode <= 299) {
+          const rejected = rejectedSpans(response.body);
+          if (rejected === undefined) return { status: 'success', data: response.body };
+          // Counted as a failed export (flush answers false): the spans' data did not all arrive.
+          return { status: 'failure', error: new OTLPExporterError(`the destination rejected ${rejected.count} of the spans: ${rejected.message}`, response.statusCode) };
         }
-        return { status: 'failure', error: new OTLPExporterError(response.statusMessage, response.statusCode, response.body.toString('utf8')) };
+        if (RETRYABLE_STATUS.has(response.statusCode)) {
+          const retryAfter = response.headers['retry-after'];
+          return {
+            status: 'retryable',
+            retryInMillis: retryAfterMillis(retryAfter),
+            // What the warning says once the retries are spent: a rate limit is not an outage.
+            error: new OTLPExporterError(retryAfter === undefined ? answer : `${answer} (Retry-After: ${retryAfter})`, response.statusCode),
+          };
+        }
+        return { status: 'failure', error: new OTLPExporterError(answer, response.statusCode, response.body.toString('utf8')) };
       } catch (error) {
         const code = (error as HttpClientError).code;
         return code !== undefined && RETRYABLE_NETWORK_CODES.has(code)

@@ -95,7 +95,28 @@ describe('createOtlpHttpTransport', () => {
   for (const [code, retryAfter, retryInMillis] of retryable) {
     it(`answers ${code}${retryAfter ? ` with Retry-After: ${retryAfter}` : ''} as retryable`, async () => {
       const { url } = await collector(status(code, retryAfter ? { 'Retry-After': retryAfter } : {}));
-      assert.deepEqual(await transportTo(url).send(PAYLOAD, 2000), { status: 'retryable', retryInMillis });
+      const result = (await transportTo(url).send(PAYLOAD, 2000)) as Extract<ExportResponse, { status: 'retryable' }>;
+      assert.equal(result.status, 'retryable');
+      assert.equal(result.retryInMillis, retryInMillis);
+      // What the warning says when the retries are spent: the status, and the server's Retry-After.
+      const answer = `the destination answered ${code} ${http.STATUS_CODES[code]}`;
+      assert.equal(result.error?.message, retryAfter ? `${answer} (Retry-After: ${retryAfter})` : answer);
+    });
+  }
+
+  const partialAnswers: Array<[string, string, string | undefined]> = [
+    ['rejected spans with a reason', '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"span too old"}}', 'the destination rejected 3 of the spans: span too old'],
+    ['rejected spans as a number, no reason', '{"partialSuccess":{"rejectedSpans":2}}', 'the destination rejected 2 of the spans: no reason given'],
+    ['a warning without rejections', '{"partialSuccess":{"errorMessage":"deprecated field"}}', undefined],
+    ['zero rejected', '{"partialSuccess":{"rejectedSpans":"0"}}', undefined],
+    ['not JSON', 'ok', undefined],
+  ];
+  for (const [name, body, failure] of partialAnswers) {
+    it(`a 200 with partial success: ${name}`, async () => {
+      const { url } = await collector(status(200, { 'Content-Type': 'application/json' }, body));
+      const result = await transportTo(url).send(PAYLOAD, 2000);
+      if (failure === undefined) assert.equal(result.status, 'success');
+      else assert.deepEqual([result.status, (result as { error?: Error }).error?.message], ['failure', failure]);
     });
   }
 
@@ -108,7 +129,7 @@ describe('createOtlpHttpTransport', () => {
       assert.ok(error instanceof OTLPExporterError);
       assert.equal(error.code, code);
       assert.equal(error.data, `{"message":"no ${code}"}`);
-      assert.equal(error.message, http.STATUS_CODES[code]);
+      assert.equal(error.message, `the destination answered ${code} ${http.STATUS_CODES[code]}`);
     });
   }
 
@@ -172,7 +193,8 @@ describe('withRetries', () => {
 
   it('gives up when Retry-After exceeds the remaining timeout', async () => {
     const { url, requests } = await collector(status(503, { 'Retry-After': '10' }));
-    assert.deepEqual(await withRetries(transportTo(url)).send(PAYLOAD, 2000), { status: 'retryable', retryInMillis: 10_000 });
+    const result = await withRetries(transportTo(url)).send(PAYLOAD, 2000);
+    assert.deepEqual([result.status, (result as { retryInMillis?: number }).retryInMillis], ['retryable', 10_000]);
     assert.equal(requests.length, 1);
   });
 
