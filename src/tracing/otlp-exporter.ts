@@ -8,6 +8,7 @@ import {
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { createTracesJsonWriter } from './otlp-json';
 import { createOtlpHttpTransport, withRetries } from './otlp-transport';
+import { SentryRateLimits } from './sentry-rate-limits';
 
 function deserializeResponse(data: Uint8Array): object {
   if (data.length === 0) return {};
@@ -61,10 +62,14 @@ function needsAgentTransport(config: OTLPExporterNodeConfigBase): boolean {
 export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
   private readonly transport: IExporterTransport | undefined;
 
-  /** @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ... */
-  constructor(config: OTLPExporterNodeConfigBase = {}) {
+  /**
+   * @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ...
+   * @param destination `sentry` obeys Sentry's rate limits (see SentryRateLimits)
+   */
+  constructor(config: OTLPExporterNodeConfigBase = {}, destination: 'sentry' | 'collector' = 'collector') {
     const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
-    const transport = needsAgentTransport(config) ? undefined : withRetries(createOtlpHttpTransport({ ...options, tls: tlsFromEnv() }));
+    const sentryRateLimits = destination === 'sentry' ? new SentryRateLimits() : undefined;
+    const transport = needsAgentTransport(config) ? undefined : withRetries(createOtlpHttpTransport({ ...options, tls: tlsFromEnv(), sentryRateLimits }));
     super(
       transport
         ? createOtlpNetworkExportDelegate(

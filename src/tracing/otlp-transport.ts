@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { HttpClient, type HttpClientError } from '../http-client/client';
+import type { SentryRateLimits } from './sentry-rate-limits';
 
 const gzipAsync = promisify(gzip);
 
@@ -14,6 +15,8 @@ export interface OtlpTransportSettings {
   userAgent?: string;
   /** Trusted CAs and a client certificate for https (mutual TLS). @default Node's CAs, no client certificate */
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** Sentry's OTLP endpoint: its rate limits are obeyed (a limited batch is dropped, not sent or retried). */
+  sentryRateLimits?: SentryRateLimits;
 }
 
 /** OpenTelemetry's OTLP HTTP transport answers these with a retry, after Retry-After if given. */
@@ -61,6 +64,11 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
   const userAgent = settings.userAgent ? `${settings.userAgent} ${USER_AGENT}` : USER_AGENT;
   return {
     async send(data, timeoutMillis): Promise<ExportResponse> {
+      const limits = settings.sentryRateLimits;
+      const limitedUntil = limits?.spansLimitedUntil();
+      if (limitedUntil !== undefined) {
+        return { status: 'failure', error: new OTLPExporterError(`not sent: Sentry's rate limit for spans lasts until ${new Date(limitedUntil).toISOString()}`) };
+      }
       try {
         const headers: Record<string, string> = { ...(await settings.headers()), 'User-Agent': userAgent };
         let body = data;
@@ -70,6 +78,11 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
         }
         const response = await client.request({ path, headers, body, timeoutMs: timeoutMillis });
         const answer = `the destination answered ${response.statusCode} ${response.statusMessage}`.trimEnd();
+        if (limits) {
+          limits.update(response.statusCode, response.headers);
+          // Sentry's 429 is a rate limit to wait out, not an answer to retry within the export.
+          if (response.statusCode === 429) return { status: 'failure', error: new OTLPExporterError(`${answer}: Sentry is rate limiting spans`, 429) };
+        }
         if (response.statusCode <= 299) {
           const rejected = rejectedSpans(response.body);
           if (rejected === undefined) return { status: 'success', data: response.body };

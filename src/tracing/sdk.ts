@@ -46,7 +46,7 @@ export function addConfiguredExporters(config: ResolvedConfig, processor: Sentry
   if (config.dsn) {
     const endpoint = config.sendSpansToSentry ? getOtlpTracesEndpoint(config.dsn) : undefined;
     if (endpoint) {
-      const exporter = withoutCollectorSettings(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }));
+      const exporter = withoutCollectorSettings(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }, 'sentry'));
       processor.addExporter('sentry', exporter);
       own.add(endpoint.url);
     }

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { createOtlpHttpTransport, retryAfterMillis, withRetries, type OtlpTransportSettings } from '../../src/tracing/otlp-transport';
+import { SentryRateLimits } from '../../src/tracing/sentry-rate-limits';
 
 interface Seen {
   url: string;
@@ -179,6 +180,35 @@ describe('createOtlpHttpTransport', () => {
     assert.equal(result.status, 'failure');
     assert.ok((result as { error: Error }).error instanceof TypeError);
     assert.equal(requests.length, 0);
+  });
+});
+
+describe("createOtlpHttpTransport to Sentry: its rate limits are obeyed", () => {
+  const cases: Array<[string, Handler, boolean]> = [
+    ['a 429 with Retry-After', status(429, { 'Retry-After': '30' }), false],
+    ['a 429 without headers (60 s)', status(429), false],
+    ['a span limit stated on a 200', status(200, { 'X-Sentry-Rate-Limits': '60:span:organization:usage_exceeded' }), false],
+    ['a limit of every category', status(200, { 'X-Sentry-Rate-Limits': '60::organization' }), false],
+    ['a limit of errors only', status(200, { 'X-Sentry-Rate-Limits': '60:error:organization' }), true],
+    ['no limit', status(200), true],
+  ];
+  for (const [name, handler, sendsAgain] of cases) {
+    it(`${name}: the next batch is ${sendsAgain ? 'sent' : 'dropped, not sent'}`, async () => {
+      const { url, requests } = await collector(handler);
+      const transport = withRetries(transportTo(url, { sentryRateLimits: new SentryRateLimits() }));
+      await transport.send(PAYLOAD, 2000);
+      assert.equal(requests.length, 1, 'a 429 from Sentry is not retried within the export');
+      const next = await transport.send(PAYLOAD, 2000);
+      assert.equal(requests.length, sendsAgain ? 2 : 1);
+      if (!sendsAgain) assert.match(String((next as { error?: Error }).error?.message), /^not sent: Sentry's rate limit for spans lasts until \d{4}-/);
+    });
+  }
+
+  it('a limit ends: batches are sent again', () => {
+    const limits = new SentryRateLimits();
+    limits.update(429, { 'retry-after': '2' }, 1_000_000);
+    assert.equal(limits.spansLimitedUntil(1_001_000), 1_002_000);
+    assert.equal(limits.spansLimitedUntil(1_002_001), undefined);
   });
 });
 
