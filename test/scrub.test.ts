@@ -50,6 +50,8 @@ describe('scrub: keys', () => {
     // card data and other regulated identifiers
     'card_number', 'card', 'cvv', 'cvc', 'cvv2', 'pan', 'expiry', 'exp_month', 'pin', 'otp', 'ssn', 'iban',
     'social_security_number', 'пароль',
+    // a sensitive word still wins where the neighbour describes nothing
+    'message_key', 's3_key', 'api_key_id', 'auth_token', 'card_holder', 'tokens',
     // headers
     'proxy-authorization', 'x-auth-token', 'x-csrf-token', 'x-sentry-auth', 'x-amz-security-token', 'x-hub-signature',
   ];
@@ -59,6 +61,11 @@ describe('scrub: keys', () => {
     'amount', 'user_id', 'booking_id', 'email', 'username', 'status', 'message', 'http.method', 'db.statement', 'url',
     'description', 'level', 'category', 'span_id', 'trace_id', 'release', 'environment',
     'code', 'error_code', 'status_code', 'country_code', 'postal_code',
+    // names that describe a value: errors, source files, counts, times, and qualified keys and tokens
+    'TokenExpiredError', 'JsonWebTokenError', 'passwordError', 'auth.js', 'token.ts', 'pass_count', 'password_changed_at',
+    'cacheKey', 'sortKey', 'publicKey', 'partition_key', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens',
+    'gen_ai.request.max_tokens', 'messaging.kafka.message.key', 'messaging.rabbitmq.destination.routing_key', 'aws.s3.key',
+    'auth_method', 'authProvider', 'card_brand', 'card_last4', 'credit_balance',
   ];
   for (const key of sensitive) it(`sensitive: ${key}`, () => assert.equal(s.isSensitiveKey(key), true));
   for (const key of benign) it(`benign: ${key}`, () => assert.equal(s.isSensitiveKey(key), false));
@@ -143,6 +150,9 @@ describe('scrub: value patterns in free text', () => {
     'Stripe publishable pk_live_abcdefghijklmnop',
     'Basic plan chosen',
     'Error: token expired',
+    'TokenExpiredError: jwt expired',
+    'StripeCardError: Your card was declined.',
+    '    at Object.verify (/app/lib/auth.js:12:5)\n    at token.ts:3:9',
     'password=%s and pin = ? and token=$1',
     'Suspicious payment amount: 10000001',
     'Update failed - retry later',
@@ -256,6 +266,8 @@ describe('scrub: scrubValue', () => {
       session: { id: 's', data: {} },
       session_count: 3,
       password: null,
+      has_password: true,
+      settings: new Map<string, unknown>([['secret', 'x'], ['password', false]]),
     };
     const before = structuredClone(input);
     assert.deepEqual(s.scrubValue(input), {
@@ -264,6 +276,8 @@ describe('scrub: scrubValue', () => {
       session: F,
       session_count: 3,
       password: null,
+      has_password: true, // a boolean holds no secret
+      settings: new Map<string, unknown>([['secret', F], ['password', false]]),
     });
     assert.deepEqual(input, before);
   });

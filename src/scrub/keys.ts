@@ -1,10 +1,13 @@
 import {
+  DESCRIBED_WORDS,
+  DESCRIBING_LAST_WORDS,
   MAX_JOIN,
   PREFIX_EXCEPTIONS,
   SENSITIVE_PREFIXES,
   SENSITIVE_SUFFIXES,
   SENSITIVE_WORDS,
   SESSION_FOLLOWERS,
+  STANDARD_ATTRIBUTES_NOT_SECRET,
 } from './rules';
 
 const SEPARATOR = 0;
@@ -63,6 +66,17 @@ export function compactKey(key: string): string {
   return splitWords(key).join('');
 }
 
+const DESCRIBING_LAST = new Set<string>(DESCRIBING_LAST_WORDS);
+const STANDARD_NOT_SECRET = new Set<string>(STANDARD_ATTRIBUTES_NOT_SECRET);
+const DESCRIBED = new Map(Object.entries(DESCRIBED_WORDS).map(([word, { before = [], after = [] }]) => [word, { before: new Set(before), after: new Set(after) }]));
+
+/** A sensitive word that its neighbour shows to be a description (`cacheKey`, `input_tokens`, `auth_method`). */
+function isDescribed(words: readonly string[], index: number): boolean {
+  const described = DESCRIBED.get(words[index]);
+  if (!described) return false;
+  return (index > 0 && described.before.has(words[index - 1])) || (index < words.length - 1 && described.after.has(words[index + 1]));
+}
+
 function isSessionWord(word: string): boolean {
   if (word === 'session') return true;
   if (!word.endsWith('session')) return false;
@@ -114,14 +128,15 @@ export function compileKeyMatcher(rules: KeyRules): (key: string) => boolean {
 
   function evaluate(key: string): boolean {
     const words = splitWords(key);
-    if (allow.has(key.toLowerCase()) || allow.has(words.join(''))) return false;
+    if (allow.has(key.toLowerCase()) || allow.has(words.join('')) || STANDARD_NOT_SECRET.has(key)) return false;
     for (const re of regexps) {
       if (re.test(key)) return true;
     }
     const n = words.length;
+    if (n > 1 && DESCRIBING_LAST.has(words[n - 1])) return false;
     for (let i = 0; i < n; i++) {
       const word = words[i];
-      if (wordIsSensitive(word)) return true;
+      if (wordIsSensitive(word) && !isDescribed(words, i)) return true;
       if (isSessionWord(word) && (i === n - 1 || followers.has(words[i + 1]))) return true;
       let joined = word;
       for (let k = i + 1; k < n && k < i + maxJoin; k++) {

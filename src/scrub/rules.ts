@@ -20,7 +20,8 @@ export const SENSITIVE_WORDS: readonly string[] = [
   'secret', 'secrets', 'token', 'tokens', 'jwt', 'bearer', 'credential', 'credentials', 'creds',
   'auth', 'authz', 'authn', 'signature', 'sig',
   // keys: any `key` word (api_key, secretKey, private-key, key_id). Elastic's `*key` is a suffix
-  // wildcard; at word level it cannot tell `cacheKey` from `apiKey`, so both are filtered.
+  // wildcard; at word level only a known qualifier (`cacheKey`, `sortKey`: DESCRIBED_WORDS) tells a key
+  // that is no secret, so any other is filtered.
   'key', 'keys', 'apikey', 'privatekey',
   // sessions and CSRF (`session` alone has its own rule below)
   'cookie', 'cookies', 'setcookie', 'sid', 'sessid', 'sessionid', 'connectsid', 'phpsessid', 'symfony',
@@ -74,6 +75,37 @@ export const SENSITIVE_SUFFIXES: readonly string[] = [
 export const SESSION_FOLLOWERS: readonly string[] = [
   'id', 'ids', 'key', 'token', 'secret', 'cookie', 'data', 'value', 'val', 'str', 'string', 'hash', 'sig',
 ];
+
+/**
+ * A key whose LAST word is one of these names something about a value, never the value: an error's
+ * name (`TokenExpiredError: jwt expired`, `passwordError`), a source file (`auth.js:12:5` in a stack), a
+ * count or a time (`pass_count`, `password_changed_at`).
+ */
+export const DESCRIBING_LAST_WORDS: readonly string[] = [
+  'error', 'errors', 'exception', 'exceptions', 'err',
+  'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'jsx', 'tsx',
+  'count', 'counts', 'at',
+];
+
+/**
+ * A sensitive word NEXT to one of these describes a value rather than holding one: `cacheKey`, `sortKey`,
+ * `publicKey`; token counts (`gen_ai.usage.input_tokens`, `max_tokens`); `auth_method`, `authProvider`;
+ * `card_brand`, `card_last4`; `credit_balance`. `before`: the word before it; `after`: the word after it.
+ */
+export const DESCRIBED_WORDS: Readonly<Record<string, { before?: readonly string[]; after?: readonly string[] }>> = {
+  key: { before: ['cache', 'sort', 'public', 'partition', 'routing', 'primary', 'foreign', 'object', 'row', 'translation'] },
+  keys: { before: ['cache', 'sort', 'public', 'partition', 'primary', 'foreign', 'object', 'translation'] },
+  tokens: { before: ['input', 'output', 'total', 'prompt', 'completion', 'max', 'cached', 'reasoning'] },
+  auth: { after: ['method', 'methods', 'provider', 'providers', 'type', 'strategy', 'mode', 'scheme'] },
+  card: { after: ['brand', 'last', 'type', 'country', 'funding', 'network', 'wallet'] },
+  credit: { after: ['balance', 'limit', 'score', 'amount'] },
+};
+
+/**
+ * OpenTelemetry semantic-convention attributes whose names hold a sensitive word but whose values are
+ * ids of messages and objects (matched exactly: an app's own `s3_key` may be an access key).
+ */
+export const STANDARD_ATTRIBUTES_NOT_SECRET: readonly string[] = ['messaging.kafka.message.key', 'aws.s3.key'];
 
 /** Header names that carry client identity but whose words are too generic to be keys. */
 export const SENSITIVE_HEADERS: readonly string[] = [

@@ -118,7 +118,8 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
       let value: unknown;
       try {
         const raw = (obj as Record<string, unknown>)[key];
-        value = rule.sensitive && raw !== null && raw !== undefined ? FILTERED : walk(raw, next, seen);
+        // A boolean cannot hold a secret (`has_password: true`); null and undefined hold nothing.
+        value = rule.sensitive && raw !== null && raw !== undefined && typeof raw !== 'boolean' ? FILTERED : walk(raw, next, seen);
       } catch {
         value = FILTERED;
       }
@@ -144,7 +145,7 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     if (obj instanceof Map) {
       const out = new Map<unknown, unknown>();
       for (const [k, v] of obj) {
-        const sensitive = typeof k === 'string' && v !== null && v !== undefined && isSensitiveKey(k);
+        const sensitive = typeof k === 'string' && v !== null && v !== undefined && typeof v !== 'boolean' && isSensitiveKey(k);
         out.set(readAndWalk(() => k, next, seen), sensitive ? FILTERED : readAndWalk(() => v, next, seen));
       }
       return out;

@@ -60,7 +60,7 @@ export function compileAttributesScrubber(scrubber: Scrubber): AttributesScrubbe
       ? (value < SMALLEST_CARD_NUMBER && value > -SMALLEST_CARD_NUMBER ? value : scrubber.scrubValue(value))
       : typeof value === 'boolean' || value === null || value === undefined ? value : scrubber.scrubValue(value);
   const scrubValue = (rule: number, value: AttributeValue | undefined): AttributeValue | undefined => {
-    if (rule === KeyRule.Filtered) return FILTERED;
+    if (rule === KeyRule.Filtered) return typeof value === 'boolean' ? value : FILTERED; // a boolean holds no secret
     if (typeof value === 'string') return scrubScalar(rule, value);
     if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? scrubScalar(rule, item) : scrubOther(item))) as AttributeValue;
     return scrubOther(value) as AttributeValue;

@@ -21,8 +21,8 @@ const CASES: Array<{ name: string; event: Event; kept: (e: Event) => unknown; ex
     expected: { trace_id: `${CARD}${CARD}`, public_key: 'd'.repeat(32), release: 'salon@1.0.0', environment: 'test' },
   },
   {
-    name: 'a public_key that is not a generated key is scrubbed like any value',
-    event: { sdkProcessingMetadata: { dynamicSamplingContext: { public_key: 'not-a-key' } } },
+    name: 'a public_key that is not a generated key is scrubbed like any value (a token shape filtered)',
+    event: { sdkProcessingMetadata: { dynamicSamplingContext: { public_key: 'sk_live_abcdefghijklmnop1234' } } },
     kept: (e) => e.sdkProcessingMetadata?.dynamicSamplingContext,
     expected: { public_key: '[Filtered]' },
   },
