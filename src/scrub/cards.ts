@@ -3,11 +3,37 @@ import { FILTERED } from './types';
 
 /*
  * Card numbers are found by a hand-written scanner instead of a regex: groups of digits separated by
- * one space or dash are collected once, left to right, so the cost is linear whatever the input.
+ * one to three separator characters are collected once, left to right, so the cost is linear whatever the
+ * input.
  */
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+/**
+ * What cards are written with between groups: space, dash, dot, slash, underscore, no-break and thin
+ * spaces, en dash (`4111 1111`, `4111-1111`, `4111.1111`, `4111  1111`, `4111 - 1111`).
+ */
+function isSeparator(code: number): boolean {
+  return code === 32 || code === 45 || code === 46 || code === 47 || code === 95 || code === 0xa0 || code === 0x2009 || code === 0x202f || code === 0x2013;
+}
+
+/** Separators between two groups at most (`4111 - 1111`). */
+const MAX_SEPARATORS = 3;
+
+/** Where the next group starts after a group ending at `k`: past one to three separators, or -1. */
+function nextGroupStart(s: string, k: number): number {
+  for (let at = k; at < k + MAX_SEPARATORS; at++) {
+    if (!isSeparator(s.charCodeAt(at))) return -1;
+    if (isDigit(s.charCodeAt(at + 1))) return at + 1;
+  }
+  return -1;
+}
+
+/** A decimal point between digits: the digits either side belong to a number, not a card. */
+function isDecimalPoint(s: string, at: number): boolean {
+  return s[at] === '.' && isDigit(s.charCodeAt(at - 1)) && isDigit(s.charCodeAt(at + 1));
 }
 
 /**
@@ -27,6 +53,7 @@ export function isCardNumber(digits: string): boolean {
  * Returns [start, end) ranges of card numbers. Accepted layouts: one run of 13-19 digits, or a first
  * group of exactly 4 digits followed by groups of 4-6 (the last may be 1-6) — the layouts cards are
  * printed in (4-4-4-4, 4-6-5, 4-4-4-4-3). Anything else (UUIDs, dates, phone numbers) is not a card.
+ * The number must pass the Luhn check.
  */
 export function findCards(s: string): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
@@ -49,12 +76,9 @@ export function findCards(s: string): Array<[number, number]> {
       starts[groups] = j;
       ends[groups] = k;
       groups++;
-      const sep = s.charCodeAt(k);
-      if (k + 1 < n && (sep === 32 || sep === 45) && isDigit(s.charCodeAt(k + 1))) {
-        j = k + 1;
-        continue;
-      }
-      break;
+      const next = nextGroupStart(s, k);
+      if (next === -1) break;
+      j = next;
     }
     scanChain(s, starts, ends, groups, ranges);
     i = ends[groups - 1];
@@ -63,13 +87,13 @@ export function findCards(s: string): Array<[number, number]> {
 }
 
 function scanChain(s: string, starts: number[], ends: number[], groups: number, ranges: Array<[number, number]>): void {
-  // A digit run glued to a decimal point is part of a decimal number (0.4532015112830366), not a card.
-  const first = starts[0];
-  const skipFirst = first >= 2 && s[first - 1] === '.' && isDigit(s.charCodeAt(first - 2));
-  const last = ends[groups - 1];
-  const skipLast = last + 1 < s.length && s[last] === '.' && isDigit(s.charCodeAt(last + 1));
-  let g = skipFirst ? 1 : 0;
+  let g = 0;
   while (g < groups) {
+    // A digit run glued to a decimal point is part of a decimal number (0.4532015112830366), not a card.
+    if (isDecimalPoint(s, starts[g] - 1)) {
+      g++;
+      continue;
+    }
     const len0 = ends[g] - starts[g];
     let match = -1;
     if (len0 >= 13 && len0 <= 19) {
@@ -84,7 +108,7 @@ function scanChain(s: string, starts: number[], ends: number[], groups: number, 
         if (len < 4) break;
       }
     }
-    if (match >= 0 && skipLast && match === groups - 1) match = -1;
+    if (match >= 0 && isDecimalPoint(s, ends[match])) match = -1;
     if (match >= 0) {
       ranges.push([starts[g], ends[match]]);
       g = match + 1;
