@@ -67,6 +67,8 @@ describe('scrub: keys', () => {
     'gen_ai.request.max_tokens', 'messaging.kafka.message.key', 'messaging.rabbitmq.destination.routing_key', 'aws.s3.key',
     'auth_method', 'authProvider', 'card_brand', 'card_last4', 'credit_balance',
   ];
+  const moreSensitive = ['contraseña', 'mot_de_passe', 'senha', 'wachtwoord', 'securityAnswer', 'security_answer'];
+  for (const key of moreSensitive) it(`sensitive: ${key}`, () => assert.equal(s.isSensitiveKey(key), true));
   for (const key of sensitive) it(`sensitive: ${key}`, () => assert.equal(s.isSensitiveKey(key), true));
   for (const key of benign) it(`benign: ${key}`, () => assert.equal(s.isSensitiveKey(key), false));
 
@@ -109,6 +111,10 @@ describe('scrub: value patterns in free text', () => {
     ['AWS AKIA', 'aws AKIAIOSFODNN7EXAMPLE here', `aws ${F} here`],
     ['AWS ASIA', 'ASIAIOSFODNN7EXAMPLE', F],
     ['Slack', 'xoxb-123456789012-1234567890123-abcdefABCDEF', F],
+    ['SendGrid', 'mail key SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq', `mail key ${F}`],
+    ['Google OAuth access token', 'got ya29.a0AfH6SMBx3abcdefghijklmnop', `got ${F}`],
+    ['a Slack webhook URL', 'post to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX failed', `post to https://hooks.slack.com/services/${F} failed`],
+    ['a Discord webhook URL', 'https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz-_ABC', `https://discord.com/api/webhooks/${F}`],
     ['Google', `AIza${'SyA-1_b'.repeat(5)}`, F],
     ['PEM block', 'k=-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----\nafter', `k=${F}\nafter`],
     ['PEM truncated', 'x -----BEGIN PRIVATE KEY-----\nMIIEab', `x ${F}`],
@@ -461,6 +467,9 @@ describe('scrub: hostile input stays linear (no timing asserted, it just has to 
     message: 'Payment failed: token=abc card 4111 1111 1111 1111 https://u:p@h/?k=v lorem ipsum '.repeat(M / 80),
     cardSeparators: '4111 - '.repeat(M / 7),
     digitDots: '1.'.repeat(M / 2),
+    sendgridLike: 'SG.'.repeat(M / 3),
+    sendgridLong: `SG.${'a'.repeat(M - 10)}`,
+    slackHooks: 'hooks.slack.com/services/'.repeat(M / 25),
     xmlOpenings: '<password a="'.repeat(M / 13),
     xmlUnclosed: `<password>${'x'.repeat(M - 20)}`,
     xmlCloseOnly: '</a>'.repeat(M / 4),

@@ -15,7 +15,9 @@
 export const SENSITIVE_WORDS: readonly string[] = [
   // passwords
   'password', 'passwords', 'passwd', 'passwort', 'pwd', 'pw', 'pass', 'passphrase', 'passcode', 'пароль',
-  'mysqlpwd',
+  'mysqlpwd', 'contraseña', 'contrasena', 'motdepasse', 'senha', 'wachtwoord', 'hasło', 'haslo', 'şifre',
+  // answers that reset an account
+  'securityanswer', 'securityanswers', 'secretanswer', 'securityquestionanswer',
   // secrets, tokens, credentials
   'secret', 'secrets', 'token', 'tokens', 'jwt', 'bearer', 'credential', 'credentials', 'creds',
   'auth', 'authz', 'authn', 'signature', 'sig',
@@ -134,6 +136,11 @@ export const TOKEN_SOURCES: readonly string[] = [
   '(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}',
   '(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}',
   '(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}',
+  '(?<![A-Za-z0-9_-])SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}',
+  '(?<![A-Za-z0-9_-])ya29\\.[A-Za-z0-9_-]{20,}',
+  // Webhook URLs whose path is the credential: what follows the fixed prefix.
+  '(?<=hooks\\.slack\\.com\\/(?:services|workflows|triggers)\\/)[A-Za-z0-9_\\/-]{8,}',
+  '(?<=discord(?:app)?\\.com\\/api\\/webhooks\\/)[0-9]{5,}\\/[A-Za-z0-9_-]{20,}',
   // JWT: base64url('{"') is "eyJ" for both header and payload.
   '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*',
 ];
@@ -159,7 +166,7 @@ export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,1
  * at least one: PEM/xox/glpat/sk- need '-'; sk_/gh*_/npm_ need '_'; URLs and pairs need ':' or '=';
  * cards need 4 consecutive digits; the rest are listed literally.
  */
-export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|bearer|basic|</|invalid input|failing row|out of range|invalid value';
+export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|SG\\.|ya29\\.|bearer|basic|</|invalid input|failing row|out of range|invalid value';
 
 /** An XML element's text (`<password>…</password>`); the tag is matched as a key, namespace prefix aside. */
 export const XML_ELEMENT_SOURCE = '<([A-Za-z_][A-Za-z0-9_.:-]{0,127})((?:\\s[^<>]{0,2048})?)>([^<]{1,65536})</\\1\\s*>';
