@@ -2,6 +2,7 @@ import { truncate } from '@sentry/core';
 import type { Breadcrumb, Event } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
 import { compileRouteParamMask, maskRouteParams, type RouteParamMask } from '../scrub/route-params';
+import { scrubSourceLines } from '../scrub/source-lines';
 
 /** Longest exception value (message) and request URL sent; the rest is cut with an ellipsis. */
 export const MAX_VALUE_LENGTH = 8192;
@@ -76,8 +77,26 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
     scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
   }
   filterRouteParams(scrubber, scrubbed);
+  scrubContextLines(scrubber, scrubbed);
   cutLongValues(scrubbed);
   return scrubbed;
+}
+
+/**
+ * Each frame's source lines read together as code (scrubSourceLines), on the scrubbed copy: a secret
+ * written on the line after its name, or after `process.env.X ||`, is no text rule's to find.
+ */
+function scrubContextLines(scrubber: Scrubber, scrubbed: Event): void {
+  for (const exception of scrubbed.exception?.values ?? []) {
+    for (const frame of exception.stacktrace?.frames ?? []) {
+      if (typeof frame.context_line !== 'string') continue;
+      const pre = frame.pre_context ?? [];
+      const lines = scrubSourceLines([...pre, frame.context_line, ...(frame.post_context ?? [])], scrubber.isSensitiveKey);
+      if (frame.pre_context) frame.pre_context = lines.slice(0, pre.length);
+      frame.context_line = lines[pre.length];
+      if (frame.post_context) frame.post_context = lines.slice(pre.length + 1);
+    }
+  }
 }
 
 /** A request's transaction as the request isolation names it: `GET /reset/:token`. */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { Event } from '@sentry/node';
 import { defaultScrubber } from '../../src/scrub';
 import { scrubEvent } from '../../src/sentry/scrub-event';
+import { captureException } from '../../src';
+import { kit } from '../support/setup';
 
 /** A Visa test number: 16 digits that pass the Luhn check, as a random hex id sometimes contains. */
 const CARD = '4111111111111111';
@@ -57,4 +59,22 @@ describe('scrubEvent: generated ids survive, secrets do not', () => {
       assert.deepEqual(c.event, original, 'the input event is not mutated');
     });
   }
+});
+
+describe('scrubEvent: source context lines are read as code', () => {
+  beforeEach(() => kit.reset());
+
+  it('a secret on the line after its name, or after process.env.X ||, is not sent with a frame', async () => {
+    const { verify } = require('./fixtures/secrets-in-source.cjs') as { verify: () => void };
+    try {
+      verify();
+    } catch (error) {
+      captureException(error);
+    }
+    const [event] = await kit.waitForEvents(1);
+    const frame = event.exception?.values?.[0]?.stacktrace?.frames?.find((f) => f.filename?.endsWith('secrets-in-source.cjs'));
+    assert.match(String(frame?.context_line), /throw new Error/, 'the frame has its context lines');
+    assert.ok((frame?.pre_context ?? []).some((line) => line.includes("'[Filtered]'")));
+    await kit.expectNoSecrets(['ctx-fallback-secret-71', 'ctx-wrapped-secret-72']);
+  });
 });

@@ -1,0 +1,44 @@
+import { FILTERED } from './types';
+
+/** A name given a value: `password =`, `apiKey:`, `"client_secret":`, `token ??=` (not `==`, `=>`, `::`). */
+const ASSIGNED_NAME = /(?<![\w$.-])["']?([A-Za-z_$][\w$.-]{0,127})["']?[ \t]*(?:=(?![=>])|:(?!:)|\?\?=|\|\|=)/g;
+/** A string literal on one line: '…', "…" or `…`, escapes included. */
+const STRING_LITERAL = /'(?:[^'\\\n]|\\.){0,4096}'|"(?:[^"\\\n]|\\.){0,4096}"|`(?:[^`\\\n]|\\.){0,4096}`?/g;
+/** A line whose statement goes on to the next: it ends in an operator that needs a right-hand side. */
+const CONTINUES = /(?:[=:(+?]|\|\||&&|\?\?)[ \t]*(?:\/\/.*)?$/;
+
+function filterLiterals(text: string): string {
+  return text.replace(STRING_LITERAL, `'${FILTERED}'`);
+}
+
+/** Where on the line the value given to the first sensitive name starts, or -1. */
+function sensitiveAssignment(line: string, isSensitiveKey: (key: string) => boolean): number {
+  ASSIGNED_NAME.lastIndex = 0;
+  for (let match = ASSIGNED_NAME.exec(line); match !== null; match = ASSIGNED_NAME.exec(line)) {
+    if (isSensitiveKey(match[1])) return match.index + match[0].length;
+  }
+  return -1;
+}
+
+/**
+ * The source lines around a stack frame (Sentry's context lines), read as code: a line that gives a
+ * sensitive name a value loses every string literal after the name (`const JWT_SECRET =
+ * process.env.JWT_SECRET || 'dev-secret'`), and so do the lines its statement runs on to (Prettier's
+ * `const KEY =\n  'secret';`, `password:\n  'secret',`). Lines are scrubbed one by one elsewhere, as text.
+ */
+export function scrubSourceLines(lines: readonly string[], isSensitiveKey: (key: string) => boolean): string[] {
+  const out = [...lines];
+  let continued = false;
+  for (let index = 0; index < out.length; index++) {
+    const line = out[index];
+    if (typeof line !== 'string') {
+      continued = false;
+      continue;
+    }
+    const at = continued ? 0 : sensitiveAssignment(line, isSensitiveKey);
+    if (at === -1) continue;
+    out[index] = line.slice(0, at) + filterLiterals(line.slice(at));
+    continued = CONTINUES.test(out[index]);
+  }
+  return out;
+}
