@@ -130,7 +130,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   const categorize = (error: unknown) => classifyWith(options.classifyError, error);
   const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans, ...config.batch });
   const own = new OwnEndpoints();
-  addConfiguredExporters(config, spanProcessor, own);
+  addConfiguredExporters(config, spanProcessor, own, logger);
 
   const tracing = !/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
   // With tracing, Sentry's request scopes ride in the server span's context (see RequestContextHook).

@@ -2,6 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ResponseParser, type HttpResponse } from './response-parser';
+import { connectThroughProxy, endpointOf } from './tunnel';
 
 /** Options of {@link HttpClient}. */
 export interface HttpClientOptions {
@@ -27,6 +28,11 @@ export interface HttpClientOptions {
    * @default 2000, Sentry's default shutdown timeout (see {@link HOLD_PROCESS_MS})
    */
   holdProcessMs?: number;
+  /**
+   * An http: proxy to tunnel through (`CONNECT`), e.g. `http://user:pass@proxy.internal:3128`: what
+   * `https_proxy` names for a process whose egress goes through one. @default undefined: direct
+   */
+  proxy?: string | URL | undefined;
 }
 
 /** One request; the body is sent with a Content-Length. */
@@ -92,8 +98,12 @@ class Connection {
   closed = false;
   /** Lets the socket stop holding the process once its request has held it long enough. */
   holdTimer: NodeJS.Timeout | undefined;
-  constructor(readonly socket: net.Socket) {}
+  /** Through a proxy: the tunnel is not open yet, and the request waits to be written. */
+  tunnelling = false;
+  /** `socket` is the proxy connection until the tunnel is open, then the one through it (TLS for https). */
+  constructor(public socket: net.Socket) {}
 }
+
 
 /**
  * A small keep-alive HTTP/1.1 client for one origin, written on `net`/`tls` sockets rather than
@@ -119,6 +129,7 @@ export class HttpClient {
    * keep-alive connection would keep that request (its body included) alive until the socket closes.
    */
   private readonly opener = new AsyncResource('express-otel-sentry.HttpClient');
+  private readonly proxy: URL | undefined;
 
   constructor(url: string | URL, private readonly options: HttpClientOptions = {}) {
     this.url = new URL(url);
@@ -126,6 +137,8 @@ export class HttpClient {
       throw new TypeError(`HttpClient speaks http: and https: only, not ${this.url.protocol}`);
     }
     this.hostHeader = this.url.host;
+    this.proxy = options.proxy === undefined ? undefined : new URL(options.proxy);
+    if (this.proxy && this.proxy.protocol !== 'http:') throw new TypeError(`HttpClient tunnels through http: proxies only, not ${this.proxy.protocol}`);
     this.settings = {
       maxSockets: options.maxSockets ?? DEFAULTS.maxSockets,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
@@ -172,32 +185,83 @@ export class HttpClient {
   }
 
   private open(): Connection {
-    const port = Number(this.url.port) || (this.url.protocol === 'https:' ? 443 : 80);
-    const host = this.url.hostname.startsWith('[') ? this.url.hostname.slice(1, -1) : this.url.hostname;
-    const socket = this.url.protocol === 'https:'
-      ? tls.connect({
-        host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'],
-        ca: this.options.ca, cert: this.options.cert, key: this.options.key,
-      })
-      : net.connect({ host, port });
-    socket.setNoDelay(true);
+    if (this.proxy) return this.openTunnel(this.proxy);
+    const { host, port } = endpointOf(this.url);
+    const socket = this.url.protocol === 'https:' ? this.startTls({ host, port }, host) : net.connect({ host, port });
     const connection = new Connection(socket);
     this.connections.add(connection);
-    socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
-    socket.on('timeout', () => this.onTimeout(connection));
-    socket.on('error', (error: HttpClientError) => this.onClose(connection, error));
-    socket.on('close', () => this.onClose(connection));
-    socket.on('end', () => socket.end());
+    this.listen(connection);
     return connection;
   }
 
-  private send(connection: Connection, pending: Pending): void {
-    const { request } = pending;
-    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
-    connection.pending = pending;
+  private startTls(transport: { host: string; port: number } | { socket: net.Socket }, host: string): tls.TLSSocket {
+    return tls.connect({
+      ...transport, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'],
+      ca: this.options.ca, cert: this.options.cert, key: this.options.key,
+    });
+  }
+
+  /** Reads the connection's socket; `withClose` false when the proxy connection under it is already listened to. */
+  private listen(connection: Connection, withClose = true): void {
     const { socket } = connection;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
+    socket.on('timeout', () => this.onTimeout(connection));
+    socket.on('end', () => socket.end());
+    if (!withClose) return;
+    socket.on('error', (error: HttpClientError) => this.onClose(connection, error));
+    socket.on('close', () => this.onClose(connection));
+  }
+
+  /**
+   * A connection through an http: proxy: `CONNECT`, then, once the proxy answers 200, the request on
+   * the same socket (over TLS for https, which shares the socket's handle: ref, unref and timeouts reach
+   * it). What fails before is the request's failure, as a refused connection is.
+   */
+  private openTunnel(proxy: URL): Connection {
+    const { host } = endpointOf(this.url);
+    const raw = connectThroughProxy(proxy, endpointOf(this.url), (error) => {
+      raw.off('timeout', onTunnelTimeout);
+      if (error) this.fail(connection, error);
+      else this.openedTunnel(connection, raw, host);
+    });
+    const connection = new Connection(raw);
+    connection.tunnelling = true;
+    this.connections.add(connection);
+    const onTunnelTimeout = () => this.onTimeout(connection);
+    raw.on('timeout', onTunnelTimeout);
+    raw.on('error', (error: HttpClientError) => this.onClose(connection, error));
+    raw.on('close', () => this.onClose(connection));
+    return connection;
+  }
+
+  private openedTunnel(connection: Connection, raw: net.Socket, host: string): void {
+    connection.tunnelling = false;
+    if (this.url.protocol === 'https:') {
+      raw.setTimeout(0); // the TLS socket keeps the request's timeout from here
+      connection.socket = this.startTls({ socket: raw }, host);
+    }
+    this.listen(connection, this.url.protocol === 'https:');
+    if (connection.pending) this.write(connection, connection.pending);
+  }
+
+  private send(connection: Connection, pending: Pending): void {
+    connection.pending = pending;
     try {
       this.holdProcess(connection);
+      connection.socket.setTimeout(pending.request.timeoutMs);
+    } catch (error) {
+      this.fail(connection, error as HttpClientError);
+      return;
+    }
+    if (!connection.tunnelling) this.write(connection, pending);
+  }
+
+  private write(connection: Connection, pending: Pending): void {
+    const { request } = pending;
+    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+    const { socket } = connection;
+    try {
       socket.setTimeout(request.timeoutMs);
       socket.cork();
       socket.write(requestHead(request, this.hostHeader, body.byteLength, this.settings.keepAlive), 'latin1');

@@ -64,12 +64,15 @@ export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> impl
 
   /**
    * @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ...
-   * @param destination `sentry` obeys Sentry's rate limits (see SentryRateLimits)
+   * @param destination `sentry` obeys Sentry's rate limits (see SentryRateLimits); `proxy` is an http:
+   *   proxy to tunnel through
    */
-  constructor(config: OTLPExporterNodeConfigBase = {}, destination: 'sentry' | 'collector' = 'collector') {
+  constructor(config: OTLPExporterNodeConfigBase = {}, destination: { sentry?: boolean; proxy?: string | undefined } = {}) {
     const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
-    const sentryRateLimits = destination === 'sentry' ? new SentryRateLimits() : undefined;
-    const transport = needsAgentTransport(config) ? undefined : withRetries(createOtlpHttpTransport({ ...options, tls: tlsFromEnv(), sentryRateLimits }));
+    const sentryRateLimits = destination.sentry ? new SentryRateLimits() : undefined;
+    const transport = needsAgentTransport(config)
+      ? undefined
+      : withRetries(createOtlpHttpTransport({ ...options, tls: tlsFromEnv(), sentryRateLimits, proxy: destination.proxy }));
     super(
       transport
         ? createOtlpNetworkExportDelegate(

@@ -17,6 +17,8 @@ export interface OtlpTransportSettings {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Sentry's OTLP endpoint: its rate limits are obeyed (a limited batch is dropped, not sent or retried). */
   sentryRateLimits?: SentryRateLimits;
+  /** An http: proxy to tunnel through (see HttpClient). @default undefined: direct */
+  proxy?: string | undefined;
 }
 
 /** OpenTelemetry's OTLP HTTP transport answers these with a retry, after Retry-After if given. */
@@ -59,7 +61,7 @@ const MAX_PARTIAL_SUCCESS_BYTES = 64 * 1024;
  */
 export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExporterTransport {
   const url = new URL(settings.url);
-  const client = new HttpClient(url, { maxSockets: 2, ...settings.tls });
+  const client = new HttpClient(url, { maxSockets: 2, ...settings.tls, proxy: settings.proxy });
   const path = `${url.pathname}${url.search}`;
   const userAgent = settings.userAgent ? `${settings.userAgent} ${USER_AGENT}` : USER_AGENT;
   return {

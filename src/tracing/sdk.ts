@@ -5,7 +5,9 @@ import {
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
+import type { Logger } from '../logger';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
+import { proxyFor } from '../sentry/transport';
 import type { PropagatorName, ResolvedConfig } from '../config/types';
 import type { Scrubber } from '../scrub';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
@@ -41,12 +43,25 @@ export function configureDiagnostics(): void {
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
 }
 
+/**
+ * The proxy Sentry's envelopes go through (`https_proxy`, `http_proxy`, `no_proxy`), for its spans too;
+ * an https: proxy is reached by Sentry's transport only, so spans then go direct, and say so.
+ */
+function sentrySpansProxy(url: string, logger: Logger): string | undefined {
+  const proxy = proxyFor(new URL(url), undefined);
+  if (proxy === undefined) return undefined;
+  if (/^http:\/\//i.test(proxy)) return proxy;
+  logger.warn('spans to Sentry do not go through the configured proxy (only http:// proxies are tunnelled to); errors do.');
+  return undefined;
+}
+
 /** Adds the destinations the configuration names: Sentry's OTLP endpoint and/or a collector. */
-export function addConfiguredExporters(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints): void {
+export function addConfiguredExporters(config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, logger: Logger): void {
   if (config.dsn) {
     const endpoint = config.sendSpansToSentry ? getOtlpTracesEndpoint(config.dsn) : undefined;
     if (endpoint) {
-      const exporter = withoutCollectorSettings(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }, 'sentry'));
+      const destination = { sentry: true, proxy: sentrySpansProxy(endpoint.url, logger) };
+      const exporter = withoutCollectorSettings(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }, destination));
       processor.addExporter('sentry', exporter);
       own.add(endpoint.url);
     }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HttpClient, requestHead, type HttpClientOptions, type HttpRequest } from '../../src/http-client/client';
+import { startConnectProxy } from '../support/connect-proxy';
 
 const BUILT_CLIENT = join(__dirname, '..', '..', 'dist', 'src', 'http-client', 'client.js');
 
@@ -70,6 +71,12 @@ function clientFor(url: string, options?: HttpClientOptions): HttpClient {
 
 const post = (body: string | Uint8Array, extra: Partial<HttpRequest> = {}): HttpRequest =>
   ({ path: '/v1/traces', headers: {}, body, timeoutMs: 5000, ...extra });
+
+async function connectProxy(refuseWith?: string) {
+  const proxy = await startConnectProxy(refuseWith);
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
 
 async function closedPort(): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1');
@@ -270,6 +277,52 @@ describe('HttpClient', () => {
     storage.disable();
   });
 
+  it('tunnels through an http: proxy (CONNECT, its credentials), one tunnel for sequential requests', async () => {
+    const { url, port } = await serve();
+    const proxy = await connectProxy();
+    const client = clientFor(url, { proxy: proxy.url.replace('//', '//egress%40corp:p%3Ass@') });
+    assert.equal((await client.request(post('1'))).body.toString(), 're: 1');
+    assert.equal((await client.request(post('2'))).body.toString(), 're: 2');
+    assert.equal(proxy.heads.length, 1);
+    assert.match(proxy.heads[0], new RegExp(`^CONNECT 127\\.0\\.0\\.1:${port} HTTP/1\\.1\r\nHost: 127\\.0\\.0\\.1:${port}\r\n`));
+    assert.match(proxy.heads[0], new RegExp(`Proxy-Authorization: Basic ${Buffer.from('egress@corp:p:ss').toString('base64')}`));
+  });
+
+  it('rejects with EPROXY when the proxy refuses the tunnel, and sends nothing', async () => {
+    const { url, requests } = await serve();
+    const proxy = await connectProxy('407 Proxy Authentication Required');
+    const error = await clientFor(url, { proxy: proxy.url }).request(post('x')).then(() => assert.fail('resolved'), (e: NodeJS.ErrnoException) => e);
+    assert.equal(error.code, 'EPROXY');
+    assert.match(error.message, /407 Proxy Authentication Required/);
+    assert.equal(requests.length, 0);
+  });
+
+  it('takes http: proxies only', () => {
+    assert.throws(() => new HttpClient('https://sentry.example', { proxy: 'socks5://127.0.0.1:1080' }), /http: proxies only/);
+  });
+
+  it('through a proxy, does not keep the process alive once idle', async () => {
+    const { server, url } = await serve();
+    server.keepAliveTimeout = 60_000;
+    const proxy = await connectProxy();
+    const child = spawn(process.execPath, ['-e', `
+      const { HttpClient } = require(${JSON.stringify(BUILT_CLIENT)});
+      new HttpClient(${JSON.stringify(url)}, { idleTimeoutMs: 60000, proxy: ${JSON.stringify(proxy.url)} })
+        .request({ path: '/', headers: {}, body: 'child', timeoutMs: 5000 })
+        .then((r) => console.log(r.statusCode, r.body.toString()), (e) => { console.error(e); process.exitCode = 1; });`],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => (out += data));
+    const exit = await new Promise<number | string | null>((resolve) => {
+      const guard = setTimeout(() => resolve('still running after 10 s'), 10_000);
+      child.once('exit', (code) => resolve(code)).once('exit', () => clearTimeout(guard));
+    });
+    if (exit !== 0) child.kill('SIGKILL');
+    assert.equal(exit, 0, 'the child exits on its own (it needs dist/: npm run build)');
+    assert.equal(out.trim(), '200 re: child');
+    assert.equal(proxy.heads.length, 1);
+  });
+
   describe('https with a self-signed certificate', () => {
     let tlsOptions: { key: Buffer; cert: Buffer };
     before(function () {
@@ -289,6 +342,16 @@ describe('HttpClient', () => {
       const client = clientFor(url, { ca: tlsOptions.cert });
       assert.equal((await client.request(post('1'))).body.toString(), 're: 1');
       assert.equal((await client.request(post('2'))).body.toString(), 're: 2');
+      assert.equal(sockets.length, 1);
+    });
+
+    it('through an http: proxy: TLS inside the tunnel, one tunnel for sequential requests', async () => {
+      const { url, sockets } = await serve(answer, tlsOptions);
+      const proxy = await connectProxy();
+      const client = clientFor(url, { ca: tlsOptions.cert, proxy: proxy.url });
+      assert.equal((await client.request(post('1'))).body.toString(), 're: 1');
+      assert.equal((await client.request(post('2'))).body.toString(), 're: 2');
+      assert.equal(proxy.heads.length, 1);
       assert.equal(sockets.length, 1);
     });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { startChildApp } from '../support/child-app';
+import { startConnectProxy } from '../support/connect-proxy';
 import { useFakeBackend } from '../support/hooks';
 
 const APP = 'express5/app.cjs';
@@ -108,6 +109,22 @@ describe('configuration from the environment (child processes)', function () {
       }
     });
   }
+
+  it('behind an egress proxy (http_proxy): errors and spans to Sentry both go through it', async () => {
+    // Sentry's host is known to the proxy only: what goes around it never arrives.
+    const proxy = await startConnectProxy(undefined, { 'sentry.invalid': '127.0.0.1' });
+    try {
+      const dsn = backend.fake.dsn.replace('@127.0.0.1:', '@sentry.invalid:');
+      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: dsn, http_proxy: proxy.url, no_proxy: 'example.invalid' } });
+      assert.equal((await app.fetch('/boom')).status, 500);
+      await backend.fake.waitForEvents(1);
+      await backend.fake.waitForSpans((spans) => spans.some((span) => span.attributes['http.route'] === '/boom'), { source: 'sentry' });
+      await app.stop('SIGTERM');
+      assert.ok(proxy.heads.every((head) => head.startsWith('CONNECT sentry.invalid:')), proxy.heads.join(' | '));
+    } finally {
+      proxy.close();
+    }
+  });
 
   it('SIGTERM with 20 events and their spans pending delivers all of them, then exits by the signal', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: backend.fake.collectorBaseUrl } });
