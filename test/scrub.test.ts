@@ -232,7 +232,10 @@ describe('scrub: URLs', () => {
 describe('scrub: SQL', () => {
   const cases: Array<[string, string]> = [
     ["SELECT * FROM users WHERE email = 'a@b.com' AND id = 42", 'SELECT * FROM users WHERE email = ? AND id = 42'],
-    ["UPDATE u SET password = E'it\\'s' WHERE pin = 1234", 'UPDATE u SET password = ? WHERE pin = 1234'],
+    ["UPDATE u SET password = E'it\\'s' WHERE pin = 1234", 'UPDATE u SET password = ? WHERE pin = ?'],
+    ['UPDATE cards SET cvv = 123 WHERE id = 7 AND c.otp <> 482915', 'UPDATE cards SET cvv = ? WHERE id = 7 AND c.otp <> ?'],
+    ['SELECT 482915 AS pin, 5 AS n, 10 as "cvv" FROM t LIMIT 20', 'SELECT ? AS pin, 5 AS n, ? as "cvv" FROM t LIMIT 20'],
+    ['SELECT * FROM t WHERE "pin"=-42 AND pin_count = 3 AND amount = 1.5', 'SELECT * FROM t WHERE "pin"=? AND pin_count = 3 AND amount = 1.5'],
     ["SELECT 'a''b', x'FF', N'z', 1.5e3", 'SELECT ?, ?, ?, 1.5e3'],
     ['SELECT $$secret$$, $tag$x $ y$tag$, $1, "Col" FROM t', 'SELECT ?, ?, $1, "Col" FROM t'],
     ['SELECT 1 -- password=abc\nFROM t', `SELECT 1 -- password=${F}\nFROM t`],
@@ -470,6 +473,8 @@ describe('scrub: hostile input stays linear (no timing asserted, it just has to 
     sendgridLike: 'SG.'.repeat(M / 3),
     sendgridLong: `SG.${'a'.repeat(M - 10)}`,
     slackHooks: 'hooks.slack.com/services/'.repeat(M / 25),
+    sqlComparisons: 'pin = 1 AND '.repeat(M / 12),
+    sqlNames: '1 AS pin, '.repeat(M / 10),
     xmlOpenings: '<password a="'.repeat(M / 13),
     xmlUnclosed: `<password>${'x'.repeat(M - 20)}`,
     xmlCloseOnly: '</a>'.repeat(M / 4),

@@ -2,7 +2,7 @@ import { compactKey, compileKeyMatcher } from './keys';
 import { memoizeString, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH } from './memo';
 import { normalizeOptions } from './options';
 import { SENSITIVE_HEADERS, URL_HEADERS } from './rules';
-import { replaceSqlLiterals } from './sql';
+import { replaceSensitiveNumbers, replaceSqlLiterals } from './sql';
 import { compileTextScrubber } from './text';
 import { FILTERED, type ScrubOptions, type Scrubber } from './types';
 import { compileUrlScrubber } from './url';
@@ -47,7 +47,11 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   const scrubString = guard((s: string) => scrubText(asText(s)), FILTERED);
   const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
   const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);
-  const sqlImpl = memoizeString((sql: string) => text.scrubWithoutPairs(replaceSqlLiterals(sql, scrubText)), STRING_MEMO_ENTRIES / 8, SQL_MEMO_MAX_LENGTH);
+  const sqlImpl = memoizeString(
+    (sql: string) => text.scrubWithoutPairs(replaceSensitiveNumbers(replaceSqlLiterals(sql, scrubText), matchKey)),
+    STRING_MEMO_ENTRIES / 8,
+    SQL_MEMO_MAX_LENGTH,
+  );
   const scrubSql = guard((sql: string) => sqlImpl(asText(sql)), FILTERED);
   const walk = compileWalker({ isSensitiveKey: matchKey, scrubString, scrubUrl, maxDepth: opts.maxDepth });
   // allowKeys must win here too, and these names bypass the key matcher that applies it.

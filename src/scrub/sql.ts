@@ -104,3 +104,20 @@ export function replaceFailedQueryLiterals(text: string): string {
   if (separator < from || !VALUE_LITERAL.test(text.slice(from, separator))) return text;
   return text.slice(0, from) + replaceSqlLiterals(text.slice(from, to), (comment) => comment) + text.slice(to);
 }
+
+/** `pin = 4829`, `c.cvv <> 123`, `"otp" != 1`: a number compared with a column whose name is sensitive. */
+const COMPARED_NUMBER = /(?<![\w$])("?)([A-Za-z_][\w$]{0,63})\1([ \t]*(?:=|<>|!=)[ \t]*)(-?\d+(?:\.\d+)?)(?![\w.])/g;
+/** `482915 AS pin`: a number given a sensitive name. */
+const NAMED_NUMBER = /(?<![\w$.])(-?\d+(?:\.\d+)?)([ \t]+AS[ \t]+)("?)([A-Za-z_][\w$]{0,63})\3(?![\w$])/gi;
+
+/**
+ * Numbers stay in SQL text (ids, limits and amounts make a query readable), except where the statement
+ * itself says what they are: compared with, or named as, a sensitive column (a PIN, a CVV, a one-time
+ * code). Runs after {@link replaceSqlLiterals}, so string literals are already `?`.
+ */
+export function replaceSensitiveNumbers(sql: string, isSensitiveKey: (key: string) => boolean): string {
+  if (!/\d/.test(sql)) return sql;
+  return sql
+    .replace(COMPARED_NUMBER, (match: string, quote: string, name: string, operator: string) => (isSensitiveKey(name) ? `${quote}${name}${quote}${operator}?` : match))
+    .replace(NAMED_NUMBER, (match: string, _number: string, as: string, quote: string, name: string) => (isSensitiveKey(name) ? `?${as}${quote}${name}${quote}` : match));
+}

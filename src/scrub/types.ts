@@ -34,7 +34,7 @@ export interface Scrubber {
   scrubString(text: string): string;
   /** URL or path+query: userinfo password, sensitive query params' values, and value patterns. Works on absolute URLs, relative paths ('/a?token=x'), and malformed input. */
   scrubUrl(url: string): string;
-  /** SQL text: string literals ('...', E'...', $$...$$) become ?, numeric literals left alone, then value patterns. */
+  /** SQL text: string literals ('...', E'...', $$...$$) become ?, numbers too where compared with or named as a sensitive column (`pin = 4829`, `123 AS cvv`), other numbers left alone, then value patterns. */
   scrubSql(sql: string): string;
   /** Deep copy with sensitive keys' values replaced by FILTERED and strings scrubbed. Never mutates input, handles cycles ('[Circular]'), Map/Set/Date/Buffer/Error/class instances/getters that throw, BigInt, Symbol keys ignored. */
   scrubValue<T>(value: T): T;
