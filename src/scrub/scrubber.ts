@@ -27,6 +27,8 @@ function asText(v: unknown): string {
 }
 
 const SQL_MEMO_MAX_LENGTH = 2048;
+/** A URL in free text: a scheme, `://`, and what follows up to a space or a quote. */
+const EMBEDDED_URL = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s"'<>`]+/g;
 /**
  * Longer texts repeat too: the stack of an error thrown again and again from the same place, recorded
  * on its span as `exception.stacktrace`. A few of them are kept (at most ~1 MB of text in and out).
@@ -44,8 +46,14 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   const text = compileTextScrubber(matchKey, opts.patterns);
   const scrubLongText = memoizeString(text.scrubString, LONG_MEMO_ENTRIES, LONG_MEMO_MAX_LENGTH, STRING_MEMO_MAX_LENGTH + 1);
   const scrubText = memoizeString(scrubLongText, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
-  const scrubString = guard((s: string) => scrubText(asText(s)), FILTERED);
   const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
+  // A URL quoted in free text may hold a secret percent-encoded (`?next=%2Fcb%3Ftoken%3D…`), which only
+  // the URL rules decode: each such URL is scrubbed as one, after the text rules.
+  const scrubTextAndUrls = (s: string): string => {
+    const out = scrubText(s);
+    return out.includes('%') && out.includes('://') ? out.replace(EMBEDDED_URL, (url) => (url.includes('%') ? urlImpl(url) : url)) : out;
+  };
+  const scrubString = guard((s: string) => scrubTextAndUrls(asText(s)), FILTERED);
   const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);
   const sqlImpl = memoizeString(
     (sql: string) => text.scrubWithoutPairs(replaceSensitiveNumbers(replaceSqlLiterals(sql, scrubText), matchKey)),
