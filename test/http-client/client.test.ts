@@ -78,6 +78,25 @@ async function connectProxy(refuseWith?: string) {
   return proxy;
 }
 
+/** A child process makes one request with the built client and must then exit on its own. */
+async function expectChildExitsAfterOneRequest(url: string, options: HttpClientOptions): Promise<void> {
+  const child = spawn(process.execPath, ['-e', `
+    const { HttpClient } = require(${JSON.stringify(BUILT_CLIENT)});
+    new HttpClient(${JSON.stringify(url)}, ${JSON.stringify(options)})
+      .request({ path: '/', headers: {}, body: 'child', timeoutMs: 5000 })
+      .then((r) => console.log(r.statusCode, r.body.toString()), (e) => { console.error(e); process.exitCode = 1; });`],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (data: Buffer) => (out += data));
+  const exit = await new Promise<number | string | null>((resolve) => {
+    const guard = setTimeout(() => resolve('still running after 10 s'), 10_000);
+    child.once('exit', (code) => resolve(code)).once('exit', () => clearTimeout(guard));
+  });
+  if (exit !== 0) child.kill('SIGKILL');
+  assert.equal(exit, 0, 'the child exits on its own (it needs dist/: npm run build)');
+  assert.equal(out.trim(), '200 re: child');
+}
+
 async function closedPort(): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -305,21 +324,7 @@ describe('HttpClient', () => {
     const { server, url } = await serve();
     server.keepAliveTimeout = 60_000;
     const proxy = await connectProxy();
-    const child = spawn(process.execPath, ['-e', `
-      const { HttpClient } = require(${JSON.stringify(BUILT_CLIENT)});
-      new HttpClient(${JSON.stringify(url)}, { idleTimeoutMs: 60000, proxy: ${JSON.stringify(proxy.url)} })
-        .request({ path: '/', headers: {}, body: 'child', timeoutMs: 5000 })
-        .then((r) => console.log(r.statusCode, r.body.toString()), (e) => { console.error(e); process.exitCode = 1; });`],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (data: Buffer) => (out += data));
-    const exit = await new Promise<number | string | null>((resolve) => {
-      const guard = setTimeout(() => resolve('still running after 10 s'), 10_000);
-      child.once('exit', (code) => resolve(code)).once('exit', () => clearTimeout(guard));
-    });
-    if (exit !== 0) child.kill('SIGKILL');
-    assert.equal(exit, 0, 'the child exits on its own (it needs dist/: npm run build)');
-    assert.equal(out.trim(), '200 re: child');
+    await expectChildExitsAfterOneRequest(url, { idleTimeoutMs: 60000, proxy: proxy.url });
     assert.equal(proxy.heads.length, 1);
   });
 
@@ -366,21 +371,7 @@ describe('HttpClient', () => {
   it('does not keep the process alive once idle', async () => {
     const { server, url, sockets } = await serve();
     server.keepAliveTimeout = 60_000; // neither side closes the idle connection: only unref lets the child exit
-    const child = spawn(process.execPath, ['-e', `
-      const { HttpClient } = require(${JSON.stringify(BUILT_CLIENT)});
-      new HttpClient(${JSON.stringify(url)}, { idleTimeoutMs: 60000 })
-        .request({ path: '/', headers: {}, body: 'child', timeoutMs: 5000 })
-        .then((r) => console.log(r.statusCode, r.body.toString()), (e) => { console.error(e); process.exitCode = 1; });`],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (data: Buffer) => (out += data));
-    const exit = await new Promise<number | string | null>((resolve) => {
-      const guard = setTimeout(() => resolve('still running after 10 s'), 10_000);
-      child.once('exit', (code) => resolve(code)).once('exit', () => clearTimeout(guard));
-    });
-    if (exit !== 0) child.kill('SIGKILL');
-    assert.equal(exit, 0, 'the child exits on its own (it needs dist/: npm run build)');
-    assert.equal(out.trim(), '200 re: child');
+    await expectChildExitsAfterOneRequest(url, { idleTimeoutMs: 60000 });
     assert.equal(sockets.length, 1);
   });
 });
