@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Scrubber } from '../../src/scrub';
 import { FILTERED } from '../../src/scrub';
+import { CUT_MARGIN, keptOfCutText } from '../../src/scrub/cut';
 
 /** Headers that help debugging and carry nothing secret; all others are left out of events. */
 export const SAFE_HEADERS: ReadonlyArray<string> = [
@@ -17,17 +18,14 @@ export interface RequestSnapshot {
   data?: unknown;
 }
 
-/** Characters scrubbed past the cut of a long text body: more than any card number or token spans. */
-const CUT_MARGIN = 1024;
-
 function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): unknown {
   if (body === undefined || body === null) return undefined;
   if (Buffer.isBuffer(body)) return `[binary body, ${body.length} bytes]`;
   if (typeof body === 'string') {
     if (body.length <= maxBodyBytes) return scrubber.scrubString(body);
-    // Scrubbed before the cut, with a margin: a card number or token across the cut would otherwise
-    // leave part of itself that no rule recognises (15 of 16 digits).
-    return `${scrubber.scrubString(body.slice(0, maxBodyBytes + CUT_MARGIN)).slice(0, maxBodyBytes)}…[truncated]`;
+    // Scrubbed before the final cut: a card number or token across it would otherwise leave part of
+    // itself that no rule recognises (15 of 16 digits).
+    return `${keptOfCutText(scrubber.scrubString(body.slice(0, maxBodyBytes + CUT_MARGIN)), maxBodyBytes)}…[truncated]`;
   }
   if (typeof body !== 'object') return body;
   if (Object.keys(body as object).length === 0) return undefined;

@@ -1,6 +1,7 @@
 import { truncate } from '@sentry/core';
 import type { Breadcrumb, Event } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
+import { CUT_MARGIN, keptOfCutText } from '../scrub/cut';
 import { compileRouteParamMask, maskRouteParams, type RouteParamMask } from '../scrub/route-params';
 import { scrubSourceLines } from '../scrub/source-lines';
 
@@ -8,12 +9,11 @@ import { scrubSourceLines } from '../scrub/source-lines';
 export const MAX_VALUE_LENGTH = 8192;
 
 /**
- * What Sentry's client keeps of them before `beforeSend` (its `maxValueLength`): a cut made before
- * scrubbing would leave part of a secret that no rule recognises any more (15 digits of a card number).
- * With this margin a card or token that straddles Sentry's cut lies past ours, which is made after
- * scrubbing; a longer secret (a PEM block, a pair's value) is filtered up to the cut.
+ * What Sentry's client keeps of them before `beforeSend` (its `maxValueLength`, which bounds the
+ * scrubbing's work): our cut is made after scrubbing, and never keeps what came from the last
+ * CUT_MARGIN characters of a value Sentry cut (see keptOfCutText).
  */
-export const CLIENT_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH + 1024;
+export const CLIENT_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH + CUT_MARGIN;
 
 function scrubQueryString(scrubber: Scrubber, query: unknown): unknown {
   if (typeof query === 'string') return scrubber.scrubUrl(`?${query.replace(/^\?/, '')}`).slice(1);
@@ -78,7 +78,7 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
   }
   filterRouteParams(scrubber, scrubbed);
   scrubContextLines(scrubber, scrubbed);
-  cutLongValues(scrubbed);
+  cutLongValues(event, scrubbed);
   return scrubbed;
 }
 
@@ -123,14 +123,28 @@ function maskBreadcrumb(crumb: Breadcrumb, mask: RouteParamMask): Breadcrumb {
   };
 }
 
+/** Sentry's `truncate`: the first `max` characters and an ellipsis. */
+const ELLIPSIS = '...';
+const cutBySentry = (original: unknown): boolean =>
+  typeof original === 'string' && original.length === CLIENT_MAX_VALUE_LENGTH + ELLIPSIS.length && original.endsWith(ELLIPSIS);
+
+/** The value scrubbed from `original`, cut to MAX_VALUE_LENGTH; a value Sentry cut loses its last CUT_MARGIN characters. */
+function cutScrubbedValue(original: unknown, scrubbed: string): string {
+  if (!cutBySentry(original)) return truncate(scrubbed, MAX_VALUE_LENGTH);
+  const text = scrubbed.endsWith(ELLIPSIS) ? scrubbed.slice(0, -ELLIPSIS.length) : scrubbed;
+  return keptOfCutText(text, MAX_VALUE_LENGTH) + ELLIPSIS;
+}
+
 /** Sentry's own cut (`maxValueLength`), made here after scrubbing; the parts cut are scrubbed copies. */
-function cutLongValues(scrubbed: Event): void {
-  for (const exception of scrubbed.exception?.values ?? []) {
-    if (typeof exception.value === 'string') exception.value = truncate(exception.value, MAX_VALUE_LENGTH);
-  }
+function cutLongValues(original: Event, scrubbed: Event): void {
+  scrubbed.exception?.values?.forEach((exception, index) => {
+    if (typeof exception.value === 'string') exception.value = cutScrubbedValue(original.exception?.values?.[index]?.value, exception.value);
+  });
   const url = scrubbed.request?.url;
   // The request may be the event's own (a snapshot the scrubbing middleware made): replaced, not changed.
-  if (typeof url === 'string' && url.length > MAX_VALUE_LENGTH) scrubbed.request = { ...scrubbed.request, url: truncate(url, MAX_VALUE_LENGTH) };
+  if (typeof url === 'string' && (url.length > MAX_VALUE_LENGTH || cutBySentry(original.request?.url))) {
+    scrubbed.request = { ...scrubbed.request, url: cutScrubbedValue(original.request?.url, url) };
+  }
 }
 
 /** A generated id: 16 or 32 lowercase hex digits (event, trace and span ids), never a secret. */

@@ -85,6 +85,22 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await kit.expectNoSecrets(['555555555555', '555555555544']);
     });
 
+    it('a card number across the body\'s cut stays out however much scrubbing shortened what came before', async () => {
+      const instance = express();
+      instance.use(scrubbing({ maxBodyBytes: 64 }));
+      instance.use(express.text());
+      instance.post('/notes', () => {
+        throw new Error('boom');
+      });
+      instance.use(errorHandler());
+      // The JWT shrinks to [Filtered]; the card straddles the scrubbed window's end (64 + 1024).
+      const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJ${'a'.repeat(1000)}.sig`;
+      const body = `${jwt} ${'b'.repeat(64 + 1024 - 15 - jwt.length - 2)} 4111111111111111 end`;
+      await request(instance).post('/notes').set('content-type', 'text/plain').send(body).expect(500);
+      await kit.waitForEvents(1);
+      await kit.expectNoSecrets(['41111111']);
+    });
+
     it('per-route allowKeys relax the defaults for that route only (and expectNoSecrets notices)', async () => {
       const instance = app({ routes: [{ path: '/payments', allowKeys: ['password'] }] });
       await request(instance).post('/payments').send({ password: 'route-allowed-value' }).expect(500);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Event } from '@sentry/node';
 import { defaultScrubber } from '../../src/scrub';
-import { scrubEvent } from '../../src/sentry/scrub-event';
+import { truncate } from '@sentry/core';
+import { CLIENT_MAX_VALUE_LENGTH, MAX_VALUE_LENGTH, scrubEvent } from '../../src/sentry/scrub-event';
 import { captureException } from '../../src';
 import { kit } from '../support/setup';
 
@@ -76,5 +77,28 @@ describe('scrubEvent: source context lines are read as code', () => {
     assert.match(String(frame?.context_line), /throw new Error/, 'the frame has its context lines');
     assert.ok((frame?.pre_context ?? []).some((line) => line.includes("'[Filtered]'")));
     await kit.expectNoSecrets(['ctx-fallback-secret-71', 'ctx-wrapped-secret-72']);
+  });
+});
+
+describe('scrubEvent: values Sentry cut before scrubbing', () => {
+  // A long JWT first: scrubbing it shortens the text by ~1.5 KB, which must not bring the part of a card
+  // number left at Sentry's cut under ours.
+  const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJ${'a'.repeat(1500)}.sig`;
+  const card = '4111111111111111';
+  const beforeCard = CLIENT_MAX_VALUE_LENGTH - 15 - jwt.length - 2;
+  const value = `${jwt} ${'x'.repeat(beforeCard)} ${card} end`;
+
+  it('no digits of a card across Sentry\'s cut reach the event, however much scrubbing shortened the text', () => {
+    const cut = truncate(value, CLIENT_MAX_VALUE_LENGTH); // what Sentry's maxValueLength leaves
+    assert.ok(cut.includes('411111111111111') && !cut.includes(card), 'the card straddles the cut');
+    const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: cut }] } });
+    const sent = String(scrubbed.exception?.values?.[0]?.value);
+    assert.doesNotMatch(sent, /41111111/);
+    assert.ok(sent.length <= MAX_VALUE_LENGTH + 3 && sent.endsWith('...'));
+  });
+
+  it('a value Sentry did not cut is cut at 8192 after scrubbing, its end kept', () => {
+    const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: `boom ${'y'.repeat(9000)}` }] } });
+    assert.equal(scrubbed.exception?.values?.[0]?.value, `boom ${'y'.repeat(MAX_VALUE_LENGTH - 5)}...`);
   });
 });
