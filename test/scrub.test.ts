@@ -52,6 +52,9 @@ describe('scrub: keys', () => {
     'social_security_number', 'пароль',
     // a sensitive word still wins where the neighbour describes nothing
     'message_key', 's3_key', 'api_key_id', 'auth_token', 'card_holder', 'tokens',
+    // ...and where a last word or a qualifier may name the credential itself (review of the rules)
+    'primaryKey', 'primary_key', 'secondaryKey', 'routing_key', 'routingKey', 'cachedTokens', 'cached_tokens',
+    'jwt_err', 'password_error', 'passwordError', 'secret_ts', 'token_at', 'api_key.js.bak',
     // headers
     'proxy-authorization', 'x-auth-token', 'x-csrf-token', 'x-sentry-auth', 'x-amz-security-token', 'x-hub-signature',
   ];
@@ -62,7 +65,7 @@ describe('scrub: keys', () => {
     'description', 'level', 'category', 'span_id', 'trace_id', 'release', 'environment',
     'code', 'error_code', 'status_code', 'country_code', 'postal_code',
     // names that describe a value: errors, source files, counts, times, and qualified keys and tokens
-    'TokenExpiredError', 'JsonWebTokenError', 'passwordError', 'auth.js', 'token.ts', 'pass_count', 'password_changed_at',
+    'TokenExpiredError', 'JsonWebTokenError', 'StripeCardException', 'auth.js', 'token.ts', 'keys.mjs', 'pass_count',
     'cacheKey', 'sortKey', 'publicKey', 'partition_key', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens',
     'gen_ai.request.max_tokens', 'messaging.kafka.message.key', 'messaging.rabbitmq.destination.routing_key', 'aws.s3.key',
     'auth_method', 'authProvider', 'card_brand', 'card_last4', 'credit_balance',

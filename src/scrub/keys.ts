@@ -2,6 +2,7 @@ import {
   DESCRIBED_WORDS,
   DESCRIBING_LAST_WORDS,
   MAX_JOIN,
+  NOT_KEY_SOURCES,
   PREFIX_EXCEPTIONS,
   SENSITIVE_PREFIXES,
   SENSITIVE_SUFFIXES,
@@ -68,6 +69,7 @@ export function compactKey(key: string): string {
 
 const DESCRIBING_LAST = new Set<string>(DESCRIBING_LAST_WORDS);
 const STANDARD_NOT_SECRET = new Set<string>(STANDARD_ATTRIBUTES_NOT_SECRET);
+const NOT_KEYS = NOT_KEY_SOURCES.map((source) => new RegExp(source));
 const DESCRIBED = new Map(Object.entries(DESCRIBED_WORDS).map(([word, { before = [], after = [] }]) => [word, { before: new Set(before), after: new Set(after) }]));
 
 /** A sensitive word that its neighbour shows to be a description (`cacheKey`, `input_tokens`, `auth_method`). */
@@ -132,6 +134,7 @@ export function compileKeyMatcher(rules: KeyRules): (key: string) => boolean {
     for (const re of regexps) {
       if (re.test(key)) return true;
     }
+    if (NOT_KEYS.some((re) => re.test(key))) return false;
     const n = words.length;
     if (n > 1 && DESCRIBING_LAST.has(words[n - 1])) return false;
     for (let i = 0; i < n; i++) {

@@ -78,26 +78,26 @@ export const SESSION_FOLLOWERS: readonly string[] = [
   'id', 'ids', 'key', 'token', 'secret', 'cookie', 'data', 'value', 'val', 'str', 'string', 'hash', 'sig',
 ];
 
+/** A key whose LAST word is one of these counts something (`pass_count`, `session_counts`), never a secret. */
+export const DESCRIBING_LAST_WORDS: readonly string[] = ['count', 'counts'];
+
 /**
- * A key whose LAST word is one of these names something about a value, never the value: an error's
- * name (`TokenExpiredError: jwt expired`, `passwordError`), a source file (`auth.js:12:5` in a stack), a
- * count or a time (`pass_count`, `password_changed_at`).
+ * Names that are no keys: an error's class name (`TokenExpiredError: jwt expired`, `StripeCardError`)
+ * and a source file in a stack (`auth.js:12:5`). Matched on the whole key, so `password_error` or
+ * `jwt_err` (which may hold the value) stay sensitive.
  */
-export const DESCRIBING_LAST_WORDS: readonly string[] = [
-  'error', 'errors', 'exception', 'exceptions', 'err',
-  'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'jsx', 'tsx',
-  'count', 'counts', 'at',
-];
+export const NOT_KEY_SOURCES: readonly string[] = ['^[A-Z][A-Za-z0-9]*(?:Error|Exception)$', '\\.[cm]?[jt]sx?$'];
 
 /**
  * A sensitive word NEXT to one of these describes a value rather than holding one: `cacheKey`, `sortKey`,
  * `publicKey`; token counts (`gen_ai.usage.input_tokens`, `max_tokens`); `auth_method`, `authProvider`;
  * `card_brand`, `card_last4`; `credit_balance`. `before`: the word before it; `after`: the word after it.
+ * Not `primaryKey` (Azure's account keys), `routing_key` (PagerDuty's integration key) or `cached_tokens`.
  */
 export const DESCRIBED_WORDS: Readonly<Record<string, { before?: readonly string[]; after?: readonly string[] }>> = {
-  key: { before: ['cache', 'sort', 'public', 'partition', 'routing', 'primary', 'foreign', 'object', 'row', 'translation'] },
-  keys: { before: ['cache', 'sort', 'public', 'partition', 'primary', 'foreign', 'object', 'translation'] },
-  tokens: { before: ['input', 'output', 'total', 'prompt', 'completion', 'max', 'cached', 'reasoning'] },
+  key: { before: ['cache', 'sort', 'public', 'partition', 'foreign', 'object', 'row', 'translation'] },
+  keys: { before: ['cache', 'sort', 'public', 'partition', 'foreign', 'object', 'translation'] },
+  tokens: { before: ['input', 'output', 'total', 'prompt', 'completion', 'max', 'reasoning'] },
   auth: { after: ['method', 'methods', 'provider', 'providers', 'type', 'strategy', 'mode', 'scheme'] },
   card: { after: ['brand', 'last', 'type', 'country', 'funding', 'network', 'wallet'] },
   credit: { after: ['balance', 'limit', 'score', 'amount'] },
@@ -107,7 +107,7 @@ export const DESCRIBED_WORDS: Readonly<Record<string, { before?: readonly string
  * OpenTelemetry semantic-convention attributes whose names hold a sensitive word but whose values are
  * ids of messages and objects (matched exactly: an app's own `s3_key` may be an access key).
  */
-export const STANDARD_ATTRIBUTES_NOT_SECRET: readonly string[] = ['messaging.kafka.message.key', 'aws.s3.key'];
+export const STANDARD_ATTRIBUTES_NOT_SECRET: readonly string[] = ['messaging.kafka.message.key', 'messaging.rabbitmq.destination.routing_key', 'aws.s3.key'];
 
 /** Header names that carry client identity but whose words are too generic to be keys. */
 export const SENSITIVE_HEADERS: readonly string[] = [
