@@ -11,6 +11,8 @@ export interface RouteParamMask {
 }
 
 const PARAMETER = /:([A-Za-z0-9_$]+)/g;
+/** Express 4's pattern of a parameter (`:token([0-9a-f]{32})`): one segment still, when it holds no `/`. */
+const PARAMETER_PATTERN = /(:[A-Za-z0-9_$]+)\((?:[^()/\\]|\\.){0,256}\)/g;
 /** A segment from which the template no longer lines up with the path: wildcards, optional groups, regexes. */
 const UNALIGNED = /[*{}()[\]+]/;
 /** Express 4's optional last parameter (`/reset/:token?`): lined up, and nothing after it is. */
@@ -25,7 +27,7 @@ export function compileRouteParamMask(route: string, isSensitiveKey: (key: strin
   if (!route.includes(':')) return undefined;
   const literals: Array<string | undefined> = [];
   const sensitive: number[] = [];
-  const segments = route.split('/');
+  const segments = route.replace(PARAMETER_PATTERN, '$1').split('/');
   for (let index = 0; index < segments.length; index++) {
     const segment = segments[index];
     const optional = OPTIONAL_PARAMETER.test(segment);

@@ -24,6 +24,9 @@ describe('route parameters with sensitive names', () => {
     ['after a wildcard nothing lines up', '/files/*path/:token', '/files/a/b/c', '/files/a/b/c'],
     ['before a wildcard it does', '/s/:secret/*rest', '/s/abc/x/y', `/s/${F}/x/y`],
     ['not a path', '/reset/:token', 'reset link expired', 'reset link expired'],
+    ['a parameter with a pattern (Express 4)', '/reset/:token([0-9a-f]{32})/confirm', '/reset/9f86d0/confirm', `/reset/${F}/confirm`],
+    ['an escaped pattern', '/u/:id(\\d+)/:apiKey(\\w+)', '/u/7/k-1', `/u/7/${F}`],
+    ['a pattern holding a slash: nothing lines up from there', '/f/:token(a/b)', '/f/a/b', '/f/a/b'],
   ];
   for (const [name, route, path, expected] of rows) {
     it(name, () => {
