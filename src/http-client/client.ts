@@ -104,7 +104,6 @@ class Connection {
   constructor(public socket: net.Socket) {}
 }
 
-
 /**
  * A small keep-alive HTTP/1.1 client for one origin, written on `net`/`tls` sockets rather than
  * `http.request`. Node's HTTP client shares its hot functions (OutgoingMessage, header writing, stream
@@ -216,7 +215,7 @@ export class HttpClient {
   /**
    * A connection through an http: proxy: `CONNECT`, then, once the proxy answers 200, the request on
    * the same socket (over TLS for https, which shares the socket's handle: ref, unref and timeouts reach
-   * it). What fails before is the request's failure, as a refused connection is.
+   * it). A refusal, an error or a timeout before is the request's failure, as a refused connection is.
    */
   private openTunnel(proxy: URL): Connection {
     const { host } = endpointOf(this.url);

@@ -9,11 +9,20 @@ export function endpointOf(url: URL): { host: string; port: number } {
   return { host, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
 }
 
-/** `CONNECT`'s request: the target, and the proxy's credentials from its URL's user info. */
+/** A user info part percent-decoded, or as written when it is not valid percent-encoding (`p%ss`). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** `CONNECT`'s request: the target, and the proxy's credentials from its URL's user info. Never throws. */
 export function connectRequest(proxy: URL, target: { host: string; port: number }): string {
   const authority = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const credentials = proxy.username
-    ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n`
+    ? `Proxy-Authorization: Basic ${Buffer.from(`${decoded(proxy.username)}:${decoded(proxy.password)}`).toString('base64')}\r\n`
     : '';
   return `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${credentials}\r\n`;
 }
@@ -24,8 +33,9 @@ export function connectRequest(proxy: URL, target: { host: string; port: number 
  * without an error, the socket now speaks to the target.
  */
 export function connectThroughProxy(proxy: URL, target: { host: string; port: number }, answered: (error?: Error & { code?: string }) => void): net.Socket {
+  const request = connectRequest(proxy, target);
   const socket = net.connect(endpointOf(proxy));
-  socket.write(connectRequest(proxy, target), 'latin1');
+  socket.write(request, 'latin1');
   let answer = '';
   const onAnswer = (chunk: Buffer) => {
     answer += chunk.toString('latin1');

@@ -316,6 +316,14 @@ describe('HttpClient', () => {
     assert.equal(requests.length, 0);
   });
 
+  it('a proxy password that is not valid percent-encoding is sent as written, and the tunnel opens', async () => {
+    const { url } = await serve();
+    const proxy = await connectProxy();
+    const client = clientFor(url, { proxy: proxy.url.replace('//', '//user:p%ss@') });
+    assert.equal((await client.request(post('1'))).body.toString(), 're: 1');
+    assert.match(proxy.heads[0], new RegExp(`Proxy-Authorization: Basic ${Buffer.from('user:p%ss').toString('base64')}`));
+  });
+
   it('takes http: proxies only', () => {
     assert.throws(() => new HttpClient('https://sentry.example', { proxy: 'socks5://127.0.0.1:1080' }), /http: proxies only/);
   });
