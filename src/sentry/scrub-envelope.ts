@@ -61,24 +61,25 @@ const PLACEHOLDER = /%%|%s|\{\}/g;
 const markerOf = (index: number) => `EOSPARAM${index}X`;
 
 /**
- * The parameters a log's body filters: each placeholder of the template is given a marker, and a
- * marker that scrubbing removes (the value of `password=%s`) was a secret's place. Without a template,
- * a parameter the scrubbed body no longer shows is filtered. The attributes are already scrubbed.
+ * The parameters a log's body filters: one the scrubbed body no longer shows, and, with a template, one
+ * whose place scrubbing filters (each placeholder is given a marker: the value of `password=%s`). The
+ * attributes are already scrubbed.
  */
 function filterParametersOfFilteredPlaces(scrubber: Scrubber, raw: string, message: string, attributes: Record<string, unknown>): Record<string, unknown> {
   const parameters = Object.keys(attributes).filter((key) => key.startsWith(PARAMETER_PREFIX));
   if (parameters.length === 0 || message === raw) return attributes;
   const template = attributes[TEMPLATE_ATTRIBUTE];
-  let shown: (key: string) => boolean;
+  // The body still shows the value (a key that is itself a parameter, `${name}=${value}`, is only seen here)...
+  const inBody = (key: string): boolean => {
+    const value = attributes[key];
+    return (typeof value !== 'string' && typeof value !== 'number') || message.includes(String(value));
+  };
+  let shown = inBody;
   if (typeof template === 'string') {
+    // ...and its place was not filtered (a one-character value may show elsewhere in the body).
     let index = 0;
     const marked = scrubber.scrubString(template.replace(PLACEHOLDER, (placeholder) => (placeholder === '%%' ? '%' : markerOf(index++))));
-    shown = (key) => marked.includes(markerOf(Number(key.slice(PARAMETER_PREFIX.length))));
-  } else {
-    shown = (key) => {
-      const value = attributes[key];
-      return (typeof value !== 'string' && typeof value !== 'number') || message.includes(String(value));
-    };
+    shown = (key) => inBody(key) && marked.includes(markerOf(Number(key.slice(PARAMETER_PREFIX.length))));
   }
   const result = { ...attributes };
   for (const key of parameters) if (!shown(key)) result[key] = FILTERED;

@@ -66,6 +66,8 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
       { 'sentry.message.parameter.0': '[Filtered]' }],
     ['no template', { 'sentry.message.parameter.0': 'abc123', 'sentry.message.parameter.1': 'visible' }, 'token=abc123 visible',
       { 'sentry.message.parameter.0': '[Filtered]', 'sentry.message.parameter.1': 'visible' }],
+    ['a key that is itself a parameter', { 'sentry.message.template': '%s=%s', 'sentry.message.parameter.0': 'password', 'sentry.message.parameter.1': 'hunter2x' }, 'password=hunter2x',
+      { 'sentry.message.parameter.0': 'password', 'sentry.message.parameter.1': '[Filtered]' }],
     ['nothing filtered', { 'sentry.message.template': 'booked %s', 'sentry.message.parameter.0': 'slot-9' }, 'booked slot-9',
       { 'sentry.message.parameter.0': 'slot-9' }],
   ];
