@@ -4,11 +4,24 @@ import { FILTERED } from './types';
 const ASSIGNED_NAME = /(?<![\w$.-])["']?([A-Za-z_$][\w$.-]{0,127})["']?[ \t]*(?:=(?![=>])|:(?!:)|\?\?=|\|\|=)/g;
 /** A string literal on one line: '…', "…" or `…`, escapes included. */
 const STRING_LITERAL = /'(?:[^'\\\n]|\\.){0,4096}'|"(?:[^"\\\n]|\\.){0,4096}"|`(?:[^`\\\n]|\\.){0,4096}`?/g;
-/** A line whose statement goes on to the next: it ends in an operator that needs a right-hand side. */
-const CONTINUES = /(?:[=:(+?]|\|\||&&|\?\?)[ \t]*(?:\/\/.*)?$/;
+/** The end of a line whose statement goes on to the next: an operator that needs a right-hand side. */
+const CONTINUING_END = /(?:[=:(+?]|\|\||&&|\?\?)$/;
+/**
+ * Longer than any line Sentry sends (it cuts context lines to about 140 characters): such a line is
+ * filtered whole from the sensitive name on, never searched for literals.
+ */
+const MAX_LINE_LENGTH = 1024;
 
 function filterLiterals(text: string): string {
-  return text.replace(STRING_LITERAL, `'${FILTERED}'`);
+  if (text.length <= MAX_LINE_LENGTH) return text.replace(STRING_LITERAL, `'${FILTERED}'`);
+  return (text.startsWith(' ') ? ' ' : '') + FILTERED;
+}
+
+/** Whether the statement on this line goes on to the next (a trailing `//` comment aside). */
+function continues(line: string): boolean {
+  const comment = line.lastIndexOf('//');
+  const code = comment !== -1 && !/['"`]/.test(line.slice(comment)) ? line.slice(0, comment) : line;
+  return CONTINUING_END.test(code.trimEnd().slice(-2));
 }
 
 /** Where on the line the value given to the first sensitive name starts, or -1. */
@@ -38,7 +51,7 @@ export function scrubSourceLines(lines: readonly string[], isSensitiveKey: (key:
     const at = continued ? 0 : sensitiveAssignment(line, isSensitiveKey);
     if (at === -1) continue;
     out[index] = line.slice(0, at) + filterLiterals(line.slice(at));
-    continued = CONTINUES.test(out[index]);
+    continued = continues(out[index]);
   }
   return out;
 }

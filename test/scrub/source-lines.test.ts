@@ -16,13 +16,16 @@ describe('scrubSourceLines: a frame\'s context lines read as code', () => {
     ['literals before the name stay', ["log('setting', 'x'); const secret = 's-1';"], [`log('setting', 'x'); const secret = ${F};`]],
     ['ordinary code stays', ["const user = 'ann';", "if (a == 'b') throw new Error('boom');", "const f = (x) => 'y';"], ["const user = 'ann';", "if (a == 'b') throw new Error('boom');", "const f = (x) => 'y';"]],
     ['a comparison is no assignment', ["if (token === 'abc') return;"], ["if (token === 'abc') return;"]],
+    ['a line longer than Sentry sends is filtered whole after the name', [`const token = ${'x'.repeat(2000)}`], ['const token = [Filtered]']],
+    ['a trailing comment does not hide the continuation', ['const secret = // wrapped', "  's-2';"], ['const secret = // wrapped', `  ${F};`]],
     ['a statement that ends stops the run', ["const password = 'p';", "const user = 'ann';"], [`const password = ${F};`, "const user = 'ann';"]],
   ];
   for (const [name, input, expected] of rows) it(name, () => assert.deepEqual(scrubSourceLines(input, isSensitiveKey), expected));
 
   it('hostile lines stay linear', () => {
     const M = 1_000_000;
-    for (const line of ["'".repeat(M), 'a'.repeat(M), 'password ='.repeat(M / 10), `password = '${'\\'.repeat(M)}`]) {
+    const hostile = ["'".repeat(M), 'a'.repeat(M), 'password ='.repeat(M / 10), `password = '${'\\'.repeat(M)}`, `password = ${"'\\".repeat(M / 2)}`, 'password = a = '.repeat(M / 15), `password = x ${'//'.repeat(M / 2)}`];
+    for (const line of hostile) {
       assert.equal(scrubSourceLines([line, line], isSensitiveKey).length, 2);
     }
   });
