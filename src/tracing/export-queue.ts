@@ -22,6 +22,21 @@ export interface ExportQueueOptions {
   logger: Logger;
   /** At most one drop warning per interval; drops after a warning are summed up when it has passed. */
   dropWarningIntervalMs: number;
+  /** Told of every span that does not arrive, and why (Sentry's destination reports them to Sentry). */
+  onLoss?: ((reason: SpanLossReason, count: number) => void) | undefined;
+}
+
+/** How an export ends: delivered, or not, with the reason to log and the loss to report. */
+type ExportFinish = (ok: boolean, reason?: string, loss?: SpanLossReason) => void;
+
+/** Why spans did not arrive, in the words of Sentry's client reports. */
+export type SpanLossReason = 'queue_overflow' | 'network_error' | 'ratelimit_backoff' | 'send_error';
+
+/** A failed export's reason: a status (429 a rate limit), or a network code (ECONNREFUSED, ETIMEDOUT, ...). */
+export function lossReasonOf(error: unknown): SpanLossReason {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 429) return 'ratelimit_backoff';
+  return typeof code === 'string' ? 'network_error' : 'send_error';
 }
 
 export interface ExportQueueStats {
@@ -107,6 +122,16 @@ export class ExportQueue {
   private countDrop(count: number): void {
     this.stats.dropped += count;
     this.dropWarning.count(count);
+    this.reportLoss('queue_overflow', count);
+  }
+
+  private reportLoss(reason: SpanLossReason, count: number): void {
+    if (count <= 0 || !this.options.onLoss) return;
+    try {
+      this.options.onLoss(reason, count);
+    } catch {
+      // An observer of losses cannot cause more of them.
+    }
   }
 
   /**
@@ -162,23 +187,23 @@ export class ExportQueue {
       // The exporter's own HTTP requests must never become spans of the app.
       context.with(suppressTracing(context.active()), this.startExport, this, this.options.prepare(batch), finish);
     } catch (error) {
-      finish(false, error instanceof Error ? error.message : String(error));
+      finish(false, error instanceof Error ? error.message : String(error), 'send_error');
     }
     return done;
   }
 
-  private startExport(spans: ReadableSpan[], finish: (ok: boolean, reason?: string) => void): void {
-    this.options.exporter.export(spans, (result) => finish(result.code === ExportResultCode.SUCCESS, result.error?.message));
+  private startExport(spans: ReadableSpan[], finish: ExportFinish): void {
+    this.options.exporter.export(spans, (result) => finish(result.code === ExportResultCode.SUCCESS, result.error?.message, lossReasonOf(result.error)));
   }
 
   /** The end of one export of `count` spans: its answer, its failure or its timeout, whichever is first. */
-  private exportOutcome(count: number): { done: Promise<void>; finish: (ok: boolean, reason?: string) => void } {
+  private exportOutcome(count: number): { done: Promise<void>; finish: ExportFinish } {
     let resolve!: () => void;
     const done = new Promise<void>((settle) => {
       resolve = settle;
     });
     let settled = false;
-    const finish = (ok: boolean, reason?: string) => {
+    const finish: ExportFinish = (ok, reason, loss = 'send_error') => {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
@@ -191,10 +216,11 @@ export class ExportQueue {
           `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`,
           'Later failures are counted (telemetry.spanStats()) until an export succeeds again.',
         );
+        this.reportLoss(loss, count);
       }
       resolve();
     };
-    const timeout = setTimeout(() => finish(false, 'timeout'), this.options.exportTimeoutMillis);
+    const timeout = setTimeout(() => finish(false, 'timeout', 'network_error'), this.options.exportTimeoutMillis);
     timeout.unref();
     return { done, finish };
   }

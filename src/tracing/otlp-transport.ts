@@ -69,7 +69,7 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
       const limits = settings.sentryRateLimits;
       const limitedUntil = limits?.spansLimitedUntil();
       if (limitedUntil !== undefined) {
-        return { status: 'failure', error: new OTLPExporterError(`not sent: Sentry's rate limit for spans lasts until ${new Date(limitedUntil).toISOString()}`) };
+        return { status: 'failure', error: new OTLPExporterError(`not sent: Sentry's rate limit for spans lasts until ${new Date(limitedUntil).toISOString()}`, 429) };
       }
       try {
         const headers: Record<string, string> = { ...(await settings.headers()), 'User-Agent': userAgent };

@@ -5,6 +5,7 @@ import {
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
+import { getClient } from '@sentry/core';
 import type { Logger } from '../logger';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
 import { proxyFor } from '../sentry/transport';
@@ -62,7 +63,8 @@ export function addConfiguredExporters(config: ResolvedConfig, processor: Sentry
     if (endpoint) {
       const destination = { sentry: true, proxy: sentrySpansProxy(endpoint.url, logger) };
       const exporter = withoutCollectorSettings(() => new OtlpJsonTraceExporter({ url: endpoint.url, headers: endpoint.headers, keepAlive: true }, destination));
-      processor.addExporter('sentry', exporter);
+      // Spans lost on the way to Sentry are counted in its client reports, as its own SDK counts events.
+      processor.addExporter('sentry', exporter, (reason, count) => getClient()?.recordDroppedEvent(reason, 'span', count));
       own.add(endpoint.url);
     }
     own.add(config.dsn.replace(/\/\/[^@/]*@/, '//'));

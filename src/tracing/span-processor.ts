@@ -3,7 +3,7 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Scrubber } from '../scrub';
 import type { Logger } from '../logger';
-import { ExportQueue, type ExportQueueStats } from './export-queue';
+import { ExportQueue, type ExportQueueStats, type SpanLossReason } from './export-queue';
 import { compileSpanScrubber, type SpanScrubber } from './scrub-span';
 
 /** Options of {@link SentryOtlpSpanProcessor}. */
@@ -65,8 +65,11 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
     };
   }
 
-  /** Adds a destination; its name must be unique ('sentry', 'otlp', 'testkit', ...). */
-  addExporter(name: string, exporter: SpanExporter): void {
+  /**
+   * Adds a destination; its name must be unique ('sentry', 'otlp', 'testkit', ...). `onLoss` is told of
+   * the spans that do not arrive there, and why.
+   */
+  addExporter(name: string, exporter: SpanExporter, onLoss?: (reason: SpanLossReason, count: number) => void): void {
     this.queues.get(name)?.shutdown().catch(() => undefined);
     this.queues.set(
       name,
@@ -79,6 +82,7 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
         exportThreshold: this.settings.exportThreshold,
         prepare: (spans) => spans.map((span) => this.scrub(span)),
         logger: this.options.logger,
+        onLoss,
       }),
     );
     this.queueList = [...this.queues.values()];

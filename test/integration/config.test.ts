@@ -126,6 +126,16 @@ describe('configuration from the environment (child processes)', function () {
     }
   });
 
+  it('spans lost on the way to Sentry (a full queue) are counted in its client reports', async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_BSP_MAX_QUEUE_SIZE: '1', OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    for (let i = 0; i < 3; i++) await app.fetch('/health');
+    await app.stop('SIGTERM');
+    await backend.fake.waitFor((f) => f.items('client_report').length > 0, { description: 'a client_report' });
+    const discarded = backend.fake.items('client_report').flatMap((item) => item.json.discarded_events ?? []);
+    const overflow = discarded.filter((d: { reason: string; category: string }) => d.reason === 'queue_overflow' && d.category === 'span');
+    assert.ok(overflow.length > 0 && overflow.every((d: { quantity: number }) => d.quantity > 0), JSON.stringify(discarded));
+  });
+
   it('SIGTERM with 20 events and their spans pending delivers all of them, then exits by the signal', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: backend.fake.collectorBaseUrl } });
     await backend.fake.setMode({ delayMs: 300 });

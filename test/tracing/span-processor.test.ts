@@ -170,3 +170,39 @@ describe('SentryOtlpSpanProcessor', () => {
     assert.equal(processor.stats().broken.failed, 1);
   });
 });
+
+describe('SentryOtlpSpanProcessor: lost spans are reported with their reason (for Sentry\'s client reports)', () => {
+  /** A destination that fails every export with this error. */
+  const failingWith = (error: Error): SpanExporter => ({
+    export: (_spans, done) => done({ code: ExportResultCode.FAILED, error }),
+    shutdown: async () => undefined,
+  });
+  const cases: Array<[string, Error, string]> = [
+    ['a rate limit (429)', Object.assign(new Error('Sentry is rate limiting spans'), { code: 429 }), 'ratelimit_backoff'],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'network_error'],
+    ['a refusal by status (400)', Object.assign(new Error('the destination answered 400'), { code: 400 }), 'send_error'],
+    ['an error without a code', new Error('boom'), 'send_error'],
+  ];
+  for (const [name, error, reason] of cases) {
+    it(`${name}: ${reason}`, async () => {
+      const { processor, tracer } = setup();
+      const losses: Array<[string, number]> = [];
+      processor.addExporter('sentry', failingWith(error), (why, count) => losses.push([why, count]));
+      for (let i = 0; i < 3; i++) tracer.startSpan(`span ${i}`).end();
+      await processor.forceFlush();
+      assert.deepEqual(losses, [[reason, 3]]);
+    });
+  }
+
+  it('a full queue: queue_overflow, counted; a throwing listener changes nothing', async () => {
+    const { processor, tracer } = setup({ maxQueueSize: 2, scheduledDelayMillis: 60_000 });
+    const losses: Array<[string, number]> = [];
+    processor.addExporter('sentry', new StuckExporter(), (why, count) => losses.push([why, count]));
+    processor.addExporter('other', new StuckExporter(), () => {
+      throw new Error('observer failed');
+    });
+    for (let i = 0; i < 5; i++) tracer.startSpan(`span ${i}`).end();
+    assert.deepEqual(losses, [['queue_overflow', 1], ['queue_overflow', 1], ['queue_overflow', 1]]);
+    assert.equal(processor.stats().other.dropped, 3);
+  });
+});
