@@ -17,11 +17,15 @@ function filterLiterals(text: string): string {
   return (text.startsWith(' ') ? ' ' : '') + FILTERED;
 }
 
-/** Whether the statement on this line goes on to the next (a trailing `//` comment aside). */
+/**
+ * Whether the statement on this line goes on to the next: the line, or what comes before its last `//`
+ * (a trailing comment, quotes in it or not), ends in an operator. Erring towards "continues" filters the
+ * next line's literals, never sends one.
+ */
 function continues(line: string): boolean {
+  const endsContinuing = (code: string) => CONTINUING_END.test(code.trimEnd().slice(-2));
   const comment = line.lastIndexOf('//');
-  const code = comment !== -1 && !/['"`]/.test(line.slice(comment)) ? line.slice(0, comment) : line;
-  return CONTINUING_END.test(code.trimEnd().slice(-2));
+  return endsContinuing(line) || (comment !== -1 && endsContinuing(line.slice(0, comment)));
 }
 
 /** Where on the line the value given to the first sensitive name starts, or -1. */

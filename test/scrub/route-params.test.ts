@@ -27,6 +27,9 @@ describe('route parameters with sensitive names', () => {
     ['a parameter with a pattern (Express 4)', '/reset/:token([0-9a-f]{32})/confirm', '/reset/9f86d0/confirm', `/reset/${F}/confirm`],
     ['an escaped pattern', '/u/:id(\\d+)/:apiKey(\\w+)', '/u/7/k-1', `/u/7/${F}`],
     ['a pattern holding a slash: nothing lines up from there', '/f/:token(a/b)', '/f/a/b', '/f/a/b'],
+    ['one segment said as a negated class', '/reset/:token([^/]+)/go', '/reset/abc/go', `/reset/${F}/go`],
+    ['a class with no slash', '/r/:token([A-Za-z0-9_-]+)', '/r/k-1', `/r/${F}`],
+    ['a class that takes a slash: nothing lines up', '/r/:token([a/]+)', '/r/a', '/r/a'],
   ];
   for (const [name, route, path, expected] of rows) {
     it(name, () => {
