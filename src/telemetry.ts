@@ -179,10 +179,16 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     },
     shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
       process.off('beforeExit', exportSpansOnExit);
+      const deadline = Date.now() + timeoutMs;
+      const spansDone = (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined);
+      // Events leave while spans do; Sentry's client closes after the spans, so that the ones the last
+      // exports lost are in its final client report (a closed client sends nothing).
+      const eventsDone = Sentry.flush(timeoutMs);
+      const closed = Promise.all([spansDone, eventsDone]).then(() => Sentry.close(Math.max(deadline - Date.now(), 1)));
       stopped ??= withTimeout(
         Promise.all([
-          (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined),
-          Sentry.close(timeoutMs).then((ok) => (ok ? undefined : Promise.reject())),
+          eventsDone.then((ok) => (ok ? undefined : Promise.reject())),
+          closed.then((ok) => (ok ? undefined : Promise.reject())),
         ]),
         timeoutMs,
         false,

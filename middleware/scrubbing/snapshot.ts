@@ -24,8 +24,10 @@ function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): 
   if (typeof body === 'string') {
     if (body.length <= maxBodyBytes) return scrubber.scrubString(body);
     // Scrubbed before the final cut: a card number or token across it would otherwise leave part of
-    // itself that no rule recognises (15 of 16 digits).
-    return `${keptOfCutText(scrubber.scrubString(body.slice(0, maxBodyBytes + CUT_MARGIN)), maxBodyBytes)}…[truncated]`;
+    // itself that no rule recognises (15 of 16 digits). Only a text cut before scrubbing loses its margin.
+    const scrubbed = scrubber.scrubString(body.slice(0, maxBodyBytes + CUT_MARGIN));
+    const kept = body.length > maxBodyBytes + CUT_MARGIN ? keptOfCutText(scrubbed, maxBodyBytes) : scrubbed.slice(0, maxBodyBytes);
+    return `${kept}…[truncated]`;
   }
   if (typeof body !== 'object') return body;
   if (Object.keys(body as object).length === 0) return undefined;

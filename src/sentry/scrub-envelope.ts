@@ -60,28 +60,41 @@ const PARAMETER_PREFIX = 'sentry.message.parameter.';
 const PLACEHOLDER = /%%|%s|\{\}/g;
 const markerOf = (index: number) => `EOSPARAM${index}X`;
 
+/** Templates with more placeholders than this have every parameter filtered when the body was. */
+const MAX_MARKED_PARAMETERS = 64;
+
 /**
  * The parameters a log's body filters: one the scrubbed body no longer shows, and, with a template, one
- * whose place scrubbing filters (each placeholder is given a marker: the value of `password=%s`). The
- * attributes are already scrubbed.
+ * whose place scrubbing filters: the template is scrubbed with that parameter's place marked and the
+ * others filled in (so `${name}=${value}` reads as `password=<marker>`), and a marker scrubbing removed
+ * was a secret's place. `given` are the attributes as logged, `scrubbed` as scrubbed.
  */
-function filterParametersOfFilteredPlaces(scrubber: Scrubber, raw: string, message: string, attributes: Record<string, unknown>): Record<string, unknown> {
-  const parameters = Object.keys(attributes).filter((key) => key.startsWith(PARAMETER_PREFIX));
-  if (parameters.length === 0 || message === raw) return attributes;
-  const template = attributes[TEMPLATE_ATTRIBUTE];
-  // The body still shows the value (a key that is itself a parameter, `${name}=${value}`, is only seen here)...
+function filterParametersOfFilteredPlaces(scrubber: Scrubber, raw: string, message: string, given: Record<string, unknown>, scrubbed: Record<string, unknown>): Record<string, unknown> {
+  const parameters = Object.keys(scrubbed).filter((key) => key.startsWith(PARAMETER_PREFIX));
+  if (parameters.length === 0 || message === raw) return scrubbed;
   const inBody = (key: string): boolean => {
-    const value = attributes[key];
+    const value = scrubbed[key];
     return (typeof value !== 'string' && typeof value !== 'number') || message.includes(String(value));
   };
   let shown = inBody;
+  const template = given[TEMPLATE_ATTRIBUTE];
   if (typeof template === 'string') {
-    // ...and its place was not filtered (a one-character value may show elsewhere in the body).
-    let index = 0;
-    const marked = scrubber.scrubString(template.replace(PLACEHOLDER, (placeholder) => (placeholder === '%%' ? '%' : markerOf(index++))));
-    shown = (key) => inBody(key) && marked.includes(markerOf(Number(key.slice(PARAMETER_PREFIX.length))));
+    const placesMarked = (marked: number): string => {
+      let index = 0;
+      return template.replace(PLACEHOLDER, (placeholder) => {
+        if (placeholder === '%%') return '%';
+        const at = index++;
+        return at === marked ? markerOf(at) : String(given[`${PARAMETER_PREFIX}${at}`]);
+      });
+    };
+    shown = parameters.length > MAX_MARKED_PARAMETERS
+      ? () => false
+      : (key) => {
+        const index = Number(key.slice(PARAMETER_PREFIX.length));
+        return inBody(key) && scrubber.scrubString(placesMarked(index)).includes(markerOf(index));
+      };
   }
-  const result = { ...attributes };
+  const result = { ...scrubbed };
   for (const key of parameters) if (!shown(key)) result[key] = FILTERED;
   return result;
 }
@@ -95,7 +108,7 @@ export function scrubLog(scrubber: Scrubber, log: Log): Log | null {
     const raw = String(log.message);
     const message = scrubber.scrubString(raw);
     const attributes = log.attributes && (scrubber.scrubValue(log.attributes) as Record<string, unknown>);
-    return { ...log, message, attributes: attributes && filterParametersOfFilteredPlaces(scrubber, raw, message, attributes) };
+    return { ...log, message, attributes: attributes && filterParametersOfFilteredPlaces(scrubber, raw, message, log.attributes as Record<string, unknown>, attributes) };
   } catch {
     return null;
   }

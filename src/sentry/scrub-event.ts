@@ -10,8 +10,9 @@ export const MAX_VALUE_LENGTH = 8192;
 
 /**
  * What Sentry's client keeps of them before `beforeSend` (its `maxValueLength`, which bounds the
- * scrubbing's work): our cut is made after scrubbing, and never keeps what came from the last
- * CUT_MARGIN characters of a value Sentry cut (see keptOfCutText).
+ * scrubbing's work): our cut is made after scrubbing, and of a value Sentry cut it never keeps the last
+ * CUT_MARGIN characters of the scrubbed text, where a part of a secret left by Sentry's cut would be
+ * (see keptOfCutText).
  */
 export const CLIENT_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH + CUT_MARGIN;
 

@@ -22,21 +22,30 @@ export interface ExportQueueOptions {
   logger: Logger;
   /** At most one drop warning per interval; drops after a warning are summed up when it has passed. */
   dropWarningIntervalMs: number;
-  /** Told of every span that does not arrive, and why (Sentry's destination reports them to Sentry). */
+  /** Told of the spans that do not arrive, and why, that the destination does not count itself (Sentry's client reports). */
   onLoss?: ((reason: SpanLossReason, count: number) => void) | undefined;
 }
 
-/** How an export ends: delivered, or not, with the reason to log and the loss to report. */
-type ExportFinish = (ok: boolean, reason?: string, loss?: SpanLossReason) => void;
+/** How an export ends: delivered, or not, with the reason to log and the loss to report (if any). */
+type ExportFinish = (ok: boolean, reason: string | undefined, loss: SpanLossReason | undefined) => void;
 
 /** Why spans did not arrive, in the words of Sentry's client reports. */
 export type SpanLossReason = 'queue_overflow' | 'network_error' | 'ratelimit_backoff' | 'send_error';
 
-/** A failed export's reason: a status (429 a rate limit), or a network code (ECONNREFUSED, ETIMEDOUT, ...). */
-export function lossReasonOf(error: unknown): SpanLossReason {
+/** The code of an export not sent because the destination's rate limit lasts (see SentryRateLimits). */
+export const RATE_LIMITED = 'ERATELIMITED';
+
+/**
+ * A failed export's loss to report: not sent while rate limited; a network code (ECONNREFUSED,
+ * ETIMEDOUT, ...); a refusing status. None for what the server counts itself: an answered 429, and the
+ * spans a 2xx partial success rejected (as Sentry's SDKs do).
+ */
+export function lossReasonOf(error: unknown): SpanLossReason | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === 429) return 'ratelimit_backoff';
-  return typeof code === 'string' ? 'network_error' : 'send_error';
+  if (code === RATE_LIMITED) return 'ratelimit_backoff';
+  if (typeof code === 'string') return 'network_error';
+  if (code === 429 || (typeof code === 'number' && code >= 200 && code < 300)) return undefined;
+  return 'send_error';
 }
 
 export interface ExportQueueStats {
@@ -105,7 +114,9 @@ export class ExportQueue {
    * connection, so that nothing of ours keeps a process alive that is on its way out.
    */
   async abort(): Promise<void> {
-    this.countDrop(this.spans.length);
+    // Given up on at shutdown, not dropped from a full queue: counted, not warned of as one.
+    this.stats.dropped += this.spans.length;
+    this.reportLoss('network_error', this.spans.length);
     this.spans = [];
     this.stats.queued = 0;
     this.clearTimer();
@@ -203,7 +214,7 @@ export class ExportQueue {
       resolve = settle;
     });
     let settled = false;
-    const finish: ExportFinish = (ok, reason, loss = 'send_error') => {
+    const finish: ExportFinish = (ok, reason, loss) => {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
@@ -216,7 +227,7 @@ export class ExportQueue {
           `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`,
           'Later failures are counted (telemetry.spanStats()) until an export succeeds again.',
         );
-        this.reportLoss(loss, count);
+        if (loss) this.reportLoss(loss, count);
       }
       resolve();
     };

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { HttpClient, type HttpClientError } from '../http-client/client';
+import { RATE_LIMITED } from './export-queue';
 import type { SentryRateLimits } from './sentry-rate-limits';
 
 const gzipAsync = promisify(gzip);
@@ -69,7 +70,8 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
       const limits = settings.sentryRateLimits;
       const limitedUntil = limits?.spansLimitedUntil();
       if (limitedUntil !== undefined) {
-        return { status: 'failure', error: new OTLPExporterError(`not sent: Sentry's rate limit for spans lasts until ${new Date(limitedUntil).toISOString()}`, 429) };
+        const error = new OTLPExporterError(`not sent: Sentry's rate limit for spans lasts until ${new Date(limitedUntil).toISOString()}`);
+        return { status: 'failure', error: Object.assign(error, { code: RATE_LIMITED }) };
       }
       try {
         const headers: Record<string, string> = { ...(await settings.headers()), 'User-Agent': userAgent };

@@ -136,6 +136,21 @@ describe('configuration from the environment (child processes)', function () {
     assert.ok(overflow.length > 0 && overflow.every((d: { quantity: number }) => d.quantity > 0), JSON.stringify(discarded));
   });
 
+  it('spans lost by the last export at SIGTERM are in the final client report', async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    await backend.fake.setMode({ status: 400, only: 'sentry-otlp-traces' });
+    try {
+      assert.equal((await app.fetch('/boom')).status, 500);
+      await backend.fake.waitForEvents(1);
+      await app.stop('SIGTERM');
+      await backend.fake.waitFor((f) => f.items('client_report').length > 0, { description: 'a client_report' });
+    } finally {
+      await backend.fake.setMode('ok');
+    }
+    const discarded = backend.fake.items('client_report').flatMap((item) => item.json.discarded_events ?? []);
+    assert.ok(discarded.some((d: { reason: string; category: string }) => d.reason === 'send_error' && d.category === 'span'), JSON.stringify(discarded));
+  });
+
   it('SIGTERM with 20 events and their spans pending delivers all of them, then exits by the signal', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: backend.fake.collectorBaseUrl } });
     await backend.fake.setMode({ delayMs: 300 });

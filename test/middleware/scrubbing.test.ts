@@ -67,6 +67,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       const [event] = await kit.waitForEvents(1);
       assert.match(String(event.request?.data), /…\[truncated\]$/);
       assert.ok(String(event.request?.data).length < 100);
+      assert.ok(String(event.request?.data).length > 64, 'a body cut after scrubbing keeps maxBodyBytes of it');
     });
 
     it('a card number across a cut leaves no digits of it: the text body and the exception value are scrubbed before they are cut', async () => {
@@ -81,6 +82,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await request(instance).post('/notes').set('content-type', 'text/plain').send(`${'a'.repeat(48)} 5555555555554444 end`).expect(500);
       const [event] = await kit.waitForEvents(1);
       assert.match(String(event.request?.data), /…\[truncated\]$/);
+      assert.ok(String(event.request?.data).startsWith('a'.repeat(48)), 'a body just over the cap keeps what is before the cut');
       assert.ok(String(event.exception?.values?.[0]?.value).length <= 8192 + 3);
       await kit.expectNoSecrets(['555555555555', '555555555544']);
     });

@@ -68,6 +68,10 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
       { 'sentry.message.parameter.0': '[Filtered]', 'sentry.message.parameter.1': 'visible' }],
     ['a key that is itself a parameter', { 'sentry.message.template': '%s=%s', 'sentry.message.parameter.0': 'password', 'sentry.message.parameter.1': 'hunter2x' }, 'password=hunter2x',
       { 'sentry.message.parameter.0': 'password', 'sentry.message.parameter.1': '[Filtered]' }],
+    ['a key that is a parameter, its value also elsewhere in the body',
+      { 'sentry.message.template': 'user %s %s=%s', 'sentry.message.parameter.0': 'admin', 'sentry.message.parameter.1': 'password', 'sentry.message.parameter.2': 'admin' },
+      'user admin password=admin',
+      { 'sentry.message.parameter.0': 'admin', 'sentry.message.parameter.1': 'password', 'sentry.message.parameter.2': '[Filtered]' }],
     ['nothing filtered', { 'sentry.message.template': 'booked %s', 'sentry.message.parameter.0': 'slot-9' }, 'booked slot-9',
       { 'sentry.message.parameter.0': 'slot-9' }],
   ];

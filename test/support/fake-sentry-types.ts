@@ -9,7 +9,7 @@ export type FakeSentryMode =
   | 'blackhole' // read the body, never answer
   | 'refuse' // stop listening: connections are refused (switching away re-listens on the same port)
   | { delayMs: number } // record on arrival, answer normally after delayMs
-  | { status: number; retryAfter?: number; rateLimits?: string }; // answer with this status, drop the data
+  | { status: number; retryAfter?: number; rateLimits?: string; only?: Route }; // answer with this status (on one route only, if given), drop the data
 
 export type Route = 'envelope' | 'sentry-otlp-traces' | 'collector-traces' | 'collector-other' | 'unknown';
 

@@ -214,7 +214,7 @@ export class FakeSentry {
     this.accountBody(r);
 
     if (mode === 'blackhole') { this.notify(); return; } // never answer; close()/refuse destroys the socket
-    if (!reply && typeof mode === 'object' && 'status' in mode) {
+    if (!reply && typeof mode === 'object' && 'status' in mode && (mode.only === undefined || mode.only === r.route)) {
       const h: Record<string, string> = { ...JSON_CT };
       if (mode.retryAfter !== undefined) h['retry-after'] = String(mode.retryAfter);
       if (mode.rateLimits !== undefined) h['x-sentry-rate-limits'] = mode.rateLimits;

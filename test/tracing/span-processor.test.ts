@@ -3,6 +3,7 @@ import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { AlwaysOffSampler, InMemorySpanExporter, TracerProvider, createAlwaysRecordSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { defaultScrubber } from '../../src/scrub';
+import { RATE_LIMITED } from '../../src/tracing/export-queue';
 import { SentryOtlpSpanProcessor } from '../../src/tracing/span-processor';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -177,22 +178,35 @@ describe('SentryOtlpSpanProcessor: lost spans are reported with their reason (fo
     export: (_spans, done) => done({ code: ExportResultCode.FAILED, error }),
     shutdown: async () => undefined,
   });
-  const cases: Array<[string, Error, string]> = [
-    ['a rate limit (429)', Object.assign(new Error('Sentry is rate limiting spans'), { code: 429 }), 'ratelimit_backoff'],
+  const cases: Array<[string, Error, string | undefined]> = [
+    ['not sent while rate limited', Object.assign(new Error('not sent: Sentry\'s rate limit for spans lasts'), { code: RATE_LIMITED }), 'ratelimit_backoff'],
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'network_error'],
     ['a refusal by status (400)', Object.assign(new Error('the destination answered 400'), { code: 400 }), 'send_error'],
     ['an error without a code', new Error('boom'), 'send_error'],
+    // What the server counts itself is not reported again (as Sentry's SDKs do).
+    ['an answered 429', Object.assign(new Error('the destination answered 429'), { code: 429 }), undefined],
+    ['a partial success', Object.assign(new Error('the destination rejected 1 of the spans'), { code: 200 }), undefined],
   ];
   for (const [name, error, reason] of cases) {
-    it(`${name}: ${reason}`, async () => {
+    it(`${name}: ${reason ?? 'not reported'}`, async () => {
       const { processor, tracer } = setup();
       const losses: Array<[string, number]> = [];
       processor.addExporter('sentry', failingWith(error), (why, count) => losses.push([why, count]));
       for (let i = 0; i < 3; i++) tracer.startSpan(`span ${i}`).end();
       await processor.forceFlush();
-      assert.deepEqual(losses, [[reason, 3]]);
+      assert.deepEqual(losses, reason ? [[reason, 3]] : []);
     });
   }
+
+  it('spans given up on at shutdown: network_error, once each, and no "queue is full" warning', async () => {
+    const { processor, tracer, warnings } = setup({ scheduledDelayMillis: 60_000 });
+    const losses: Array<[string, number]> = [];
+    processor.addExporter('sentry', new StuckExporter(), (why, count) => losses.push([why, count]));
+    for (let i = 0; i < 3; i++) tracer.startSpan(`span ${i}`).end();
+    await processor.abort();
+    assert.deepEqual(losses, [['network_error', 3]]);
+    assert.equal(warnings.filter((line) => line.includes('is full')).length, 0);
+  });
 
   it('a full queue: queue_overflow, counted; a throwing listener changes nothing', async () => {
     const { processor, tracer } = setup({ maxQueueSize: 2, scheduledDelayMillis: 60_000 });
