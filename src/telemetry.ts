@@ -55,6 +55,9 @@ export interface ReportedError {
   isolationScope: WeakRef<Sentry.Scope>;
 }
 
+/** The share of a shutdown's time the span exports get before what is in flight is given up on. */
+const SPANS_SHARE_OF_SHUTDOWN = 0.75;
+
 const HANDLE = Symbol.for('express-otel-sentry.telemetry');
 type GlobalWithHandle = typeof globalThis & { [HANDLE]?: Telemetry };
 
@@ -160,6 +163,20 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   process.on('beforeExit', exportSpansOnExit);
 
   let stopped: Promise<boolean> | undefined;
+  /**
+   * Events leave while spans do. Spans get most of the time; an export still in flight then is given up
+   * on (counted as lost). Sentry's client closes last, so that its final client report holds what the
+   * last exports lost (a closed client sends nothing). Rejects when anything did not arrive.
+   */
+  const shutDown = async (timeoutMs: number): Promise<void> => {
+    const before = undelivered();
+    const deadline = Date.now() + timeoutMs;
+    const eventsDone = Sentry.flush(timeoutMs);
+    const spansDone = (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined);
+    if (!(await withTimeout(spansDone, Math.floor(timeoutMs * SPANS_SHARE_OF_SHUTDOWN), false))) await spanProcessor.abort().catch(() => undefined);
+    const [eventsFlushed, closed] = await Promise.all([eventsDone, Sentry.close(Math.max(deadline - Date.now(), 1))]);
+    if (!eventsFlushed || !closed || undelivered() !== before) throw new Error('not everything arrived');
+  };
   const telemetry: Telemetry = {
     config,
     scrubber,
@@ -179,20 +196,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     },
     shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
       process.off('beforeExit', exportSpansOnExit);
-      const deadline = Date.now() + timeoutMs;
-      const spansDone = (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined);
-      // Events leave while spans do; Sentry's client closes after the spans, so that the ones the last
-      // exports lost are in its final client report (a closed client sends nothing).
-      const eventsDone = Sentry.flush(timeoutMs);
-      const closed = Promise.all([spansDone, eventsDone]).then(() => Sentry.close(Math.max(deadline - Date.now(), 1)));
-      stopped ??= withTimeout(
-        Promise.all([
-          eventsDone.then((ok) => (ok ? undefined : Promise.reject())),
-          closed.then((ok) => (ok ? undefined : Promise.reject())),
-        ]),
-        timeoutMs,
-        false,
-      );
+      stopped ??= withTimeout(shutDown(timeoutMs), timeoutMs, false);
       return stopped;
     },
   };

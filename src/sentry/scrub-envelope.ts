@@ -60,8 +60,13 @@ const PARAMETER_PREFIX = 'sentry.message.parameter.';
 const PLACEHOLDER = /%%|%s|\{\}/g;
 const markerOf = (index: number) => `EOSPARAM${index}X`;
 
-/** Templates with more placeholders than this have every parameter filtered when the body was. */
-const MAX_MARKED_PARAMETERS = 64;
+/**
+ * Marking costs a scrub of the template per parameter: past this many characters in all (a template
+ * with many or long parameters), every parameter is filtered when the body was.
+ */
+const MARKING_BUDGET_CHARS = 256 * 1024;
+/** Longer values are not filled into the other places: `${name}=` needs the name, not a payload. */
+const MAX_FILLED_VALUE_LENGTH = 64;
 
 /**
  * The parameters a log's body filters: one the scrubbed body no longer shows, and, with a template, one
@@ -79,15 +84,23 @@ function filterParametersOfFilteredPlaces(scrubber: Scrubber, raw: string, messa
   let shown = inBody;
   const template = given[TEMPLATE_ATTRIBUTE];
   if (typeof template === 'string') {
+    const filled = (at: number): string => {
+      const value = String(given[`${PARAMETER_PREFIX}${at}`]);
+      return value.length <= MAX_FILLED_VALUE_LENGTH ? value : 'x';
+    };
     const placesMarked = (marked: number): string => {
       let index = 0;
       return template.replace(PLACEHOLDER, (placeholder) => {
         if (placeholder === '%%') return '%';
         const at = index++;
-        return at === marked ? markerOf(at) : String(given[`${PARAMETER_PREFIX}${at}`]);
+        return at === marked ? markerOf(at) : filled(at);
       });
     };
-    shown = parameters.length > MAX_MARKED_PARAMETERS
+    // A template whose placeholders are not its parameters one for one (a literal `{}` or `%s` in it)
+    // cannot be marked: fail closed, as past the budget.
+    const placeholders = template.match(PLACEHOLDER)?.filter((placeholder) => placeholder !== '%%').length ?? 0;
+    const markable = placeholders === parameters.length && parameters.length * template.length <= MARKING_BUDGET_CHARS;
+    shown = !markable
       ? () => false
       : (key) => {
         const index = Number(key.slice(PARAMETER_PREFIX.length));

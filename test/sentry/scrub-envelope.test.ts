@@ -72,9 +72,24 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
       { 'sentry.message.template': 'user %s %s=%s', 'sentry.message.parameter.0': 'admin', 'sentry.message.parameter.1': 'password', 'sentry.message.parameter.2': 'admin' },
       'user admin password=admin',
       { 'sentry.message.parameter.0': 'admin', 'sentry.message.parameter.1': 'password', 'sentry.message.parameter.2': '[Filtered]' }],
+    ['a literal {} in the template: the places cannot be told, every parameter filtered',
+      { 'sentry.message.template': 'user %s {} password=%s', 'sentry.message.parameter.0': 'admin', 'sentry.message.parameter.1': 'admin' },
+      'user admin {} password=admin',
+      { 'sentry.message.parameter.0': '[Filtered]', 'sentry.message.parameter.1': '[Filtered]' }],
     ['nothing filtered', { 'sentry.message.template': 'booked %s', 'sentry.message.parameter.0': 'slot-9' }, 'booked slot-9',
       { 'sentry.message.parameter.0': 'slot-9' }],
   ];
+  it('log parameters: the work is bounded (64 parameters of 64 KB, a 1 MB template)', () => {
+    const big = 'p'.repeat(64 * 1024);
+    const attributes: Record<string, unknown> = { 'sentry.message.template': `${'%s '.repeat(64)}token=%s` };
+    for (let i = 0; i <= 64; i++) attributes[`sentry.message.parameter.${i}`] = i === 64 ? 'tok-1' : big;
+    const log = scrubLog(scrubber, { level: 'info', message: `${`${big} `.repeat(64)}token=tok-1`, attributes });
+    assert.equal(log?.attributes?.['sentry.message.parameter.64'], '[Filtered]');
+    const template = `${'a'.repeat(1_000_000)} password=%s`;
+    const one = scrubLog(scrubber, { level: 'info', message: template.replace('%s', 'pw-1'), attributes: { 'sentry.message.template': template, 'sentry.message.parameter.0': 'pw-1' } });
+    assert.equal(one?.attributes?.['sentry.message.parameter.0'], '[Filtered]');
+  });
+
   for (const [name, attributes, message, expected] of parameterRows) {
     it(`log parameters: ${name}`, () => {
       const log = scrubLog(scrubber, { level: 'info', message, attributes });
