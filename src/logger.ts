@@ -26,6 +26,9 @@ export function createConsoleLogger(env: NodeJS.ProcessEnv = process.env): Logge
   };
 }
 
+/** Says nothing (a telemetry that must stay silent, a transport nobody listens to). */
+export const SILENT_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** Wraps a user logger so that a throwing logger never breaks the caller. */
 export function safeLogger(logger: Logger): Logger {
   const guard = (level: keyof Logger) => (message: string) => {

@@ -3,7 +3,7 @@ import { classifyWith } from './classify';
 import { entryIsEsm, isLoaderHooksThread, registerEsmHook } from './esm-hook';
 import { resolveTelemetryOptions } from './config/resolve';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
-import { createConsoleLogger, safeLogger, type Logger } from './logger';
+import { createConsoleLogger, safeLogger, SILENT_LOGGER, type Logger } from './logger';
 import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from './scrub';
 import { initSentry } from './sentry/init';
 import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
@@ -19,7 +19,6 @@ import { attachLocalView } from './local-view';
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
-const SILENT_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The handle `initTelemetry` returns: the one piece of global state of the library. */
 export interface Telemetry {

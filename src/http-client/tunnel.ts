@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { decodeOrKeep } from '../decode';
 
 /** The longest answer to a CONNECT read before the tunnel is given up on. */
 const MAX_PROXY_ANSWER_BYTES = 16 * 1024;
@@ -9,20 +10,11 @@ export function endpointOf(url: URL): { host: string; port: number } {
   return { host, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
 }
 
-/** A user info part percent-decoded, or as written when it is not valid percent-encoding (`p%ss`). */
-function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
-
 /** `CONNECT`'s request: the target, and the proxy's credentials from its URL's user info. Never throws. */
 export function connectRequest(proxy: URL, target: { host: string; port: number }): string {
   const authority = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const credentials = proxy.username
-    ? `Proxy-Authorization: Basic ${Buffer.from(`${decoded(proxy.username)}:${decoded(proxy.password)}`).toString('base64')}\r\n`
+    ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeOrKeep(proxy.username)}:${decodeOrKeep(proxy.password)}`).toString('base64')}\r\n`
     : '';
   return `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${credentials}\r\n`;
 }

@@ -1,3 +1,4 @@
+import { decodeOrKeep } from '../decode';
 import { FILTERED } from './types';
 
 /**
@@ -43,14 +44,6 @@ export function compileRouteParamMask(route: string, isSensitiveKey: (key: strin
   return sensitive.length > 0 ? { literals, sensitive } : undefined;
 }
 
-function decoded(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 /**
  * A path (or absolute URL, or `METHOD /path` line) with the segments the mask names filtered, when its
  * literal segments are the template's; any other path is returned as it is.
@@ -65,7 +58,7 @@ export function maskRouteParams(text: string, mask: RouteParamMask): string {
   if (segments.length < literals.length) return text;
   for (let index = 0; index < literals.length; index++) {
     const literal = literals[index];
-    if (literal !== undefined && decoded(segments[index]).toLowerCase() !== literal) return text;
+    if (literal !== undefined && decodeOrKeep(segments[index]).toLowerCase() !== literal) return text;
   }
   for (const index of sensitive) if (segments[index] !== '') segments[index] = FILTERED;
   return origin + segments.join('/') + text.slice(end);

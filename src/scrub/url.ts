@@ -1,3 +1,4 @@
+import { decodeOrKeep } from '../decode';
 import { FILTERED } from './types';
 
 /*
@@ -9,12 +10,9 @@ import { FILTERED } from './types';
 /** Optional scheme, `//`, then everything up to the LAST '@' before the first '/' (passwords may hold '@'). */
 const AUTHORITY_RE = /^((?:[A-Za-z][A-Za-z0-9+.-]{0,31}:)?\/\/)([^\s/]*)@/;
 
+/** A query component: `+` is a space there. */
 function decodeComponent(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
+  return decodeOrKeep(raw.replace(/\+/g, ' '));
 }
 
 export function compileUrlScrubber(

@@ -10,7 +10,7 @@ import {
 import type { makeNodeTransport } from '@sentry/node';
 import { DropWarning, FailureWarning } from '../delivery-warnings';
 import { HOLD_PROCESS_MS, HttpClient } from '../http-client/client';
-import type { Logger } from '../logger';
+import { SILENT_LOGGER, type Logger } from '../logger';
 
 const gzipAsync = promisify(gzip);
 
@@ -136,8 +136,6 @@ export interface TeeTransportOptions {
   logger?: Logger;
 }
 
-const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown';
 }
@@ -148,7 +146,7 @@ function reasonOf(error: unknown): string {
  * nothing leaves the machine. Delivery failures are counted and warned of as the span exports' are.
  */
 export function makeTeeTransportFactory(tee: TeeTransportOptions) {
-  const { sinks, sendToNetwork, failures = { count: 0 }, prepare = (envelope: Envelope) => envelope, logger = SILENT } = tee;
+  const { sinks, sendToNetwork, failures = { count: 0 }, prepare = (envelope: Envelope) => envelope, logger = SILENT_LOGGER } = tee;
   return (options: BaseTransportOptions): Transport => {
     const failureWarning = new FailureWarning(logger);
     const bufferSize = options.bufferSize ?? SENTRY_SEND_BUFFER_SIZE;
