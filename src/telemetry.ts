@@ -19,7 +19,6 @@ import { attachLocalView } from './local-view';
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
-
 /** The handle `initTelemetry` returns: the one piece of global state of the library. */
 export interface Telemetry {
   /** The configuration in force (after environment, defaults and validation). */
