@@ -64,8 +64,7 @@ export function scrubbing(options: ScrubbingOptions = {}): RequestHandler {
     if (target) {
       writeTo(target, (scope) => scope.addEventProcessor((event: Event) => {
         try {
-          const snapshot = snapshotRequest(req, currentScrubberFor()(req), allowedHeaders, body ? maxBodyBytes : 0);
-          event.request = { ...snapshot, data: body ? snapshot.data : undefined };
+          event.request = snapshotRequest(req, currentScrubberFor()(req), allowedHeaders, body ? maxBodyBytes : 0);
           event.sdkProcessingMetadata = { ...event.sdkProcessingMetadata, [SCRUBBED_REQUEST_MARK]: true };
         } catch {
           event.request = { url: FILTERED };

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Scrubber } from '../../src/scrub';
 import { FILTERED } from '../../src/scrub';
 import { CUT_MARGIN, keptOfCutText } from '../../src/scrub/cut';
+import { bodyPrefix, type BodyPrefix } from './body-prefix';
 
 /** Headers that help debugging and carry nothing secret; all others are left out of events. */
 export const SAFE_HEADERS: ReadonlyArray<string> = [
@@ -30,15 +31,27 @@ function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): 
     return `${kept}…[truncated]`;
   }
   if (typeof body !== 'object') return body;
-  if (Object.keys(body as object).length === 0) return undefined;
-  const scrubbed = scrubber.scrubValue(body);
+  let prefix: BodyPrefix;
+  try {
+    if (isEmpty(body)) return undefined;
+    prefix = bodyPrefix(body, maxBodyBytes, scrubber);
+  } catch {
+    prefix = { value: body, cut: false }; // a hostile getter or Proxy: the scrubber copes field by field
+  }
+  const scrubbed = scrubber.scrubValue(prefix.value);
   let json: string;
   try {
     json = JSON.stringify(scrubbed) ?? '';
   } catch {
     return FILTERED;
   }
-  return json.length > maxBodyBytes ? `${json.slice(0, maxBodyBytes)}…[truncated]` : scrubbed;
+  return prefix.cut || json.length > maxBodyBytes ? `${json.slice(0, maxBodyBytes)}…[truncated]` : scrubbed;
+}
+
+function isEmpty(body: object): boolean {
+  if (Array.isArray(body)) return body.length === 0;
+  for (const key in body) if (Object.hasOwn(body, key)) return false;
+  return true;
 }
 
 function firstHeader(req: Request, name: string): string | undefined {
@@ -66,7 +79,10 @@ function absoluteUrl(req: Request): string {
   return `${protocol}://${host}${path}`;
 }
 
-/** A scrubbed copy of what the request said; read when an event is built, so a body parser may run later. */
+/**
+ * A scrubbed copy of what the request said; read when an event is built, so a body parser may run later.
+ * `maxBodyBytes` 0 leaves the body out.
+ */
 export function snapshotRequest(req: Request, scrubber: Scrubber, allowedHeaders: ReadonlySet<string>, maxBodyBytes: number): RequestSnapshot {
   const url = scrubber.scrubUrl(absoluteUrl(req));
   const queryAt = url.indexOf('?');
@@ -82,6 +98,6 @@ export function snapshotRequest(req: Request, scrubber: Scrubber, allowedHeaders
     url: queryAt === -1 ? url : url.slice(0, queryAt),
     ...(queryAt === -1 ? {} : { query_string: url.slice(queryAt + 1) }),
     headers,
-    data: bodySnapshot(req.body, maxBodyBytes, scrubber),
+    data: maxBodyBytes > 0 ? bodySnapshot(req.body, maxBodyBytes, scrubber) : undefined,
   };
 }
