@@ -26,8 +26,12 @@ export function isFilteredOut(req: Request, error: unknown, status: number): boo
   return decision !== undefined && (decision.error === error || decision.filters(status));
 }
 
-/** The status an error will be answered with: the error's own, else one already set on the response, else 500. */
+/**
+ * The status an error will be answered with: the error's own, else one already set on the response, else
+ * 500. Once the headers are sent it is the one the client got (an error after `res.json` is no 500).
+ */
 export function effectiveStatus(error: unknown, res: Response): number {
+  if (res.headersSent) return res.statusCode;
   const own = statusOf(error);
   if (own !== undefined && own >= 400) return own;
   return res.statusCode >= 400 && res.statusCode <= 599 ? res.statusCode : 500;

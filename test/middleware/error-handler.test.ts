@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import * as Sentry from '@sentry/node';
 import { captureException, setUserContext } from '../../src';
-import { errorHandler } from '../../middleware';
+import { clientErrorFilter, errorHandler } from '../../middleware';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import { kit } from '../support/setup';
 
@@ -94,11 +94,25 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(response.body.error, 'Maintenance until 10:00');
     });
 
-    it('leaves a response already sent alone (and still reports)', async () => {
+    it('leaves a response already sent alone (and still reports, with the status the client got)', async () => {
       const response = await request(app()).get('/sent').expect(200);
       assert.deepEqual(response.body, { partial: true });
-      await kit.waitForEvents(1);
+      const [event] = await kit.waitForEvents(1);
       kit.expectEvent({ message: 'after the response' });
+      assert.equal(event.tags?.['http.status_code'], '200');
+    });
+
+    it('an error with a 4xx status after the response was sent is reported behind clientErrorFilter: the client got no 4xx', async () => {
+      const instance = express();
+      instance.get('/sent', (_req, res, next) => {
+        res.status(200).json({ partial: true });
+        next(Object.assign(new Error('lookup failed after the answer'), { status: 404 }));
+      });
+      instance.use(clientErrorFilter());
+      instance.use(errorHandler());
+      await request(instance).get('/sent').expect(200);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(event.tags?.['http.status_code'], '200');
     });
 
     it('ignoreErrors and shouldReport skip reporting but still answer; a throwing shouldReport counts as report', async () => {
