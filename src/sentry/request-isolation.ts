@@ -1,14 +1,13 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import {
   defineIntegration, getIsolationScope, httpRequestToRequestData,
   withIsolationScope, type Client, type Event,
 } from '@sentry/core';
 import { isolationScopeIn, LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
 import { routeOf, type RequestContextHook } from '../tracing/http-server';
+import { requestServers, type Emit } from '../tracing/request-servers';
 import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
 
-type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 type RequestPair = { request: http.IncomingMessage; response: http.ServerResponse };
 type Scope = ReturnType<typeof getIsolationScope>;
 
@@ -177,8 +176,7 @@ export const requestIsolationIntegration = defineIntegration((options: RequestIs
       installInRequestContext(options.requestContext, client, startSession);
       return;
     }
-    patch(http.Server.prototype as unknown as { emit: Emit }, client, startSession);
-    patch(https.Server.prototype as unknown as { emit: Emit }, client, startSession);
+    for (const { proto } of requestServers()) patch(proto, client, startSession);
   },
   processEvent: addRequestData,
 }));

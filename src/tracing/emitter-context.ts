@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { context, type Context } from '@opentelemetry/api';
+import { http2RequestClasses } from './request-servers';
 
 type Listener = (...args: unknown[]) => unknown;
 type Method = (this: Emitter, event: string | symbol, listener?: Listener) => unknown;
@@ -104,10 +105,8 @@ function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
  * context. (Body parsers resume the request from socket callbacks, outside the request's context.)
  */
 export function installEmitterContext(): () => void {
-  const undo = [
-    patchPrototype(IncomingMessage.prototype as unknown as Record<string | symbol, unknown>),
-    patchPrototype(ServerResponse.prototype as unknown as Record<string | symbol, unknown>),
-  ];
+  const prototypes = [IncomingMessage.prototype, ServerResponse.prototype, ...http2RequestClasses()];
+  const undo = prototypes.map((proto) => patchPrototype(proto as unknown as Record<string | symbol, unknown>));
   return () => undo.forEach((fn) => fn());
 }
 

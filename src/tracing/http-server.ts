@@ -1,5 +1,4 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import { errorMonitor } from 'node:events';
 import {
   context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer,
@@ -9,12 +8,10 @@ import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { parseHost, requestUrlParts } from './http-attributes';
 import { RequestRecord } from './request-record';
 import { REQUEST_ROOT_CONTEXT } from './lean-context';
+import { requestServers, type Emit, type Scheme } from './request-servers';
 
 /** The instrumentation scope of server spans (exported spans name it). */
 export const HTTP_SERVER_SCOPE = 'express-otel-sentry/http-server';
-
-type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
-type Scheme = 'http' | 'https';
 
 const PATCHED = Symbol.for('express-otel-sentry.http-server-span');
 
@@ -42,6 +39,13 @@ function forwardedHost(headers: http.IncomingHttpHeaders): { host: string; proto
   return undefined;
 }
 
+/** The host the client asked for: HTTP/2 sends it as `:authority` rather than `Host`. */
+function hostOf(headers: http.IncomingHttpHeaders): string | undefined {
+  if (headers.host !== undefined) return headers.host;
+  const authority = headers[':authority'];
+  return typeof authority === 'string' ? authority : undefined;
+}
+
 /**
  * The stable HTTP server attributes that OpenTelemetry's HttpInstrumentation sets, without the client's
  * address (personal data, dropped before export anyway).
@@ -58,14 +62,15 @@ function requestAttributes(req: http.IncomingMessage, scheme: Scheme): Attribute
   };
   if (normalized !== method) attributes['http.request.method_original'] = method;
   const forwarded = forwardedHost(headers);
-  const server = forwarded ? parseHost(forwarded.host, forwarded.proto) : headers.host ? parseHost(headers.host, scheme) : undefined;
+  const host = hostOf(headers);
+  const server = forwarded ? parseHost(forwarded.host, forwarded.proto) : host ? parseHost(host, scheme) : undefined;
   if (server) {
     attributes['server.address'] = server.host;
     if (server.port !== undefined) attributes['server.port'] = Number(server.port);
   }
   const userAgent = headers['user-agent'];
   if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
-  const url = requestUrlParts(req.url ?? '/', scheme, headers.host);
+  const url = requestUrlParts(req.url ?? '/', scheme, host);
   if (url.path !== undefined) attributes['url.path'] = url.path;
   if (url.query) attributes['url.query'] = url.query;
   return attributes;
@@ -189,12 +194,11 @@ function patch(proto: { emit: Emit }, scheme: Scheme, tracer: Tracer, hook: Requ
   };
 }
 
-/** Starts server spans for every http and https server; returns the undo. */
+/** Starts server spans for every http, https and http2 server; returns the undo. */
 export function traceIncomingRequests(tracer: Tracer, hook: RequestContextHook = {}): () => void {
   const undo = [
     installEmitterContext(),
-    patch(http.Server.prototype as unknown as { emit: Emit }, 'http', tracer, hook),
-    patch(https.Server.prototype as unknown as { emit: Emit }, 'https', tracer, hook),
+    ...requestServers().map(({ proto, scheme }) => patch(proto, scheme, tracer, hook)),
   ];
   return () => undo.forEach((fn) => fn());
 }
