@@ -1,7 +1,8 @@
-import { INVALID_SPANID, INVALID_TRACEID, propagation, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace';
+import { incomingDsc, validRate } from './sentry-baggage';
 
 /** Options of {@link createTrailSampler}. */
 export interface TrailSamplerOptions {
@@ -22,14 +23,6 @@ export interface TrailSamplerOptions {
  */
 export const SAMPLE_RATE_ATTRIBUTE = 'sentry.client_sample_rate';
 
-/** A continued trace's rate, as Sentry-instrumented callers propagate it in `baggage`. */
-const BAGGAGE_SAMPLE_RATE = 'sentry-sample_rate';
-
-function validRate(value: unknown): number | undefined {
-  const rate = typeof value === 'string' ? Number(value) : value;
-  return typeof rate === 'number' && rate > 0 && rate <= 1 ? rate : undefined;
-}
-
 /**
  * ParentBased(TraceIdRatio) decides what is exported. Of the traces it drops, the client spans (DB
  * queries, outgoing calls) are still recorded, unexported, because each request's breadcrumbs are made
@@ -37,7 +30,8 @@ function validRate(value: unknown): number | undefined {
  * cost of an unexported request (span objects, attribute copies, end-of-span processing).
  *
  * Exported spans carry {@link SAMPLE_RATE_ATTRIBUTE} when their trace's rate is below 1: ours for a
- * trace started here, the caller's (from `baggage`) for one continued, the parent's for the rest.
+ * trace started here, the caller's (`sentry-sample_rate` in `baggage`, when its `sentry-trace_id` is
+ * this trace's) for one continued, the parent's for the rest.
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
   // At 1 and 0 the ratio sampler's answer is known without hashing the trace id.
@@ -58,7 +52,7 @@ export function createTrailSampler(options: TrailSamplerOptions): Sampler {
     // As the parent-based sampler decided: an invalid parent makes a root. Its ids are compared with the
     // invalid ones rather than matched again (a regex each, per span); only those two occur in practice.
     if (!parentContext || parentContext.traceId === INVALID_TRACEID || parentContext.spanId === INVALID_SPANID) return options.rate;
-    if (parentContext.isRemote) return validRate(propagation.getBaggage(context)?.getEntry(BAGGAGE_SAMPLE_RATE)?.value);
+    if (parentContext.isRemote) return validRate(incomingDsc(context, parentContext.traceId)?.sample_rate);
     return validRate((parent as { attributes?: Attributes }).attributes?.[SAMPLE_RATE_ATTRIBUTE]);
   };
   return {

@@ -16,8 +16,11 @@ function tracerAt(rate: number, traceId = SAMPLED_TRACE_ID) {
   return provider.getTracer('sampler-test');
 }
 
+/** The trace id of {@link remoteParent}'s span context. */
+const PARENT_TRACE_ID = 'a'.repeat(32);
+
 function remoteParent(baggage?: Record<string, string>): Context {
-  const withParent = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+  const withParent = trace.setSpanContext(ROOT_CONTEXT, { traceId: PARENT_TRACE_ID, spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
   if (!baggage) return withParent;
   const entries = Object.fromEntries(Object.entries(baggage).map(([key, value]) => [key, { value }]));
   return propagation.setBaggage(withParent, propagation.createBaggage(entries));
@@ -31,10 +34,13 @@ describe('trail sampler: the sample rate Sentry scales its counts by', () => {
   const cases: Array<[string, () => unknown, unknown]> = [
     ['a trace started here at 0.2', () => rateOn(tracerAt(0.2).startSpan('root')), 0.2],
     ['a trace started here at 1.0 (Sentry reads a missing rate as 1)', () => rateOn(tracerAt(1).startSpan('root')), undefined],
-    ['a trace continued from a Sentry caller at 0.25 (baggage)', () => rateOn(tracerAt(1).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '0.25' }))), 0.25],
+    ['a trace continued from a Sentry caller at 0.25 (baggage)', () => rateOn(tracerAt(1).startSpan('server', {}, remoteParent({ 'sentry-trace_id': PARENT_TRACE_ID, 'sentry-sample_rate': '0.25' }))), 0.25],
+    ['a continued trace whose baggage names another trace (a gateway started its own): not its rate', () => rateOn(tracerAt(1).startSpan('server', {}, remoteParent({ 'sentry-trace_id': 'c'.repeat(32), 'sentry-sample_rate': '0.1' }))), undefined],
+    ['a continued trace whose baggage names no trace: not its rate', () => rateOn(tracerAt(1).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '0.1' }))), undefined],
+    ['a continued trace whose baggage names it in upper case', () => rateOn(tracerAt(1).startSpan('server', {}, remoteParent({ 'sentry-trace_id': PARENT_TRACE_ID.toUpperCase(), 'sentry-sample_rate': '0.5' }))), 0.5],
     ['a continued trace without a rate in its baggage', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent())), undefined],
-    ['a continued trace whose baggage rate is not a rate', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': 'abc' }))), undefined],
-    ['a continued trace whose baggage rate is out of range', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '2' }))), undefined],
+    ['a continued trace whose baggage rate is not a rate', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent({ 'sentry-trace_id': PARENT_TRACE_ID, 'sentry-sample_rate': 'abc' }))), undefined],
+    ['a continued trace whose baggage rate is out of range', () => rateOn(tracerAt(0.2).startSpan('server', {}, remoteParent({ 'sentry-trace_id': PARENT_TRACE_ID, 'sentry-sample_rate': '2' }))), undefined],
     ['a child span: its parent\'s rate', () => {
       const tracer = tracerAt(0.5);
       const parent = tracer.startSpan('root');
@@ -42,7 +48,7 @@ describe('trail sampler: the sample rate Sentry scales its counts by', () => {
     }, 0.5],
     ['a child of a continued trace: the caller\'s rate', () => {
       const tracer = tracerAt(0.2);
-      const parent = tracer.startSpan('server', {}, remoteParent({ 'sentry-sample_rate': '0.1' }));
+      const parent = tracer.startSpan('server', {}, remoteParent({ 'sentry-trace_id': PARENT_TRACE_ID, 'sentry-sample_rate': '0.1' }));
       return rateOn(tracer.startSpan('query', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, parent)));
     }, 0.1],
   ];
