@@ -1,8 +1,8 @@
 import { INVALID_SPANID, INVALID_TRACEID, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
-  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
+  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace';
-import { incomingDsc, validRate } from './sentry-baggage';
+import { incomingDsc, sampleRandOf, validRate } from './sentry-baggage';
 
 /** Options of {@link createTrailSampler}. */
 export interface TrailSamplerOptions {
@@ -24,7 +24,25 @@ export interface TrailSamplerOptions {
 export const SAMPLE_RATE_ATTRIBUTE = 'sentry.client_sample_rate';
 
 /**
- * ParentBased(TraceIdRatio) decides what is exported. Of the traces it drops, the client spans (DB
+ * The decision for a trace that starts here, by Sentry's rule: sampled exactly when the trace's
+ * `sample_rand` is below the rate. The `sample_rand` is the trace id folded as TraceIdRatioBased folds it
+ * ({@link sampleRandOf}), so this is OpenTelemetry's trace-id ratio in all but its rounding (its bound is
+ * floor(rate * (2^32 - 1)), ours rate * 2^32: at most two of the 2^32 folded values decide otherwise),
+ * and the `sample_rand` our outgoing calls send in `baggage` agrees with the decision.
+ */
+function sampleRandSampler(rate: number): Sampler {
+  if (rate >= 1) return new AlwaysOnSampler();
+  if (rate <= 0) return new AlwaysOffSampler();
+  const sampled: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  const dropped: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+  return {
+    shouldSample: (_context, traceId) => (sampleRandOf(traceId) < rate ? sampled : dropped),
+    toString: () => `SampleRandBelow{${rate}}`,
+  };
+}
+
+/**
+ * ParentBased(sample_rand < rate) decides what is exported. Of the traces it drops, the client spans (DB
  * queries, outgoing calls) are still recorded, unexported, because each request's breadcrumbs are made
  * from them; server and internal spans of those traces are not recorded at all, which spares most of the
  * cost of an unexported request (span objects, attribute copies, end-of-span processing).
@@ -34,9 +52,7 @@ export const SAMPLE_RATE_ATTRIBUTE = 'sentry.client_sample_rate';
  * this trace's) for one continued, the parent's for the rest.
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
-  // At 1 and 0 the ratio sampler's answer is known without hashing the trace id.
-  const root = options.rate >= 1 ? new AlwaysOnSampler() : options.rate <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(options.rate);
-  const delegate = new ParentBasedSampler({ root });
+  const delegate = new ParentBasedSampler({ root: sampleRandSampler(options.rate) });
   const recordAll = options.recordAll ?? false;
   // One result per rate, shared by every span (the SDK copies its attributes into the span's own).
   const sampledAt = new Map<number, SamplingResult>();

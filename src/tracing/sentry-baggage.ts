@@ -39,3 +39,110 @@ export function incomingDsc(context: Context, traceId: string): DynamicSamplingC
   }
   return dsc;
 }
+
+/**
+ * The `sample_rand` of a trace whose sampling is decided here: its id folded into 32 bits as
+ * OpenTelemetry's TraceIdRatioBased sampler folds it, over 2^32. Sentry's rule is "sampled exactly when
+ * sample_rand < rate"; deciding our traces by this number (see sampler.ts) makes that hold, and keeps the
+ * decision a function of the trace id, so every service of ours agrees on it at equal rates.
+ */
+export function sampleRandOf(traceId: string): number {
+  let folded = 0;
+  for (let at = 0; at < 32; at += 8) folded = (folded ^ Number.parseInt(traceId.slice(at, at + 8), 16)) >>> 0;
+  return folded / 2 ** 32;
+}
+
+/** W3C baggage limits (https://www.w3.org/TR/baggage/#limits). */
+export const BAGGAGE_MAX_BYTES = 8192;
+export const BAGGAGE_MAX_ENTRIES = 180;
+const BAGGAGE_MAX_ENTRY_BYTES = 4096;
+
+/** The DSC as baggage list members, percent-encoded as Sentry writes them; empty values are left out. */
+export function dscEntries(dsc: DynamicSamplingContext): string[] {
+  const entries: string[] = [];
+  for (const [key, value] of Object.entries(dsc)) {
+    if (value) entries.push(`${encodeURIComponent(SENTRY_BAGGAGE_PREFIX + key)}=${encodeURIComponent(value)}`);
+  }
+  return entries;
+}
+
+function entryKey(entry: string): string {
+  const end = entry.search(/[=;]/);
+  return (end === -1 ? entry : entry.slice(0, end)).trim();
+}
+
+/**
+ * One `baggage` value from list members in order of precedence (the first of a key wins), within the W3C
+ * limits: a member that does not fit is left out whole, never cut, as OpenTelemetry's serializer does.
+ */
+export function joinBaggage(entries: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  let header = '';
+  let bytes = 0;
+  for (const entry of entries) {
+    if (seen.size === BAGGAGE_MAX_ENTRIES) break;
+    const key = entryKey(entry);
+    const size = Buffer.byteLength(entry);
+    if (!key || seen.has(key) || size > BAGGAGE_MAX_ENTRY_BYTES || bytes + size + (header ? 1 : 0) > BAGGAGE_MAX_BYTES) continue;
+    seen.add(key);
+    bytes += size + (header ? 1 : 0);
+    header = header ? `${header},${entry}` : entry;
+  }
+  return header || undefined;
+}
+
+/** The list members of a raw `baggage` value (or values) that are not Sentry's. */
+export function nonSentryEntries(raw: string | readonly string[] | undefined): string[] {
+  if (raw === undefined) return [];
+  const values = typeof raw === 'string' ? [raw] : raw;
+  return values.flatMap((value) => value.split(',')).map((entry) => entry.trim()).filter((entry) => {
+    const key = entryKey(entry);
+    return key !== '' && !key.toLowerCase().startsWith(SENTRY_BAGGAGE_PREFIX);
+  });
+}
+
+/** What a DSC is made of, besides the trace: this service's Sentry settings. */
+export interface DscSettings {
+  /** From the DSN; none without one. */
+  publicKey?: string;
+  /** From the DSN's host (`o<id>.ingest…`), as Sentry's SDKs send it. */
+  orgId?: string;
+  environment: string;
+  release?: string;
+  /** Our traces' sample rate. */
+  rate: number;
+}
+
+/** How the trace an outgoing call belongs to got here, and what was decided about it. */
+export interface TraceOrigin {
+  traceId: string;
+  sampled: boolean;
+  /** The trace came from a caller (else it started in this process). */
+  continued: boolean;
+  /** The caller's DSC, when it belongs to this trace ({@link incomingDsc}). */
+  incoming?: DynamicSamplingContext;
+  /** `<METHOD> <route template>` of the request handling it, once routed. */
+  transaction?: string;
+}
+
+/**
+ * The DSC an outgoing call carries. A caller's DSC is forwarded unchanged: Sentry freezes it at the head
+ * of the trace. Otherwise this service heads it for Sentry and writes its own: with our rate and a
+ * `sample_rand` that agrees with the decision when the decision was ours; without a rate when the
+ * decision came from a caller that sent no DSC (an OpenTelemetry service: its rate is unknown, and a
+ * missing rate is what Sentry reads as 1, as our spans of that trace say).
+ */
+export function dscFor(origin: TraceOrigin, settings: DscSettings): DynamicSamplingContext {
+  if (origin.continued && origin.incoming) return origin.incoming;
+  return {
+    environment: settings.environment,
+    release: settings.release,
+    public_key: settings.publicKey,
+    trace_id: origin.traceId,
+    org_id: settings.orgId,
+    transaction: origin.transaction,
+    sampled: String(origin.sampled),
+    sample_rand: String(sampleRandOf(origin.traceId)),
+    sample_rate: origin.continued ? undefined : String(settings.rate),
+  };
+}
