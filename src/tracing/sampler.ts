@@ -1,8 +1,9 @@
-import { INVALID_SPANID, INVALID_TRACEID, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, SpanKind, isSpanContextValid, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace';
-import { incomingDsc, sampleRandOf, validRate } from './sentry-baggage';
+import { decisionSampleRand, incomingDsc, sampleRandOf, validRate } from './sentry-baggage';
+import { isDeferredParent } from './sentry-trace-propagator';
 
 /** Options of {@link createTrailSampler}. */
 export interface TrailSamplerOptions {
@@ -48,7 +49,7 @@ function sampleRandSampler(rate: number): Sampler {
  * cost of an unexported request (span objects, attribute copies, end-of-span processing).
  *
  * Exported spans carry {@link SAMPLE_RATE_ATTRIBUTE} when their trace's rate is below 1: ours for a
- * trace started here, the caller's (`sentry-sample_rate` in `baggage`, when its `sentry-trace_id` is
+ * trace started here or left to us to decide, the caller's (`sentry-sample_rate` in `baggage`, when its `sentry-trace_id` is
  * this trace's) for one continued, the parent's for the rest.
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
@@ -71,10 +72,19 @@ export function createTrailSampler(options: TrailSamplerOptions): Sampler {
     if (parentContext.isRemote) return validRate(incomingDsc(context, parentContext.traceId)?.sample_rate);
     return validRate((parent as { attributes?: Attributes }).attributes?.[SAMPLE_RATE_ATTRIBUTE]);
   };
+  // A caller that left the decision to us (`sentry-trace` without a flag): our rate decides, by the
+  // caller's sample_rand when it sent one, as Sentry's receivers do; not ParentBased, which would drop it.
+  const deferred = (context: Context): SamplingResult | undefined => {
+    const parent = trace.getSpanContext(context);
+    if (!parent?.isRemote || !isDeferredParent(context, parent) || !isSpanContextValid(parent)) return undefined;
+    const sampled = decisionSampleRand(incomingDsc(context, parent.traceId), parent.traceId) < options.rate;
+    return sampled ? sampledWithRate(options.rate, { decision: SamplingDecision.RECORD_AND_SAMPLED }) : { decision: SamplingDecision.NOT_RECORD };
+  };
   return {
     shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
-      const result = delegate.shouldSample(context, traceId, name, kind, attributes, links);
-      if (result.decision === SamplingDecision.RECORD_AND_SAMPLED) return sampledWithRate(rateOf(context), result);
+      const decidedHere = deferred(context);
+      const result = decidedHere ?? delegate.shouldSample(context, traceId, name, kind, attributes, links);
+      if (result.decision === SamplingDecision.RECORD_AND_SAMPLED) return decidedHere ?? sampledWithRate(rateOf(context), result);
       if (result.decision !== SamplingDecision.NOT_RECORD || !(recordAll || kind === SpanKind.CLIENT)) return result;
       return { decision: SamplingDecision.RECORD, attributes: result.attributes, traceState: result.traceState };
     },

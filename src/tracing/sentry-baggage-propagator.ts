@@ -5,6 +5,7 @@ import {
 import { getRPCMetadata, isTracingSuppressed, W3CBaggagePropagator } from '@opentelemetry/core';
 import { dsnFromString } from '@sentry/core';
 import { RequestRecord } from './request-record';
+import { isDeferredParent } from './sentry-trace-propagator';
 import {
   dscEntries, dscFor, incomingDsc, joinBaggage, nonSentryEntries, SENTRY_BAGGAGE_PREFIX, type DscSettings, type TraceOrigin,
 } from './sentry-baggage';
@@ -121,6 +122,7 @@ function originOf(context: Context, spanContext: SpanContext, record: RequestRec
     traceId,
     sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
     continued: parent?.traceId === traceId,
+    deferred: parent !== undefined && isDeferredParent(context, parent),
     incoming: incomingDsc(context, traceId),
     transaction: record?.route === undefined ? undefined : `${record.method} ${record.route}`,
   };

@@ -52,6 +52,14 @@ export function sampleRandOf(traceId: string): number {
   return folded / 2 ** 32;
 }
 
+/**
+ * The `sample_rand` a decision made here goes by: the caller's, when its DSC for this trace has one
+ * (so that every service deciding the trace agrees, Sentry's rule), else the trace id's.
+ */
+export function decisionSampleRand(incoming: DynamicSamplingContext | undefined, traceId: string): number {
+  return validSampleRand(incoming?.sample_rand) ?? sampleRandOf(traceId);
+}
+
 /** W3C baggage limits (https://www.w3.org/TR/baggage/#limits). */
 export const BAGGAGE_MAX_BYTES = 8192;
 export const BAGGAGE_MAX_ENTRIES = 180;
@@ -119,6 +127,8 @@ export interface TraceOrigin {
   sampled: boolean;
   /** The trace came from a caller (else it started in this process). */
   continued: boolean;
+  /** The caller left the sampling decision to us (`sentry-trace` without a flag). */
+  deferred?: boolean;
   /** The caller's DSC, when it belongs to this trace ({@link incomingDsc}). */
   incoming?: DynamicSamplingContext;
   /** `<METHOD> <route template>` of the request handling it, once routed. */
@@ -127,13 +137,23 @@ export interface TraceOrigin {
 
 /**
  * The DSC an outgoing call carries. A caller's DSC is forwarded unchanged: Sentry freezes it at the head
- * of the trace. Otherwise this service heads it for Sentry and writes its own: with our rate and a
+ * of the trace; when the caller left the decision to us, with ours added. Otherwise this service heads it for Sentry and writes its own: with our rate and a
  * `sample_rand` that agrees with the decision when the decision was ours; without a rate when the
  * decision came from a caller that sent no DSC (an OpenTelemetry service: its rate is unknown, and a
  * missing rate is what Sentry reads as 1, as our spans of that trace say).
  */
 export function dscFor(origin: TraceOrigin, settings: DscSettings): DynamicSamplingContext {
-  if (origin.continued && origin.incoming) return origin.incoming;
+  const decidedHere = !origin.continued || origin.deferred === true;
+  if (origin.continued && origin.incoming) {
+    if (!decidedHere) return origin.incoming;
+    // The caller's context, with the decision it left to us (Sentry's receivers set their rate too).
+    return {
+      ...origin.incoming,
+      sampled: String(origin.sampled),
+      sample_rand: String(decisionSampleRand(origin.incoming, origin.traceId)),
+      sample_rate: String(settings.rate),
+    };
+  }
   return {
     environment: settings.environment,
     release: settings.release,
@@ -143,6 +163,6 @@ export function dscFor(origin: TraceOrigin, settings: DscSettings): DynamicSampl
     transaction: origin.transaction,
     sampled: String(origin.sampled),
     sample_rand: String(sampleRandOf(origin.traceId)),
-    sample_rate: origin.continued ? undefined : String(settings.rate),
+    sample_rate: decidedHere ? String(settings.rate) : undefined,
   };
 }

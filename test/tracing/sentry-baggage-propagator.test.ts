@@ -171,6 +171,17 @@ describe('SentryBaggagePropagator: Sentry\'s dynamic sampling context on outgoin
       assert.equal(sent['sentry-transaction'], 'GET /users/:id');
     });
 
+    it('a request whose Sentry caller left the decision open: our decision at our rate, downstream in sentry-trace and the DSC', async () => {
+      // The kit samples at 1: a flagless header is sampled, with the caller's sample_rand.
+      const caller = `sentry-trace_id=${TRACE},sentry-public_key=theirs,sentry-environment=web,sentry-sample_rand=0.7`;
+      await untracedFetch(`${appUrl}/users/42`, { headers: { 'sentry-trace': `${TRACE}-${SPAN}`, baggage: caller } });
+      const [headers] = downstream.received;
+      assert.match(String(headers['sentry-trace']), new RegExp(`^${TRACE}-[0-9a-f]{16}-1$`));
+      assert.deepEqual(sentryMembers(headers.baggage), {
+        ...sentryMembers(caller), 'sentry-sampled': 'true', 'sentry-sample_rand': '0.7', 'sentry-sample_rate': '1',
+      });
+    });
+
     it('a caller\'s baggage of another trace (a gateway started its own) is not forwarded as this trace\'s DSC', async () => {
       const stale = `sentry-trace_id=${'c'.repeat(32)},sentry-sampled=false,sentry-sample_rate=0.1`;
       await untracedFetch(`${appUrl}/users/42`, { headers: { traceparent: `00-${TRACE}-${SPAN}-01`, baggage: stale } });

@@ -60,6 +60,17 @@ describe('Sentry baggage: the dynamic sampling context our calls send', () => {
     assert.equal(dsc.public_key, 'pk');
   });
 
+  it('a decision left to us (deferred): the caller\'s DSC with our decision, rate and the sample_rand that decided', () => {
+    const incoming = { trace_id: TRACE, public_key: 'theirs', environment: 'web', sample_rand: '0.1' };
+    assert.deepEqual(dscFor({ traceId: TRACE, sampled: true, continued: true, deferred: true, incoming }, SETTINGS), {
+      ...incoming, sampled: 'true', sample_rand: '0.1', sample_rate: '0.25',
+    });
+    const withoutDsc = dscFor({ traceId: TRACE, sampled: false, continued: true, deferred: true }, SETTINGS);
+    assert.equal(withoutDsc.sample_rate, '0.25');
+    assert.equal(withoutDsc.sample_rand, String(sampleRandOf(TRACE)));
+    assert.equal(withoutDsc.public_key, 'pk');
+  });
+
   it('members are percent-encoded as Sentry writes them, empty values left out', () => {
     assert.deepEqual(dscEntries({ release: 'a b,c=d', transaction: undefined, sampled: 'true', environment: '' }), [
       'sentry-release=a%20b%2Cc%3Dd', 'sentry-sampled=true',
