@@ -47,6 +47,11 @@ export class RequestRecord extends RouteSlots implements RPCMetadata {
   route: string | undefined = undefined;
   /** Set once the server span has ended (on close, on a response error, or on a throw of the app). */
   serverSpanEnded = false;
+  /**
+   * The Sentry baggage members of this request's outgoing calls and the route they were computed for
+   * (sentry-baggage-propagator.ts): made on the first call, not again for each.
+   */
+  sentryBaggage: { route: string | undefined; entries: string[] } | undefined = undefined;
 
   constructor(
     readonly span: Span,

@@ -1,7 +1,9 @@
-import { INVALID_SPANID, INVALID_TRACEID, propagation, SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, SpanKind, isSpanContextValid, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
-  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
+  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace';
+import { decisionSampleRand, incomingDsc, sampleRandOf, validRate } from './sentry-baggage';
+import { isDeferredParent } from './sentry-trace-propagator';
 
 /** Options of {@link createTrailSampler}. */
 export interface TrailSamplerOptions {
@@ -22,27 +24,36 @@ export interface TrailSamplerOptions {
  */
 export const SAMPLE_RATE_ATTRIBUTE = 'sentry.client_sample_rate';
 
-/** A continued trace's rate, as Sentry-instrumented callers propagate it in `baggage`. */
-const BAGGAGE_SAMPLE_RATE = 'sentry-sample_rate';
-
-function validRate(value: unknown): number | undefined {
-  const rate = typeof value === 'string' ? Number(value) : value;
-  return typeof rate === 'number' && rate > 0 && rate <= 1 ? rate : undefined;
+/**
+ * The decision for a trace that starts here, by Sentry's rule: sampled exactly when the trace's
+ * `sample_rand` is below the rate. The `sample_rand` is the trace id folded as TraceIdRatioBased folds it
+ * ({@link sampleRandOf}), so this is OpenTelemetry's trace-id ratio in all but its rounding (its bound is
+ * floor(rate * (2^32 - 1)), ours rate * 2^32: at most two of the 2^32 folded values decide otherwise),
+ * and the `sample_rand` our outgoing calls send in `baggage` agrees with the decision.
+ */
+function sampleRandSampler(rate: number): Sampler {
+  if (rate >= 1) return new AlwaysOnSampler();
+  if (rate <= 0) return new AlwaysOffSampler();
+  const sampled: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  const dropped: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+  return {
+    shouldSample: (_context, traceId) => (sampleRandOf(traceId) < rate ? sampled : dropped),
+    toString: () => `SampleRandBelow{${rate}}`,
+  };
 }
 
 /**
- * ParentBased(TraceIdRatio) decides what is exported. Of the traces it drops, the client spans (DB
+ * ParentBased(sample_rand < rate) decides what is exported. Of the traces it drops, the client spans (DB
  * queries, outgoing calls) are still recorded, unexported, because each request's breadcrumbs are made
  * from them; server and internal spans of those traces are not recorded at all, which spares most of the
  * cost of an unexported request (span objects, attribute copies, end-of-span processing).
  *
  * Exported spans carry {@link SAMPLE_RATE_ATTRIBUTE} when their trace's rate is below 1: ours for a
- * trace started here, the caller's (from `baggage`) for one continued, the parent's for the rest.
+ * trace started here or left to us to decide, the caller's (`sentry-sample_rate` in `baggage`, when its `sentry-trace_id` is
+ * this trace's) for one continued, the parent's for the rest.
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
-  // At 1 and 0 the ratio sampler's answer is known without hashing the trace id.
-  const root = options.rate >= 1 ? new AlwaysOnSampler() : options.rate <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(options.rate);
-  const delegate = new ParentBasedSampler({ root });
+  const delegate = new ParentBasedSampler({ root: sampleRandSampler(options.rate) });
   const recordAll = options.recordAll ?? false;
   // One result per rate, shared by every span (the SDK copies its attributes into the span's own).
   const sampledAt = new Map<number, SamplingResult>();
@@ -58,13 +69,22 @@ export function createTrailSampler(options: TrailSamplerOptions): Sampler {
     // As the parent-based sampler decided: an invalid parent makes a root. Its ids are compared with the
     // invalid ones rather than matched again (a regex each, per span); only those two occur in practice.
     if (!parentContext || parentContext.traceId === INVALID_TRACEID || parentContext.spanId === INVALID_SPANID) return options.rate;
-    if (parentContext.isRemote) return validRate(propagation.getBaggage(context)?.getEntry(BAGGAGE_SAMPLE_RATE)?.value);
+    if (parentContext.isRemote) return validRate(incomingDsc(context, parentContext.traceId)?.sample_rate);
     return validRate((parent as { attributes?: Attributes }).attributes?.[SAMPLE_RATE_ATTRIBUTE]);
+  };
+  // A caller that left the decision to us (`sentry-trace` without a flag): our rate decides, by the
+  // caller's sample_rand when it sent one, as Sentry's receivers do; not ParentBased, which would drop it.
+  const deferred = (context: Context): SamplingResult | undefined => {
+    const parent = trace.getSpanContext(context);
+    if (!parent?.isRemote || !isDeferredParent(context, parent) || !isSpanContextValid(parent)) return undefined;
+    const sampled = decisionSampleRand(incomingDsc(context, parent.traceId), parent.traceId) < options.rate;
+    return sampled ? sampledWithRate(options.rate, { decision: SamplingDecision.RECORD_AND_SAMPLED }) : { decision: SamplingDecision.NOT_RECORD };
   };
   return {
     shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
-      const result = delegate.shouldSample(context, traceId, name, kind, attributes, links);
-      if (result.decision === SamplingDecision.RECORD_AND_SAMPLED) return sampledWithRate(rateOf(context), result);
+      const decidedHere = deferred(context);
+      const result = decidedHere ?? delegate.shouldSample(context, traceId, name, kind, attributes, links);
+      if (result.decision === SamplingDecision.RECORD_AND_SAMPLED) return decidedHere ?? sampledWithRate(rateOf(context), result);
       if (result.decision !== SamplingDecision.NOT_RECORD || !(recordAll || kind === SpanKind.CLIENT)) return result;
       return { decision: SamplingDecision.RECORD, attributes: result.attributes, traceState: result.traceState };
     },

@@ -16,6 +16,7 @@ import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { OtlpJsonTraceExporter } from './otlp-exporter';
 import { createTrailSampler } from './sampler';
 import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
+import { dscSettingsFrom, SentryBaggagePropagator } from './sentry-baggage-propagator';
 import type { SentryOtlpSpanProcessor } from './span-processor';
 import { LeanContextManager } from './lean-context';
 
@@ -92,6 +93,26 @@ function createPropagator(name: PropagatorName): TextMapPropagator {
   }
 }
 
+/**
+ * The propagators OTEL_PROPAGATORS names, in its order. With `sentry`, Sentry's dynamic sampling context
+ * goes out in `baggage` as Sentry's SDKs send it: its propagator takes the place of W3C's (one writer
+ * of the header, merging; W3C's entries still pass when `baggage` is named) and goes last, so that it
+ * sees the span context that won extraction. Release and environment are the app's strings: scrubbed
+ * once here, as the resource is.
+ */
+function createPropagators(config: ResolvedConfig, scrubber: Scrubber): TextMapPropagator[] {
+  const names = config.propagators;
+  if (!names.includes('sentry')) return names.map(createPropagator);
+  const sentryBaggage = new SentryBaggagePropagator({
+    w3c: names.includes('baggage'),
+    ...dscSettingsFrom(config.dsn),
+    environment: scrubber.scrubString(config.environment),
+    release: config.release === undefined ? undefined : scrubber.scrubString(config.release),
+    rate: config.tracesSampleRate,
+  });
+  return [...names.filter((name) => name !== 'baggage').map(createPropagator), sentryBaggage];
+}
+
 /** What `startTracing` returns; `shutdown()` flushes and stops the span pipeline. */
 export interface TracingHandle {
   shutdown(): Promise<void>;
@@ -111,7 +132,7 @@ function spanLimitsFromEnv(): SpanLimits {
 }
 
 /**
- * OpenTelemetry owns tracing: ParentBased(TraceIdRatio) decides what is exported; client spans of
+ * OpenTelemetry owns tracing: ParentBased(sample_rand < rate) decides what is exported; client spans of
  * unexported traces are still recorded so that each request's trail (breadcrumbs) is complete.
  *
  * The pieces NodeSDK would assemble, assembled directly: NodeSDK's module loads every exporter it might
@@ -127,7 +148,7 @@ export function startTracing(
   registerInstrumentations({ instrumentations: createInstrumentations(own) });
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: config.propagators.map(createPropagator) }));
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: createPropagators(config, scrubber) }));
   const provider = new TracerProvider({
     // OpenTelemetry's default resource first (telemetry.sdk.*: Sentry sets a span's platform from
     // telemetry.sdk.language), as NodeSDK has it; our attributes win.

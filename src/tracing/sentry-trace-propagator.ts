@@ -1,8 +1,10 @@
 import {
+  createContextKey,
   isSpanContextValid,
   trace,
   TraceFlags,
   type Context,
+  type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
@@ -11,6 +13,19 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 
 const SENTRY_TRACE_HEADER = 'sentry-trace';
 const SENTRY_TRACE_PATTERN = /^[ \t]*([0-9a-f]{32})-([0-9a-f]{16})(?:-([01]))?[ \t]*$/i;
+
+/** The span context of a `sentry-trace` header without a sampled flag: its caller left the decision to us. */
+const DEFERRED_PARENT = createContextKey('express-otel-sentry deferred sampling');
+
+/**
+ * Whether `parent`, the remote parent extraction settled on, came from a `sentry-trace` header without a
+ * sampled flag (what Sentry's SDKs send when they only report errors): Sentry's receivers then decide by
+ * their own rate. Compared by identity, so that a `traceparent` that won over that header (and carries
+ * its own decision) is not taken for it.
+ */
+export function isDeferredParent(context: Context, parent: SpanContext): boolean {
+  return context.getValue(DEFERRED_PARENT) === parent;
+}
 
 /**
  * Reads and writes Sentry's `sentry-trace` header (`<traceId>-<spanId>-<sampled>`), so that traces started
@@ -32,15 +47,17 @@ export class SentryTraceHeaderPropagator implements TextMapPropagator {
     if (typeof header !== 'string') return context;
     const match = SENTRY_TRACE_PATTERN.exec(header);
     if (!match) return context;
-    const spanContext = {
+    const spanContext: SpanContext = {
       traceId: match[1].toLowerCase(),
       spanId: match[2].toLowerCase(),
-      // Sentry leaves the decision open when the flag is missing; OpenTelemetry's parent-based sampler
-      // then treats the trace as not sampled, so an absent flag counts as sampled here to keep the trace.
-      traceFlags: match[3] === '0' ? TraceFlags.NONE : TraceFlags.SAMPLED,
+      // Without a flag the decision is left open (Sentry's rule). It is not sampled for OpenTelemetry,
+      // whose parent-based sampler would drop it; ours sees the mark and decides (sampler.ts).
+      traceFlags: match[3] === '1' ? TraceFlags.SAMPLED : TraceFlags.NONE,
       isRemote: true,
     };
-    return isSpanContextValid(spanContext) ? trace.setSpanContext(context, spanContext) : context;
+    if (!isSpanContextValid(spanContext)) return context;
+    const withParent = trace.setSpanContext(context, spanContext);
+    return match[3] === undefined ? withParent.setValue(DEFERRED_PARENT, spanContext) : withParent;
   }
 
   fields(): string[] {
