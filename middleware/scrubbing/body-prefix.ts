@@ -12,6 +12,10 @@ export interface BodyPrefix {
   readonly cut: boolean;
 }
 
+/** A number's, boolean's or null's length in JSON (an undefined field is left out, an undefined element is null). */
+const scalarLength = (value: unknown): number =>
+  typeof value === 'number' || typeof value === 'bigint' ? String(value).length : value === false ? 5 : 4;
+
 const isPlain = (value: object): boolean => {
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
@@ -47,7 +51,7 @@ export function bodyPrefix(body: object, maxChars: number, scrubber: Scrubber): 
       return copied;
     }
     if (typeof value !== 'object' || value === null) {
-      left -= typeof value === 'number' ? 8 : 5;
+      left -= scalarLength(value);
       return value;
     }
     if (!Array.isArray(value) && !isPlain(value)) {

@@ -63,6 +63,26 @@ describe('bodyPrefix', () => {
     assert.ok(JSON.stringify(long.value).length <= MAX + CUT_MARGIN + 64);
   });
 
+  const BIG = 4096;
+  const fitting = [Array(2_000).fill(0), Array(800).fill(true), Array(800).fill(null), Array(500).fill({ a: 1 })];
+
+  it('a body whose JSON fits is not cut, whatever its elements (numbers, booleans, null, small objects)', () => {
+    for (const body of fitting) {
+      assert.ok(JSON.stringify(body).length <= BIG, 'the row fits');
+      const { value, cut } = bodyPrefix(body, BIG, scrubber);
+      assert.equal(cut, false, JSON.stringify(body).slice(0, 20));
+      assert.deepEqual(JSON.parse(JSON.stringify(value)), body);
+    }
+  });
+
+  it('a body whose JSON does not fit keeps at least maxChars of it', () => {
+    for (const body of fitting.map((rows) => [...rows, ...rows, ...rows])) {
+      const { value, cut } = bodyPrefix(body, BIG, scrubber);
+      assert.equal(cut, true);
+      assert.ok(JSON.stringify(value).length >= BIG, `${JSON.stringify(value).length} characters kept of ${JSON.stringify(body).length}`);
+    }
+  });
+
   it('a card number across a long string\'s cut leaves no digits of it, however much scrubbing shortened what came before', () => {
     // The JWT shrinks to [Filtered]; the card straddles the scrubbed window's end (MAX + CUT_MARGIN).
     const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJ${'a'.repeat(1000)}.sig`;
