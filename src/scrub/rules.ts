@@ -142,8 +142,9 @@ export const TOKEN_SOURCES: readonly string[] = [
   '(?<=hooks\\.slack\\.com\\/(?:services|workflows|triggers)\\/)[A-Za-z0-9_\\/-]{8,}',
   '(?<=discord(?:app)?\\.com\\/api\\/webhooks\\/)[0-9]{5,}\\/[A-Za-z0-9_-]{20,}',
   // JWT: base64url('{"') is "eyJ" for both header and payload. Words joined to it by '-' or '_' go with
-  // it (`Bearer-eyJ…`, `jwt_eyJ…`); starting only where no base64url character precedes keeps it linear.
-  '(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]{1,32}[-_]){0,4}eyJ[A-Za-z0-9_-]{2,}\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*',
+  // it (`Bearer-eyJ…`, `x-request-id-550e8400-e29b-41d4-eyJ…`, `a--eyJ…`); starting only where no
+  // base64url character precedes keeps it linear (each start reads at most 8 bounded words before eyJ).
+  '(?<![A-Za-z0-9_-])[-_]{0,4}(?:[A-Za-z0-9]{1,64}[-_]{1,4}){0,8}eyJ[A-Za-z0-9_-]{2,}\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*',
 ];
 
 /**
