@@ -38,6 +38,18 @@ export function effectiveStatus(error: unknown, res: Response): number {
 }
 
 /**
+ * The status a filter judges an error by: its effective status, but once the headers are sent, an error of
+ * the server's own (5xx, or no status) is judged as one, not by the 4xx the client already got (a 404 page
+ * whose rendering then failed is a bug), and a 4xx error by what the client got.
+ */
+export function filteredStatus(error: unknown, res: Response): number {
+  if (!res.headersSent) return effectiveStatus(error, res);
+  const own = statusOf(error);
+  if (own !== undefined && own >= 400 && own < 500) return res.statusCode;
+  return own !== undefined && own > 500 && own <= 599 ? own : 500;
+}
+
+/**
  * Errors whose effective status is 4xx are not reported (S14): validation, not-found and auth
  * failures are the client's, not bugs. Unlike Sentry's own rule (the error's status only, missing means
  * 500), a status already set on the response counts too. Mount it before `errorHandler`.
@@ -51,7 +63,7 @@ export function clientErrorFilter(options: ClientErrorFilterOptions = {}): Error
   const filters = (status: number) => status >= 400 && status < 500 && !reported.has(status);
 
   return function clientErrorFilterMiddleware(error, req, res, next) {
-    if (filters(effectiveStatus(error, res))) decisions.set(req, { error, filters });
+    if (filters(filteredStatus(error, res))) decisions.set(req, { error, filters });
     next(error);
   };
 }

@@ -2,7 +2,7 @@ import { safeCaptureException } from '../../src/helpers';
 import type { ErrorRequestHandler, Request } from 'express';
 import { CATEGORY_TAG } from '../../src/classify';
 import { getTelemetry } from '../../src/telemetry';
-import { effectiveStatus, isFilteredOut } from '../client-error-filter';
+import { effectiveStatus, filteredStatus, isFilteredOut } from '../client-error-filter';
 import { checkBoolean, checkFunction, checkOptionsObject } from '../shared/options';
 import { guarded } from '../shared/request-scope';
 import { isIgnoreRule, matchesOwnRules, matchesSentryRules, statelessRules, type IgnoreRule } from './ignore';
@@ -52,7 +52,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     const status = effectiveStatus(error, res);
     const telemetry = getTelemetry();
     const reportable =
-      !isFilteredOut(req, error, status) &&
+      !isFilteredOut(req, error, filteredStatus(error, res)) &&
       !matchesOwnRules(error, ignored) &&
       !matchesSentryRules(error, ignoredByTelemetry(telemetry?.config.ignoreErrors)) &&
       guarded('errorHandler shouldReport', () => options.shouldReport?.(error, req) ?? true) !== false;

@@ -115,6 +115,23 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(event.tags?.['http.status_code'], '200');
     });
 
+    it('behind clientErrorFilter, a server error after a 4xx was sent is reported; a 4xx error after a 4xx is not', async () => {
+      const instance = express();
+      instance.get('/page/:kind', (req, res, next) => {
+        res.status(404).json({ error: 'no such page' });
+        next(Object.assign(new Error(`${req.params.kind} after the 404`), req.params.kind === 'bug' ? { status: 500 } : { status: 404 }));
+      });
+      instance.use(clientErrorFilter());
+      instance.use(errorHandler());
+      await request(instance).get('/page/bug').expect(404);
+      await request(instance).get('/page/missing').expect(404);
+      const [event] = await kit.waitForEvents(1);
+      await kit.flush();
+      assert.equal(kit.events().length, 1);
+      assert.equal(event.exception?.values?.[0]?.value, 'bug after the 404');
+      assert.equal(event.tags?.['http.status_code'], '404');
+    });
+
     it('ignoreErrors and shouldReport skip reporting but still answer; a throwing shouldReport counts as report', async () => {
       await request(app({ ignoreErrors: [/internals/] })).get('/sync').expect(500);
       await request(app({ shouldReport: () => false })).get('/async').expect(500);
