@@ -21,7 +21,12 @@ export function profilingIntegration(rate: number, logger: Logger): Integration 
   const ours = versionOf('@sentry/node');
   const theirs = versionOf(PROFILING_PACKAGE);
   if (!theirs) {
-    logger.info(`profiling unavailable: SENTRY_PROFILES_SAMPLE_RATE=${rate} but ${PROFILING_PACKAGE} is not installed (install ${PROFILING_PACKAGE}@${ours} to enable it).`);
+    // Its releases lag @sentry/node's (11.1.0 against our 11.12.0): the advice must say which one, and
+    // that it may not be published yet, or a user installs the latest and meets the mismatch below.
+    logger.info(
+      `profiling unavailable: the profiles sample rate is ${rate} but ${PROFILING_PACKAGE} is not installed; it must be the release `
+      + `built for @sentry/node@${ours} (${PROFILING_PACKAGE}@${ours}, once it is published: each release pins one @sentry/node).`,
+    );
     return undefined;
   }
   if (theirs !== ours) {
