@@ -29,7 +29,14 @@ export function isValidDsn(dsn: string): boolean {
   }
 }
 
-/** Replaces the DSN's public key so that log lines never carry it. */
+/** The key of a DSN that is not a URL: what comes before its last '@' (after any '/'). */
+const UNPARSED_KEY = /[^/@]*@(?=[^@]*$)/;
+
+/**
+ * Replaces the DSN's public key so that log lines never carry it. A DSN that does not parse keeps the
+ * rest, where its typo is (`abc@o0.ingest…` without a scheme, `https//…`); without an '@' nothing
+ * tells the key from the rest, so none of it is shown.
+ */
 export function redactDsn(dsn: string): string {
   try {
     const url = new URL(dsn);
@@ -37,7 +44,7 @@ export function redactDsn(dsn: string): string {
     url.password = '';
     return url.toString();
   } catch {
-    return '[unparsable DSN]';
+    return UNPARSED_KEY.test(dsn) ? dsn.replace(UNPARSED_KEY, '***@') : '[unparsable DSN]';
   }
 }
 

@@ -97,4 +97,14 @@ describe('resolveConfig', () => {
     assert.equal(isValidDsn('http://127.0.0.1/0'), false);
     assert.doesNotMatch(redactDsn(DSN), /0123456789abcdef/);
   });
+
+  const unparsable: Array<[string, string, string]> = [
+    ['no scheme', 'abc123key@o0.ingest.sentry.io/42', '***@o0.ingest.sentry.io/42'],
+    ['a scheme without its colon', 'https//abc123key@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
+    ['a key and a secret', 'https//abc123key:s3cr3t@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
+    ['no @: nothing tells the key apart', 'abc123key', '[unparsable DSN]'],
+  ];
+  for (const [name, dsn, shown] of unparsable) {
+    it(`an unparsable DSN shows where its typo is, not its key: ${name}`, () => assert.equal(redactDsn(dsn), shown));
+  }
 });
