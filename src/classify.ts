@@ -61,7 +61,7 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * The built-in categories: `payment`, `database`, `auth`, else `http_5xx`. Pure and total: any value,
+ * The built-in categories: `payment`, `database`, `auth`, `http_4xx` (an error with a 4xx status), else `http_5xx`. Pure and total: any value,
  * including null, strings and objects with throwing getters, gets a category.
  */
 export function categorizeError(error: unknown): ErrorCategory {
@@ -70,6 +70,9 @@ export function categorizeError(error: unknown): ErrorCategory {
   if (looksLikeDatabaseError(error, names)) return 'database';
   const status = statusOf(error);
   if (status === 401 || status === 403 || names.some((name) => AUTH_NAME.test(name))) return 'auth';
+  // A client error someone chose to report (clientErrorFilter({ report: [429] }), captureException): an
+  // alert on http_5xx ("all 500 errors", S18) must not fire on it.
+  if (status !== undefined && status >= 400 && status <= 499) return 'http_4xx';
   return 'http_5xx';
 }
 

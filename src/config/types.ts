@@ -2,7 +2,7 @@ import type { ScrubOptions } from '../scrub';
 import type { Logger } from '../logger';
 
 /** What `classifyError` may return: one of the built-in categories or your own. */
-export type ErrorCategory = 'payment' | 'database' | 'auth' | 'http_5xx' | (string & {});
+export type ErrorCategory = 'payment' | 'database' | 'auth' | 'http_4xx' | 'http_5xx' | (string & {});
 
 /** Options of {@link initTelemetry}. Every field is optional; the environment fills the gaps. */
 export interface TelemetryOptions {
