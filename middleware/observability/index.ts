@@ -4,15 +4,18 @@ import { clientErrorFilter, type ClientErrorFilterOptions } from '../client-erro
 import { errorHandler, type ErrorHandlerOptions } from '../error-handler';
 import { scrubbing, type ScrubbingOptions } from '../scrubbing';
 import { checkOptionsObject } from '../shared/options';
-import { userContext, type UserResolver } from '../user-context';
+import { userContext, type UserContextOptions, type UserResolver } from '../user-context';
 
 /** Each part: its options object, `true` (defaults) or `false` (off). */
 export type Part<T> = T | boolean;
 
 /** Options of {@link observability}. */
 export interface ObservabilityOptions {
-  /** The userContext resolver; omit for no user context. @default undefined */
-  user?: UserResolver | undefined;
+  /**
+   * The userContext resolver, or `{ resolve, ...userContext's options }` (e.g. `{ resolve, timeoutMs: 300 }`);
+   * omit for no user context. @default undefined
+   */
+  user?: UserResolver | (UserContextOptions & { resolve: UserResolver }) | undefined;
   /** @default true */
   breadcrumbs?: Part<BreadcrumbsOptions> | undefined;
   /** @default true */
@@ -67,6 +70,15 @@ function chainErrors(handlers: ErrorRequestHandler[]): ErrorRequestHandler {
 const passThrough: RequestHandler = (_req, _res, next) => next();
 const rethrow: ErrorRequestHandler = (error, _req, _res, next) => next(error);
 
+function userPart(user: NonNullable<ObservabilityOptions['user']>): RequestHandler {
+  if (typeof user === 'function' || user === null || typeof user !== 'object') return userContext(user as UserResolver);
+  const { resolve, ...userOptions } = user;
+  if (typeof resolve !== 'function') {
+    throw new TypeError('observability({ user }): use a resolver function, or { resolve, timeoutMs? } with resolve a function');
+  }
+  return userContext(resolve, userOptions);
+}
+
 /**
  * The whole suite, helmet-style: scrubbing, breadcrumbs and user context before the routes; the 4xx
  * filter and the error handler after them. Each part is also usable on its own.
@@ -78,7 +90,7 @@ export function observability(options: ObservabilityOptions = {}): Observability
   if (scrubbingOptions) requestParts.push(scrubbing(scrubbingOptions));
   const breadcrumbsOptions = optionsOf('breadcrumbs', options.breadcrumbs);
   if (breadcrumbsOptions) requestParts.push(breadcrumbs(breadcrumbsOptions));
-  if (options.user !== undefined) requestParts.push(userContext(options.user));
+  if (options.user !== undefined) requestParts.push(userPart(options.user));
 
   const errorParts: ErrorRequestHandler[] = [];
   const filterOptions = optionsOf('clientErrorFilter', options.clientErrorFilter);

@@ -35,6 +35,17 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       await kit.expectNoSecrets(['hunter2']);
     });
 
+    it('user takes userContext\'s options too: { resolve, timeoutMs }', async () => {
+      const instance = app({ user: { resolve: () => new Promise(() => undefined), timeoutMs: 20 } });
+      await request(instance).get('/crash').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(event.user?.id, undefined, 'a resolver that never answers: the request goes on without a user');
+      const named = app({ user: { resolve: () => ({ id: 'u-2' }) } });
+      kit.reset();
+      await request(named).get('/crash').expect(500);
+      assert.equal((await kit.waitForEvents(1))[0].user?.id, 'u-2');
+    });
+
     it('a token a route names (/reset/:token) is filtered from the URL in the event, its breadcrumbs and the server span', async () => {
       const obs = observability({});
       const instance = express();
@@ -86,6 +97,8 @@ describe('observability options', () => {
   it('validates each part', () => {
     assert.throws(() => observability({ breadcrumbs: 'yes' as never }), /use an options object, true or false/);
     assert.throws(() => observability({ user: 'nope' as never }), /resolve must be a function/);
+    assert.throws(() => observability({ user: { timeoutMs: 5 } as never }), /\{ resolve, timeoutMs\? \} with resolve a function/);
+    assert.throws(() => observability({ user: { resolve: () => undefined, timeoutMs: -1 } }), /timeoutMs/);
     assert.throws(() => observability({ errorHandler: { shouldReport: 1 as never } }), /shouldReport must be a function/);
   });
 });
