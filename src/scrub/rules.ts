@@ -141,11 +141,16 @@ export const TOKEN_SOURCES: readonly string[] = [
   // Webhook URLs whose path is the credential: what follows the fixed prefix.
   '(?<=hooks\\.slack\\.com\\/(?:services|workflows|triggers)\\/)[A-Za-z0-9_\\/-]{8,}',
   '(?<=discord(?:app)?\\.com\\/api\\/webhooks\\/)[0-9]{5,}\\/[A-Za-z0-9_-]{20,}',
-  // JWT: base64url('{"') is "eyJ" for both header and payload. Words joined to it by '-' or '_' go with
-  // it (`Bearer-eyJ…`, `x-request-id-550e8400-e29b-41d4-eyJ…`, `a--eyJ…`); starting only where no
-  // base64url character precedes keeps it linear (each start reads at most 8 bounded words before eyJ).
-  '(?<![A-Za-z0-9_-])[-_]{0,4}(?:[A-Za-z0-9]{1,64}[-_]{1,4}){0,8}eyJ[A-Za-z0-9_-]{2,}\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*',
 ];
+
+/**
+ * JWT: base64url('{"') is "eyJ" for both header and payload. The whole base64url run before the payload's
+ * dot is read, so each run is one start (linear), and it is filtered when its last word is the header:
+ * alone, or joined to words by '-' or '_' (`Bearer-eyJ…`, `req-<uuid>-eyJ…`, `a-----eyJ…`), which go with it.
+ */
+export const JWT_RUN_SOURCE = '(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*)\\.eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*';
+/** The run before a JWT's payload ends with its header (tested on the run alone: it succeeds at its first candidate). */
+export const JWT_HEADER_END = /(?:^|[-_])eyJ[A-Za-z0-9_-]{2,}$/;
 
 /**
  * scheme://user:password@ -> keeps scheme and user. The user may be an e-mail address (nodemailer's
