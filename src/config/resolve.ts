@@ -29,23 +29,22 @@ export function isValidDsn(dsn: string): boolean {
   }
 }
 
-/** The key of a DSN that is not a URL: what comes before its last '@' (after any '/'). */
-const UNPARSED_KEY = /[^/@]*@(?=[^@]*$)/;
+/** A scheme as typed, colon or not (`https://`, `https//`): kept, since a typo there is what the line shows. */
+const TYPED_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]{0,31}:?\/\//;
+/** A Sentry key's shape (32 hex digits), wherever a typo put it (`https://<key>.o0.ingest…`). */
+const KEY_SHAPED = /(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi;
 
 /**
- * Replaces the DSN's public key so that log lines never carry it. A DSN that does not parse keeps the
- * rest, where its typo is (`abc@o0.ingest…` without a scheme, `https//…`); without an '@' nothing
- * tells the key from the rest, so none of it is shown.
+ * The DSN for a log line, never with its key or secret: everything between the scheme and the last '@'
+ * is masked, whatever the typo (no scheme, `https//`, a doubled '@', an '@' in the path), and so is any
+ * run of 32 hex digits. Text only, no URL parsing: a value that parses with an opaque path (`dsn:https://…`)
+ * or puts the key in the host kept it.
  */
 export function redactDsn(dsn: string): string {
-  try {
-    const url = new URL(dsn);
-    url.username = '***';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return UNPARSED_KEY.test(dsn) ? dsn.replace(UNPARSED_KEY, '***@') : '[unparsable DSN]';
-  }
+  const at = dsn.lastIndexOf('@');
+  const scheme = TYPED_SCHEME.exec(dsn)?.[0] ?? '';
+  const masked = at === -1 ? dsn : `${scheme}***${dsn.slice(at)}`;
+  return masked.replace(KEY_SHAPED, '***');
 }
 
 function isValidHttpUrl(value: string): boolean {

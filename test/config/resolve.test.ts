@@ -98,13 +98,20 @@ describe('resolveConfig', () => {
     assert.doesNotMatch(redactDsn(DSN), /0123456789abcdef/);
   });
 
+  const KEY = '0123456789abcdef0123456789abcdef';
   const unparsable: Array<[string, string, string]> = [
+    ['a DSN', `https://${KEY}@o0.ingest.sentry.io/42`, 'https://***@o0.ingest.sentry.io/42'],
     ['no scheme', 'abc123key@o0.ingest.sentry.io/42', '***@o0.ingest.sentry.io/42'],
     ['a scheme without its colon', 'https//abc123key@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
     ['a key and a secret', 'https//abc123key:s3cr3t@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
-    ['no @: nothing tells the key apart', 'abc123key', '[unparsable DSN]'],
+    ['a doubled @', 'https//abc123key:s3cr3t@@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
+    ['an @ in the query', 'https//abc123key@o0.ingest.sentry.io/42?x=a@b', 'https//***@b'],
+    ['a slash before the @', 'https//abc123key/@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
+    ['an opaque prefix that parses as a URL', `dsn:https://${KEY}@o0.ingest.sentry.io/42`, '***@o0.ingest.sentry.io/42'],
+    ['the key where the host goes', `https://${KEY}.o0.ingest.sentry.io/42`, 'https://***.o0.ingest.sentry.io/42'],
+    ['no @, no key shape', 'abc123key', 'abc123key'],
   ];
   for (const [name, dsn, shown] of unparsable) {
-    it(`an unparsable DSN shows where its typo is, not its key: ${name}`, () => assert.equal(redactDsn(dsn), shown));
+    it(`a DSN in a log line shows where its typo is, never its key: ${name}`, () => assert.equal(redactDsn(dsn), shown));
   }
 });
