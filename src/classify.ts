@@ -61,7 +61,8 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * The built-in categories: `payment`, `database`, `auth`, `http_4xx` (an error with a 4xx status), else `http_5xx`. Pure and total: any value,
+ * The built-in categories: `payment`, `database`, `auth`, else `http_5xx` (errorHandler makes it `http_4xx`
+ * when the answer was a 4xx: an error's own status may be an upstream's, see `categoryOfAnswer`). Pure and total: any value,
  * including null, strings and objects with throwing getters, gets a category.
  */
 export function categorizeError(error: unknown): ErrorCategory {
@@ -70,9 +71,6 @@ export function categorizeError(error: unknown): ErrorCategory {
   if (looksLikeDatabaseError(error, names)) return 'database';
   const status = statusOf(error);
   if (status === 401 || status === 403 || names.some((name) => AUTH_NAME.test(name))) return 'auth';
-  // A client error someone chose to report (clientErrorFilter({ report: [429] }), captureException): an
-  // alert on http_5xx ("all 500 errors", S18) must not fire on it.
-  if (status !== undefined && status >= 400 && status <= 499) return 'http_4xx';
   return 'http_5xx';
 }
 
@@ -87,4 +85,14 @@ export function classifyWith(classifier: ((error: unknown) => string | undefined
     }
   }
   return categorizeError(error);
+}
+
+/**
+ * The category of an error `errorHandler` answered with `status`: a 4xx answer someone chose to report
+ * (`clientErrorFilter({ report: [429] })`) is `http_4xx`, not `http_5xx` (an alert on "all 500 errors",
+ * S18, must not fire on it). The answer decides, not the error's own status, which may be an upstream's
+ * (an HTTP client's 404 answered as a 502 is a 5xx here).
+ */
+export function categoryOfAnswer(category: ErrorCategory, status: number): ErrorCategory {
+  return category === 'http_5xx' && status >= 400 && status <= 499 ? 'http_4xx' : category;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { categorizeError, classifyWith, statusOf } from '../src/classify';
+import { categorizeError, categoryOfAnswer, classifyWith, statusOf } from '../src/classify';
 
 class PaymentError extends Error {}
 class CardDeclined extends PaymentError {}
@@ -24,8 +24,7 @@ describe('categorizeError', () => {
     ['a 401', Object.assign(new Error('no token'), { status: 401 }), 'auth'],
     ['a 403 statusCode', Object.assign(new Error('forbidden'), { statusCode: 403 }), 'auth'],
     ['an UnauthorizedError', new UnauthorizedError('bad token'), 'auth'],
-    ['a reported 429', Object.assign(new Error('slow down'), { status: 429 }), 'http_4xx'],
-    ['a 404 statusCode', Object.assign(new Error('no booking 9'), { statusCode: 404 }), 'http_4xx'],
+    ['a 404 statusCode (perhaps an upstream\'s: the answer decides, categoryOfAnswer)', Object.assign(new Error('no booking 9'), { statusCode: 404 }), 'http_5xx'],
     ['a 503', Object.assign(new Error('maintenance'), { status: 503 }), 'http_5xx'],
     ['any other error', new Error('boom'), 'http_5xx'],
     ['a TypeError', new TypeError('x is undefined'), 'http_5xx'],
@@ -54,4 +53,16 @@ describe('categorizeError', () => {
     assert.equal(statusOf({ status: 42 }), undefined);
     assert.equal(statusOf(throwingGetters), undefined);
   });
+});
+
+describe('categoryOfAnswer', () => {
+  const rows: Array<[string, string, number, string]> = [
+    ['a reported 429', 'http_5xx', 429, 'http_4xx'],
+    ['a 500', 'http_5xx', 500, 'http_5xx'],
+    ['an upstream 404 answered 502', 'http_5xx', 502, 'http_5xx'],
+    ['after a 200 was sent', 'http_5xx', 200, 'http_5xx'],
+    ['a category of its own stays', 'payment', 402, 'payment'],
+    ['auth stays', 'auth', 401, 'auth'],
+  ];
+  for (const [name, category, status, expected] of rows) it(`${name} → ${expected}`, () => assert.equal(categoryOfAnswer(category, status), expected));
 });

@@ -1,6 +1,6 @@
 import { safeCaptureException } from '../../src/helpers';
 import type { ErrorRequestHandler, Request } from 'express';
-import { CATEGORY_TAG } from '../../src/classify';
+import { CATEGORY_TAG, categoryOfAnswer } from '../../src/classify';
 import { getTelemetry } from '../../src/telemetry';
 import { effectiveStatus, filteredStatus, isFilteredOut } from '../client-error-filter';
 import { checkBoolean, checkFunction, checkOptionsObject } from '../shared/options';
@@ -61,7 +61,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       eventId = guarded('errorHandler capture', () =>
         safeCaptureException(error, {
           mechanism: { type: 'auto.http.express_otel_sentry', handled: false },
-          captureContext: { tags: { [CATEGORY_TAG]: telemetry ? telemetry.categorize(error) : 'http_5xx', 'http.status_code': String(status) } },
+          captureContext: { tags: { [CATEGORY_TAG]: categoryOfAnswer(telemetry ? telemetry.categorize(error) : 'http_5xx', status), 'http.status_code': String(status) } },
         }),
       );
     }

@@ -76,10 +76,10 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(kit.events().length, 1);
     });
 
-    it('reports the 4xx statuses it is told to (e.g. 429)', async () => {
+    it('reports the 4xx statuses it is told to (e.g. 429), as http_4xx: not among "all 500 errors"', async () => {
       await request(app({ report: [429] })).get('/throttled').expect(429);
       await kit.waitForEvents(1);
-      kit.expectEvent({ message: 'slow down' });
+      kit.expectEvent({ message: 'slow down', category: 'http_4xx' });
     });
 
     it('4xx never mark the server span as an error', async () => {
