@@ -47,7 +47,7 @@ export function bodyPrefix(body: object, maxChars: number, scrubber: Scrubber): 
   const copy = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
     if (typeof value === 'string') {
       const copied = copyString(value);
-      left -= copied.length + 2;
+      left -= JSON.stringify(copied).length; // quotes and escapes: a control character is six
       return copied;
     }
     if (typeof value !== 'object' || value === null) {
@@ -90,7 +90,7 @@ export function bodyPrefix(body: object, maxChars: number, scrubber: Scrubber): 
         cut = true;
         break;
       }
-      left -= key.length + 4;
+      left -= JSON.stringify(key).length + 2;
       try {
         const field = (object as Record<string, unknown>)[key];
         // Filtered here as the scrubber would (a boolean or null holds no secret), without copying it.

@@ -75,6 +75,13 @@ describe('bodyPrefix', () => {
     }
   });
 
+  it('escapes count: a body of control characters keeps about maxChars of JSON, not six times as much', () => {
+    const { value, cut } = bodyPrefix(Array(2_000).fill('\u0001\u0002'), BIG, scrubber);
+    assert.equal(cut, true);
+    const length = JSON.stringify(value).length;
+    assert.ok(length >= BIG && length <= BIG + CUT_MARGIN + 64, `${length} characters of JSON copied`);
+  });
+
   it('a body whose JSON does not fit keeps at least maxChars of it', () => {
     for (const body of fitting.map((rows) => [...rows, ...rows, ...rows])) {
       const { value, cut } = bodyPrefix(body, BIG, scrubber);
