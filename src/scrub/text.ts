@@ -240,7 +240,7 @@ export function compileTextScrubber(
     let s = scrubPem(replaceFailedQueryLiterals(text));
     s = s.replace(userinfoRe, (_m: string, prefix: string) => `${prefix}:${FILTERED}@`);
     s = s.replace(tokenRe, FILTERED);
-    s = s.replace(jwtRe, (match: string, run: string) => (JWT_HEADER_END.test(run) ? FILTERED : match));
+    if (s.includes('.eyJ')) s = s.replace(jwtRe, (match: string, run: string) => (JWT_HEADER_END.test(run) ? FILTERED : match));
     s = s.replace(authRe, replaceAuth);
     s = scrubStructuredText(s);
     if (pairs) s = scrubPairs(s);
