@@ -8,7 +8,7 @@ import type { Scrubber } from '../scrub';
 import { CATEGORY_TAG } from '../classify';
 import { CLIENT_MAX_VALUE_LENGTH, scrubEvent } from './scrub-event';
 import { scrubEnvelope, scrubLog, scrubMetric } from './scrub-envelope';
-import { makeTeeTransportFactory, type DeliveryFailures, type EnvelopeSink } from './transport';
+import { makeTeeTransportFactory, SENTRY_SEND_BUFFER_SIZE, type DeliveryFailures, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
 import type { RequestContextHook } from '../tracing/http-server';
 import { initNodeClient } from './node/client';
@@ -129,6 +129,9 @@ export function initSentry(setup: SentrySetup): void {
       stackFrameVariables: false,
       genAI: { inputs: false, outputs: false },
     },
+    // The client's own processing buffer is sized by this too (64 by default): past it a burst of errors
+    // was dropped before our transport's 256 ever saw it.
+    transportOptions: { bufferSize: SENTRY_SEND_BUFFER_SIZE },
     transport: makeTeeTransportFactory({
       sinks: setup.sinks,
       sendToNetwork: config.dsn !== undefined,

@@ -210,3 +210,23 @@ describe('reliability: flush says whether what was queued arrived', function () 
     }
   });
 });
+
+describe('reliability: a burst of errors against a slow Sentry', function () {
+  this.timeout(60_000);
+
+  it('150 concurrent failing requests: 150 events arrive (the client\'s own processing buffer held 64)', async () => {
+    const fake = await startFakeSentry();
+    const app = await startReliabilityApp(fake);
+    try {
+      await fake.setMode({ delayMs: 300 });
+      const statuses = await Promise.all(Array.from({ length: 150 }, (_, i) => app.fetch(`/error?n=burst-${i}`).then((response) => response.status)));
+      assert.deepEqual([...new Set(statuses)], [500]);
+      assert.equal((await flushChild(app)).ok, true);
+      assert.equal(fake.events().length, 150, fake.summary());
+      assertHealthy(app);
+    } finally {
+      await app.stop('SIGKILL');
+      await fake.close();
+    }
+  });
+});
