@@ -69,14 +69,20 @@ export interface SentrySetup {
 }
 
 
-/** Tags the category and scrubs the event; fails closed (an event we cannot scrub is dropped). */
-export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize' | 'logger'>) {
+/**
+ * Tags the category and scrubs the event; fails closed (an event we cannot scrub is dropped). What it
+ * returns is marked in `scrubbed`, so that the envelope scrubber scrubs an event it did not (an app that
+ * replaced `beforeSend` on the client's options after start-up).
+ */
+export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize' | 'logger'>, scrubbed: WeakSet<object> = new WeakSet()) {
   return (event: ErrorEvent, hint: EventHint): ErrorEvent | null => {
     try {
       if (!isMessageEvent(event) && !event.tags?.[CATEGORY_TAG]) {
         event.tags = { ...event.tags, [CATEGORY_TAG]: setup.categorize(hint.originalException) };
       }
-      return scrubEvent(setup.scrubber, event) as ErrorEvent;
+      const result = scrubEvent(setup.scrubber, event) as ErrorEvent;
+      scrubbed.add(result);
+      return result;
     } catch (error) {
       setup.logger.warn(`an event was dropped because it could not be scrubbed: ${error instanceof Error ? error.name : typeof error}`);
       return null;
@@ -92,6 +98,7 @@ export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize
  */
 export function initSentry(setup: SentrySetup): void {
   const { config } = setup;
+  const scrubbedEvents = new WeakSet<object>();
   const profiling = profilingIntegration(config.profilesSampleRate, setup.logger);
   const keep = (integrations: Integration[]): Integration[] => [
     // Per-request isolation scopes and sessions (first: RequestData reads the request data it adds to
@@ -136,11 +143,11 @@ export function initSentry(setup: SentrySetup): void {
       sinks: setup.sinks,
       sendToNetwork: config.dsn !== undefined,
       failures: setup.deliveryFailures,
-      prepare: (envelope) => scrubEnvelope(setup.scrubber, envelope),
+      prepare: (envelope) => scrubEnvelope(setup.scrubber, envelope, scrubbedEvents),
       logger: setup.logger,
     }),
     // Breadcrumbs are scrubbed with the event they leave in (scrubEvent), not one by one on the request path.
-    beforeSend: makeBeforeSend(setup),
+    beforeSend: makeBeforeSend(setup, scrubbedEvents),
     // Sentry.logger.* and Sentry.metrics.* (sent without an opt-in in Sentry 11) leave scrubbed too.
     beforeSendLog: (log) => scrubLog(setup.scrubber, log),
     beforeSendMetric: (metric) => scrubMetric(setup.scrubber, metric),

@@ -4,7 +4,7 @@ import { scrubEvent } from './scrub-event';
 
 /**
  * Item types that need nothing here: error events were scrubbed by `beforeSend` (scrubbing them twice
- * would cost the error path for nothing), logs and metrics by their own hooks (which keep their typed
+ * would cost the error path for nothing; one it did not scrub is, see scrubEnvelope), logs and metrics by their own hooks (which keep their typed
  * attributes valid), and aggregated sessions and client reports are the SDK's counts. An attachment is
  * a file the app attached on purpose, sent as it is (README, Security). A `session` names its user (`did`:
  * the id, else the e-mail or user name) and is scrubbed below.
@@ -27,8 +27,9 @@ function scrubSession(scrubber: Scrubber, session: SessionPayload): SessionPaylo
   };
 }
 
-function scrubItem(scrubber: Scrubber, item: EnvelopeItem): EnvelopeItem {
+function scrubItem(scrubber: Scrubber, item: EnvelopeItem, scrubbedEvents: WeakSet<object>): EnvelopeItem {
   const [header, payload] = item as [{ type: string }, unknown];
+  if (header.type === 'event' && !isScrubbedEvent(payload, scrubbedEvents)) return scrubUnscrubbedEvent(scrubber, header, payload);
   if (ALREADY_SCRUBBED_OR_COUNTS.has(header.type)) return item;
   let scrubbed: unknown;
   try {
@@ -42,15 +43,32 @@ function scrubItem(scrubber: Scrubber, item: EnvelopeItem): EnvelopeItem {
   return [header, scrubbed] as unknown as EnvelopeItem;
 }
 
+const isScrubbedEvent = (payload: unknown, scrubbedEvents: WeakSet<object>): boolean =>
+  typeof payload === 'object' && payload !== null && scrubbedEvents.has(payload);
+
+function scrubUnscrubbedEvent(scrubber: Scrubber, header: { type: string }, payload: unknown): EnvelopeItem {
+  let scrubbed: Event | undefined;
+  try {
+    scrubbed = typeof payload === 'object' && payload !== null ? scrubEvent(scrubber, payload as Event) : undefined;
+  } catch {
+    scrubbed = undefined;
+  }
+  return [header, scrubbed] as unknown as EnvelopeItem;
+}
+
 /**
  * Every envelope passes here on its way out: what Sentry's API can send past `beforeSend` (user
  * feedback, transactions, check-ins, and any item type a later SDK adds) is scrubbed like an event.
  * Never mutates the envelope; an event-shaped item that cannot be scrubbed is left out (fail closed).
  */
-export function scrubEnvelope(scrubber: Scrubber, envelope: Envelope): Envelope {
+export function scrubEnvelope(scrubber: Scrubber, envelope: Envelope, scrubbedEvents: WeakSet<object> = new WeakSet()): Envelope {
   const [headers, items] = envelope as [unknown, EnvelopeItem[]];
-  if (items.every((item) => ALREADY_SCRUBBED_OR_COUNTS.has((item[0] as { type: string }).type))) return envelope;
-  const kept = items.map((item) => scrubItem(scrubber, item)).filter((item) => item[1] !== undefined);
+  const passes = (item: EnvelopeItem): boolean => {
+    const type = (item[0] as { type: string }).type;
+    return type === 'event' ? isScrubbedEvent(item[1], scrubbedEvents) : ALREADY_SCRUBBED_OR_COUNTS.has(type);
+  };
+  if (items.every(passes)) return envelope;
+  const kept = items.map((item) => scrubItem(scrubber, item, scrubbedEvents)).filter((item) => item[1] !== undefined);
   return [headers, kept] as unknown as Envelope;
 }
 

@@ -36,13 +36,22 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
     assert.deepEqual({ sid: output.sid, status: output.status, errors: output.errors, release: output.attrs.release }, { sid: 's1', status: 'ok', errors: 0, release: 'salon@1' });
   });
 
-  const untouched = ['event', 'client_report', 'attachment', 'log', 'trace_metric'];
+  const untouched = ['client_report', 'attachment', 'log', 'trace_metric'];
   for (const type of untouched) {
     it(`${type}: passed as it is (scrubbed before, or the SDK's own counts)`, () => {
       const input = envelopeOf(type, { untouched: true });
       assert.equal(scrubEnvelope(scrubber, input), input);
     });
   }
+
+  it('event: passed as it is when beforeSend scrubbed it, scrubbed here when it did not', () => {
+    const scrubbed = { message: 'already scrubbed' };
+    const marked = new WeakSet<object>([scrubbed]);
+    const input = envelopeOf('event', scrubbed);
+    assert.equal(scrubEnvelope(scrubber, input, marked), input);
+    const unmarked = payloadOf(scrubEnvelope(scrubber, envelopeOf('event', { message: `password=${SECRET}`, extra: { token: SECRET } }), marked));
+    assert.doesNotMatch(JSON.stringify(unmarked), /sk_live_51Hsecretvalue00/);
+  });
 
   it('logs and metrics: message and attributes scrubbed; null when they cannot be', () => {
     const log = scrubLog(scrubber, { level: 'info', message: `charging with token=${SECRET}`, attributes: { api_key: SECRET, amount: 5 } });
@@ -100,6 +109,23 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
 
 describe("Sentry's own API past beforeSend, through the real client (test kit)", () => {
   beforeEach(() => kit.reset());
+
+  it('an event still leaves scrubbed when the app replaced beforeSend on the client after start-up', async () => {
+    const options = Sentry.getClient()!.getOptions();
+    const ours = options.beforeSend;
+    options.beforeSend = (event) => event;
+    try {
+      Sentry.withScope((scope) => {
+        scope.setExtra('api_key', SECRET);
+        Sentry.captureException(new Error(`charge failed with token=${SECRET}`));
+      });
+      await kit.flush();
+      assert.ok(kit.payloads().some((payload) => payload.includes('"type":"event"')), 'the event was sent');
+      await kit.expectNoSecrets([SECRET]);
+    } finally {
+      options.beforeSend = ours;
+    }
+  });
 
   it('user feedback, logs and metrics leave scrubbed', async () => {
     Sentry.withScope((scope) => {
