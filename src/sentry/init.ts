@@ -1,6 +1,6 @@
 import {
-  eventFiltersIntegration, functionToStringIntegration, linkedErrorsIntegration, requestDataIntegration,
-  type ErrorEvent, type EventHint, type Integration,
+  eventFiltersIntegration, functionToStringIntegration, getClient, linkedErrorsIntegration, requestDataIntegration,
+  type Client, type ErrorEvent, type EventHint, type Integration,
 } from '@sentry/core';
 import type { ResolvedConfig } from '../config/types';
 import type { Logger } from '../logger';
@@ -11,7 +11,7 @@ import { scrubEnvelope, scrubLog, scrubMetric } from './scrub-envelope';
 import { makeTeeTransportFactory, SENTRY_SEND_BUFFER_SIZE, type DeliveryFailures, type EnvelopeSink } from './transport';
 import { profilingIntegration } from './profiling';
 import type { RequestContextHook } from '../tracing/http-server';
-import { initNodeClient } from './node/client';
+import { initNodeClient, NodeRuntimeClient } from './node/client';
 import { nodeContextIntegration } from './node/context';
 import { contextLinesIntegration } from './node/context-lines';
 import { onUncaughtExceptionIntegration, onUnhandledRejectionIntegration } from './node/global-handlers';
@@ -90,6 +90,20 @@ export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize
   };
 }
 
+const OWN_INIT_ADVICE =
+  'Remove that Sentry.init: initTelemetry() initializes Sentry (its options and SENTRY_* variables: README, Configuration), '
+  + 'and Sentry.* calls reach our client.';
+
+/** A client an app's own `Sentry.init` made (@sentry/node's), not ours. */
+const isForeignClient = (client: Client | undefined): boolean => client !== undefined && !(client instanceof NodeRuntimeClient);
+
+/** An app that kept its own `Sentry.init` after switching: that client replaced ours, silently. */
+function warnIfReplaced(logger: Logger): void {
+  if (isForeignClient(getClient())) {
+    logger.warn(`Sentry.init() was called after express-otel-sentry started Sentry: that client replaced ours, and its events skip our scrubbing, user context, categories and trace ids. ${OWN_INIT_ADVICE}`);
+  }
+}
+
 /**
  * Errors go through Sentry's Node client (`node/client.ts`, built on @sentry/core) with tracing left to
  * OpenTelemetry: no Sentry tracer provider, no Sentry sampling, no load-time rewriting of express/pg/knex,
@@ -98,12 +112,15 @@ export function makeBeforeSend(setup: Pick<SentrySetup, 'scrubber' | 'categorize
  */
 export function initSentry(setup: SentrySetup): void {
   const { config } = setup;
+  if (isForeignClient(getClient())) {
+    setup.logger.warn(`Sentry.init() ran before express-otel-sentry started Sentry: our client replaces that one, whose OpenTelemetry setup now competes with ours. ${OWN_INIT_ADVICE}`);
+  }
   const scrubbedEvents = new WeakSet<object>();
   const profiling = profilingIntegration(config.profilesSampleRate, setup.logger);
   const keep = (integrations: Integration[]): Integration[] => [
     // Per-request isolation scopes and sessions (first: RequestData reads the request data it adds to
     // events); spans, breadcrumbs and header propagation come from OpenTelemetry.
-    requestIsolationIntegration({ requestContext: setup.requestContext }),
+    requestIsolationIntegration({ requestContext: setup.requestContext, onFirstRequest: () => warnIfReplaced(setup.logger) }),
     ...(profiling ? [profiling] : []),
     ...integrations,
     openTelemetryIntegration(),

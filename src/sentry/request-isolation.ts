@@ -25,6 +25,8 @@ export interface RequestIsolationOptions {
    * runs. @default undefined: Sentry's own store, one isolation scope made per request
    */
   requestContext?: RequestContextHook;
+  /** Called once, when the first request arrives (never throws into it). @default undefined */
+  onFirstRequest?: (() => void) | undefined;
 }
 
 interface RequestMetadata {
@@ -88,6 +90,22 @@ function sessionStarter(client: Client, sessions: RequestSessionAggregator): Sta
     client.emit('startRequestSession');
     response.on('close', recordSession);
     response[SESSION] = { scopes };
+  };
+}
+
+function withFirstRequestCall(start: StartSession, call: (() => void) | undefined): StartSession {
+  if (!call) return start;
+  let called = false;
+  return (response, scopes) => {
+    if (!called) {
+      called = true;
+      try {
+        call();
+      } catch {
+        // a check about the setup, never the request's failure
+      }
+    }
+    start(response, scopes);
   };
 }
 
@@ -171,7 +189,7 @@ function addRequestData(event: Event): Event {
 export const requestIsolationIntegration = defineIntegration((options: RequestIsolationOptions = {}) => ({
   name: 'ExpressOtelSentryRequestIsolation',
   setup(client: Client) {
-    const startSession = sessionStarter(client, new RequestSessionAggregator(client));
+    const startSession = withFirstRequestCall(sessionStarter(client, new RequestSessionAggregator(client)), options.onFirstRequest);
     if (options.requestContext) {
       installInRequestContext(options.requestContext, client, startSession);
       return;

@@ -8,6 +8,14 @@ const APP = 'express5/app.cjs';
 describe('configuration from the environment (child processes)', function () {
   const backend = useFakeBackend();
 
+  it("an app's own Sentry.init after the preload started Sentry is warned of: its client replaced ours, silently", async () => {
+    const app = await startChildApp({ entry: 'express5/own-sentry-init.cjs', env: { SENTRY_DSN: backend.fake.dsn } });
+    assert.equal((await app.fetch('/hello')).status, 200);
+    await app.stop('SIGTERM');
+    assert.match(app.output(), /Sentry\.init\(\) was called after express-otel-sentry started Sentry: that client replaced ours/);
+    assert.equal(app.output().match(/that client replaced ours/g)?.length, 1, 'once');
+  });
+
   for (const [label, rateVariables] of [
     ['SENTRY_TRACES_SAMPLE_RATE=0', { SENTRY_TRACES_SAMPLE_RATE: '0' }],
     // What an OpenTelemetry operator injects into a pod.
