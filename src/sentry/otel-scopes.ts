@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context } from '@opentelemetry/api';
 import {
   _INTERNAL_safeMathRandom, generateTraceId, getDefaultCurrentScope, getDefaultIsolationScope, getIsolationScope,
-  isContinuingTrace, setAsyncContextStrategy, type Scope,
+  isContinuingTrace, setAsyncContextStrategy, type AsyncContextStrategy, type Scope,
 } from '@sentry/core';
+import { OPENTELEMETRY_TRACING } from './otel-tracing';
 
 /** Where Sentry's scopes ride in an OpenTelemetry context. */
 const SCOPES = createContextKey('express-otel-sentry.sentry-scopes');
@@ -135,7 +136,7 @@ const OPENTELEMETRY_CONTEXT_STORE: ScopesStore = {
  * Sentry's scope strategy over a store, with @sentry/node's semantics: fork on `withScope` and
  * `withIsolationScope`, the process-wide scopes outside any.
  */
-function useScopesStore(store: ScopesStore): void {
+function useScopesStore(store: ScopesStore, tracing: Partial<AsyncContextStrategy> = {}): void {
   const currentScope = (): Scope => store.current()?.scope ?? getDefaultCurrentScope();
   const isolationScope = (): Scope => store.current()?.isolationScope ?? getDefaultIsolationScope();
   setAsyncContextStrategy({
@@ -156,6 +157,7 @@ function useScopesStore(store: ScopesStore): void {
     },
     withSetIsolationScope: (isolation, callback) =>
       store.runWith({ scope: currentScope().clone(), isolationScope: isolation }, () => callback(isolation)),
+    ...tracing,
   });
 }
 
@@ -181,5 +183,5 @@ export function withRequestScopes(ctx: Context, scopes: LazyRequestScopes): Cont
  * (OpenTelemetry's AsyncLocalStorage one), so it is installed only when tracing runs.
  */
 export function useOpenTelemetryContextForScopes(): void {
-  useScopesStore(OPENTELEMETRY_CONTEXT_STORE);
+  useScopesStore(OPENTELEMETRY_CONTEXT_STORE, OPENTELEMETRY_TRACING);
 }

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import * as Sentry from '@sentry/node';
+import { context, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import request from 'supertest';
+import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { kit } from '../support/setup';
+
+const CALLER_TRACE = '5f2b8c1e9a7d4b3c8e6f1a2b3c4d5e6f';
+const CALLER_SPAN = '1a2b3c4d5e6f7a8b';
+
+for (const { name, express } of EXPRESS_VERSIONS) {
+  describe(`Sentry's tracing calls answered by OpenTelemetry (${name})`, () => {
+    beforeEach(() => kit.reset());
+
+    function app() {
+      const instance = express();
+      instance.get('/page', (_req, res) => {
+        const active = Sentry.getActiveSpan() as unknown as { spanContext(): { traceId: string; spanId: string } } | undefined;
+        const otel = trace.getActiveSpan()?.spanContext();
+        const suppressed = Sentry.suppressTracing(() => trace.getTracer('app').startSpan('suppressed').isRecording());
+        res.json({ active: active?.spanContext(), otel, data: Sentry.getTraceData(), meta: Sentry.getTraceMetaTags(), suppressed });
+      });
+      return instance;
+    }
+
+    it('getActiveSpan is the request\'s span; getTraceData and getTraceMetaTags continue its trace (a server-rendered page)', async () => {
+      // Sent untraced: this process's own client instrumentation would put its headers in the caller's place.
+      const { body } = await context.with(suppressTracing(context.active()), () =>
+        request(app()).get('/page').set('sentry-trace', `${CALLER_TRACE}-${CALLER_SPAN}-1`).expect(200).then((response) => response));
+      assert.deepEqual(body.active, body.otel);
+      assert.equal(body.active.traceId, CALLER_TRACE);
+      assert.match(body.data['sentry-trace'], new RegExp(`^${CALLER_TRACE}-${body.active.spanId}-1$`));
+      assert.match(body.data.baggage, new RegExp(`sentry-trace_id=${CALLER_TRACE}`));
+      assert.match(body.meta, new RegExp(`<meta name="sentry-trace" content="${CALLER_TRACE}-[0-9a-f]{16}-1"/>`));
+      assert.match(body.meta, /<meta name="baggage" content="[^"]*sentry-trace_id=/);
+      assert.equal(body.suppressed, false, 'suppressTracing: OpenTelemetry makes no recording span inside it');
+    });
+
+    it('continueTrace continues in OpenTelemetry\'s context (a job picked up from a queue)', async () => {
+      const traceId = await Sentry.continueTrace({ sentryTrace: `${CALLER_TRACE}-${CALLER_SPAN}-1`, baggage: undefined }, () =>
+        trace.getTracer('job').startActiveSpan('job', (span) => {
+          span.end();
+          return span.spanContext().traceId;
+        }));
+      assert.equal(traceId, CALLER_TRACE);
+    });
+  });
+}
