@@ -19,7 +19,11 @@ for (const { name, express } of EXPRESS_VERSIONS) {
         const active = Sentry.getActiveSpan() as unknown as { spanContext(): { traceId: string; spanId: string } } | undefined;
         const otel = trace.getActiveSpan()?.spanContext();
         const suppressed = Sentry.suppressTracing(() => trace.getTracer('app').startSpan('suppressed').isRecording());
-        res.json({ active: active?.spanContext(), otel, data: Sentry.getTraceData(), meta: Sentry.getTraceMetaTags(), suppressed });
+        // Makes no span (Sentry's tracing is off), but runs its callback, on the request's trace.
+        const sentrySpan = Sentry.startSpan({ name: 'render' }, (span) => span.spanContext());
+        const inactive = Sentry.startInactiveSpan({ name: 'later' });
+        inactive.end();
+        res.json({ active: active?.spanContext(), otel, data: Sentry.getTraceData(), meta: Sentry.getTraceMetaTags(), suppressed, sentrySpan });
       });
       return instance;
     }
@@ -35,6 +39,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.match(body.meta, new RegExp(`<meta name="sentry-trace" content="${CALLER_TRACE}-[0-9a-f]{16}-1"/>`));
       assert.match(body.meta, /<meta name="baggage" content="[^"]*sentry-trace_id=/);
       assert.equal(body.suppressed, false, 'suppressTracing: OpenTelemetry makes no recording span inside it');
+      assert.equal(body.sentrySpan.traceId, CALLER_TRACE, "Sentry.startSpan's placeholder is on the request's trace");
     });
 
     it('continueTrace continues in OpenTelemetry\'s context (a job picked up from a queue)', async () => {
