@@ -1,5 +1,5 @@
 import { safeCaptureException } from '../../src/helpers';
-import type { ErrorRequestHandler, Request } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { CATEGORY_TAG, categoryOfAnswer } from '../../src/classify';
 import { getTelemetry } from '../../src/telemetry';
 import { effectiveStatus, filteredStatus, isFilteredOut } from '../client-error-filter';
@@ -18,6 +18,19 @@ export interface ErrorHandlerOptions {
   respond?: boolean | undefined;
   /** Include message and stack in 5xx answers. @default true when the environment is 'development' */
   exposeDetails?: boolean | undefined;
+}
+
+/**
+ * The event id Sentry's own Express error handler (`Sentry.setupExpressErrorHandler`, mounted before ours)
+ * left on the response when it reported the error first: the answer names that event.
+ */
+function sentryHandlersEventId(res: Response): string | undefined {
+  try {
+    const id = (res as { sentry?: unknown }).sentry;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -63,7 +76,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
           mechanism: { type: 'auto.http.express_otel_sentry', handled: false },
           captureContext: { tags: { [CATEGORY_TAG]: categoryOfAnswer(telemetry ? telemetry.categorize(error) : 'http_5xx', status), 'http.status_code': String(status) } },
         }),
-      );
+      ) || sentryHandlersEventId(res);
     }
     if (res.headersSent || !respond) return next(error);
     const development = options.exposeDetails ?? telemetry?.config.environment === 'development';

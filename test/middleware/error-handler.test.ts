@@ -94,6 +94,20 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(response.body.error, 'Maintenance until 10:00');
     });
 
+    it("Sentry's own error handler mounted before it: one event, and the answer names it", async () => {
+      const instance = express();
+      instance.get('/boom', () => {
+        throw new Error('reported by Sentry\'s handler first');
+      });
+      Sentry.setupExpressErrorHandler(instance);
+      instance.use(errorHandler());
+      const response = await request(instance).get('/boom').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      await kit.flush();
+      assert.equal(kit.events().length, 1);
+      assert.equal(response.body.eventId, event.event_id);
+    });
+
     it('leaves a response already sent alone (and still reports, with the status the client got)', async () => {
       const response = await request(app()).get('/sent').expect(200);
       assert.deepEqual(response.body, { partial: true });
