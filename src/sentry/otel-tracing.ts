@@ -1,23 +1,48 @@
 import { context, propagation, trace, type Span } from '@opentelemetry/api';
 import { isTracingSuppressed, suppressTracing } from '@opentelemetry/core';
-import type { AsyncContextStrategy } from '@sentry/core';
+import { getCurrentScope, SentryNonRecordingSpan, spanIsSentrySpan, withScope, type AsyncContextStrategy } from '@sentry/core';
 
 type TracingMethods = Pick<
   AsyncContextStrategy,
   'getActiveSpan' | 'withActiveSpan' | 'suppressTracing' | 'isTracingSuppressed' | 'getTraceData' | 'continueTrace'
 >;
 
+/**
+ * An OpenTelemetry span, not one of Sentry's: `Sentry.startSpan` runs its callback under its placeholder
+ * (an unsampled Sentry span while Sentry's tracing is off), which put in OpenTelemetry's context would
+ * make every span inside unsampled and tell the next service so. Sentry's spans and `null` (a new root,
+ * which Sentry's tracing would start) leave OpenTelemetry's context as it is, as before this strategy
+ * answered `withActiveSpan`: a forked scope only.
+ */
+function isOpenTelemetrySpan(span: unknown): span is Span {
+  return typeof span === 'object' && span !== null && !spanIsSentrySpan(span as never) && !(span instanceof SentryNonRecordingSpan)
+    && typeof (span as Span).spanContext === 'function';
+}
+
 type TraceDataOptions = Parameters<NonNullable<AsyncContextStrategy['getTraceData']>>[0];
 
-/** What the configured propagators write for the active context (or `span`): `sentry-trace`, `baggage`, `traceparent`. */
+const SENTRY_TRACE_VALUE = /^[0-9a-f]{32}-[0-9a-f]{16}(?:-[01])?$/;
+const TRACEPARENT_VALUE = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** A Sentry baggage member as we write it: percent-encoded, nothing an HTML attribute could be broken by. */
+const SENTRY_BAGGAGE_MEMBER = /^sentry-[a-z_]+=[A-Za-z0-9%._~-]*$/;
+
+/**
+ * What the configured propagators write for the active context (or `span`), as Sentry's own `getTraceData`
+ * gives it: `sentry-trace`, Sentry's members of `baggage` and `traceparent`, each checked against its
+ * format. `getTraceMetaTags` puts them into a page's HTML unescaped: a caller's other baggage members (and
+ * their metadata, forwarded as they came) would carry its values, or markup, into every page.
+ */
 function traceData(options: TraceDataOptions = {}): ReturnType<NonNullable<AsyncContextStrategy['getTraceData']>> {
-  const active = options.span ? trace.setSpan(context.active(), options.span as unknown as Span) : context.active();
+  const active = isOpenTelemetrySpan(options.span) ? trace.setSpan(context.active(), options.span) : context.active();
   const headers: Record<string, string> = {};
   propagation.inject(active, headers);
+  const sentryTrace = headers['sentry-trace'];
+  const baggage = (headers.baggage ?? '').split(',').map((member) => member.trim()).filter((member) => SENTRY_BAGGAGE_MEMBER.test(member)).join(',');
+  const traceparent = headers.traceparent;
   return {
-    ...(headers['sentry-trace'] ? { 'sentry-trace': headers['sentry-trace'] } : {}),
-    ...(headers.baggage ? { baggage: headers.baggage } : {}),
-    ...(options.propagateTraceparent && headers.traceparent ? { traceparent: headers.traceparent } : {}),
+    ...(sentryTrace && SENTRY_TRACE_VALUE.test(sentryTrace) ? { 'sentry-trace': sentryTrace } : {}),
+    ...(baggage ? { baggage } : {}),
+    ...(options.propagateTraceparent && traceparent && TRACEPARENT_VALUE.test(traceparent) ? { traceparent } : {}),
   };
 }
 
@@ -32,8 +57,8 @@ function traceData(options: TraceDataOptions = {}): ReturnType<NonNullable<Async
  */
 export const OPENTELEMETRY_TRACING: TracingMethods = {
   getActiveSpan: (() => trace.getActiveSpan()) as unknown as TracingMethods['getActiveSpan'],
-  withActiveSpan: ((span: Span | null, callback: () => unknown) =>
-    context.with(span ? trace.setSpan(context.active(), span) : trace.deleteSpan(context.active()), callback)) as unknown as TracingMethods['withActiveSpan'],
+  withActiveSpan: ((span: Span | null, callback: (scope: unknown) => unknown) =>
+    isOpenTelemetrySpan(span) ? context.with(trace.setSpan(context.active(), span), () => callback(getCurrentScope())) : withScope(callback)) as unknown as TracingMethods['withActiveSpan'],
   suppressTracing: ((callback: () => unknown) => context.with(suppressTracing(context.active()), callback)) as TracingMethods['suppressTracing'],
   isTracingSuppressed: () => isTracingSuppressed(context.active()),
   getTraceData: traceData,

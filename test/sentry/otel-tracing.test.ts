@@ -42,6 +42,36 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(body.sentrySpan.traceId, CALLER_TRACE, "Sentry.startSpan's placeholder is on the request's trace");
     });
 
+    it('spans made inside Sentry.startSpan and withActiveSpan(placeholder) are exported, and the next service is told sampled', async () => {
+      const instance = express();
+      instance.get('/wrapped', (_req, res) => {
+        const data = Sentry.startSpan({ name: 'work' }, () => {
+          trace.getTracer('app').startActiveSpan('inner', (span) => span.end());
+          return Sentry.getTraceData();
+        });
+        const placeholder = Sentry.startInactiveSpan({ name: 'later' });
+        Sentry.withActiveSpan(placeholder, () => trace.getTracer('app').startActiveSpan('inner-2', (span) => span.end()));
+        placeholder.end();
+        res.json(data);
+      });
+      const { body } = await request(instance).get('/wrapped').expect(200);
+      assert.match(body['sentry-trace'], /-1$/);
+      const spans = await kit.waitForSpans((span) => span.name === 'inner' || span.name === 'inner-2');
+      assert.equal(spans.length >= 1, true);
+      await kit.flush();
+      assert.deepEqual(kit.spans().filter((span) => span.name.startsWith('inner')).map((span) => span.name).sort(), ['inner', 'inner-2']);
+    });
+
+    it('getTraceMetaTags carries only Sentry\'s own members, checked: a caller\'s baggage cannot put markup or its values into the page', async () => {
+      const { body } = await context.with(suppressTracing(context.active()), () =>
+        request(app()).get('/page')
+          .set('sentry-trace', `${CALLER_TRACE}-${CALLER_SPAN}-1`)
+          .set('baggage', `x=1;"><script>alert(document.cookie)</script>,tenant=acme,user_email=ann%40example.com,sentry-trace_id=${CALLER_TRACE},sentry-release=a"><b>`)
+          .expect(200).then((response) => response));
+      assert.doesNotMatch(body.meta, /<script|<b>|tenant|user_email|"></);
+      assert.match(body.meta, /<meta name="baggage" content="sentry-trace_id=/);
+    });
+
     it('continueTrace continues in OpenTelemetry\'s context (a job picked up from a queue)', async () => {
       const traceId = await Sentry.continueTrace({ sentryTrace: `${CALLER_TRACE}-${CALLER_SPAN}-1`, baggage: undefined }, () =>
         trace.getTracer('job').startActiveSpan('job', (span) => {
