@@ -10,12 +10,11 @@ import {
   PEM_BEGIN_SOURCE,
   PLACEHOLDER_SOURCE,
   TOKEN_SOURCES,
-  JWT_HEADER_END,
-  JWT_RUN_SOURCE,
   TRIGGER_SOURCE,
   USERINFO_SOURCE,
   XML_ELEMENT_SOURCE,
 } from './rules';
+import { compileJwtReplacer } from './jwt';
 import { replaceFailedQueryLiterals } from './sql';
 import { FILTERED } from './types';
 
@@ -165,7 +164,7 @@ export function compileTextScrubber(
   patterns: readonly RegExp[],
 ): TextScrubber {
   const tokenRe = new RegExp(TOKEN_SOURCES.join('|'), 'g');
-  const jwtRe = new RegExp(JWT_RUN_SOURCE, 'g');
+  const replaceJwts = compileJwtReplacer();
   const userinfoRe = new RegExp(USERINFO_SOURCE, 'g');
   const authRe = new RegExp(AUTH_SCHEME_SOURCE, 'gi');
   const pairRe = new RegExp(PAIR_KEY_SOURCE, 'g');
@@ -240,7 +239,7 @@ export function compileTextScrubber(
     let s = scrubPem(replaceFailedQueryLiterals(text));
     s = s.replace(userinfoRe, (_m: string, prefix: string) => `${prefix}:${FILTERED}@`);
     s = s.replace(tokenRe, FILTERED);
-    if (s.includes('.eyJ')) s = s.replace(jwtRe, (match: string, run: string) => (JWT_HEADER_END.test(run) ? FILTERED : match));
+    if (s.includes('.eyJ')) s = replaceJwts(s);
     s = s.replace(authRe, replaceAuth);
     s = scrubStructuredText(s);
     if (pairs) s = scrubPairs(s);
