@@ -67,9 +67,28 @@ export function scrubEnvelope(scrubber: Scrubber, envelope: Envelope, scrubbedEv
     const type = (item[0] as { type: string }).type;
     return type === 'event' ? isScrubbedEvent(item[1], scrubbedEvents) : ALREADY_SCRUBBED_OR_COUNTS.has(type);
   };
-  if (items.every(passes)) return envelope;
+  const scrubbedHeaders = scrubTraceHeader(scrubber, headers);
+  if (scrubbedHeaders === headers && items.every(passes)) return envelope;
   const kept = items.map((item) => scrubItem(scrubber, item, scrubbedEvents)).filter((item) => item[1] !== undefined);
-  return [headers, kept] as unknown as Envelope;
+  return [scrubbedHeaders, kept] as unknown as Envelope;
+}
+
+/**
+ * The envelope header's `trace` (the dynamic sampling context) names the active span as its
+ * `transaction`, and Sentry builds it after `beforeSend` (a check-in's never passes there): its text
+ * values are scrubbed; the headers are the same object when nothing changed.
+ */
+function scrubTraceHeader(scrubber: Scrubber, headers: unknown): unknown {
+  const trace = (headers as { trace?: unknown } | undefined)?.trace;
+  if (typeof trace !== 'object' || trace === null) return headers;
+  try {
+    const scrubbed = scrubber.scrubValue(trace) as Record<string, unknown>;
+    const changed = Object.keys(scrubbed).some((key) => scrubbed[key] !== (trace as Record<string, unknown>)[key]);
+    return changed ? { ...(headers as object), trace: scrubbed } : headers;
+  } catch {
+    const { trace: _dropped, ...rest } = headers as { trace?: unknown };
+    return rest;
+  }
 }
 
 const TEMPLATE_ATTRIBUTE = 'sentry.message.template';

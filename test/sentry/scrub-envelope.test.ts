@@ -44,6 +44,15 @@ describe('scrubEnvelope: what skips beforeSend is scrubbed on its way out', () =
     });
   }
 
+  it("the envelope header's trace (its transaction is the active span's name) is scrubbed; unchanged headers stay the same object", () => {
+    const input = [{ event_id: 'e1', trace: { trace_id: 'a'.repeat(32), transaction: `GET /pay?api_key=${SECRET}`, public_key: 'k' } }, [[{ type: 'check_in' }, { check_in_id: 'c1', status: 'ok' }]]] as unknown as Envelope;
+    const [headers] = scrubEnvelope(scrubber, input) as unknown as [{ trace: { transaction: string; trace_id: string } }];
+    assert.doesNotMatch(headers.trace.transaction, /sk_live/);
+    assert.equal(headers.trace.trace_id, 'a'.repeat(32));
+    const clean = envelopeOf('client_report', { discarded_events: [] });
+    assert.equal(scrubEnvelope(scrubber, clean), clean);
+  });
+
   it('event: passed as it is when beforeSend scrubbed it, scrubbed here when it did not', () => {
     const scrubbed = { message: 'already scrubbed' };
     const marked = new WeakSet<object>([scrubbed]);
