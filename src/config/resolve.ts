@@ -31,20 +31,27 @@ export function isValidDsn(dsn: string): boolean {
 
 /** A scheme as typed, colon or not (`https://`, `https//`): kept, since a typo there is what the line shows. */
 const TYPED_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]{0,31}:?\/\//;
-/** A Sentry key's shape (32 hex digits), wherever a typo put it (`https://<key>.o0.ingest…`). */
-const KEY_SHAPED = /(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi;
+/** A Sentry key's shape (32 hex digits or more), wherever a typo put it (`https://<key>.o0.ingest…`). */
+const KEY_SHAPED = /[0-9a-f]{32,}/gi;
 
 /**
  * The DSN for a log line, never with its key or secret: everything between the scheme and the last '@'
- * is masked, whatever the typo (no scheme, `https//`, a doubled '@', an '@' in the path), and so is any
- * run of 32 hex digits. Text only, no URL parsing: a value that parses with an opaque path (`dsn:https://…`)
- * or puts the key in the host kept it.
+ * is masked, whatever the typo (no scheme, `https//`, a doubled '@', an '@' in the path). Without an '@'
+ * only an http(s) URL with no credentials is shown (its origin and path, runs of 32 hex digits masked):
+ * anything else may be a token pasted in its place. Text and one URL parse, no regex that backtracks.
  */
 export function redactDsn(dsn: string): string {
   const at = dsn.lastIndexOf('@');
-  const scheme = TYPED_SCHEME.exec(dsn)?.[0] ?? '';
-  const masked = at === -1 ? dsn : `${scheme}***${dsn.slice(at)}`;
-  return masked.replace(KEY_SHAPED, '***');
+  if (at !== -1) return `${TYPED_SCHEME.exec(dsn)?.[0] ?? ''}***${dsn.slice(at)}`.replace(KEY_SHAPED, '***');
+  try {
+    const url = new URL(dsn);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') {
+      return `${url.protocol}//${url.host}${url.pathname}`.replace(KEY_SHAPED, '***');
+    }
+  } catch {
+    // not a URL
+  }
+  return '[unparsable DSN]';
 }
 
 function isValidHttpUrl(value: string): boolean {

@@ -109,7 +109,10 @@ describe('resolveConfig', () => {
     ['a slash before the @', 'https//abc123key/@o0.ingest.sentry.io/42', 'https//***@o0.ingest.sentry.io/42'],
     ['an opaque prefix that parses as a URL', `dsn:https://${KEY}@o0.ingest.sentry.io/42`, '***@o0.ingest.sentry.io/42'],
     ['the key where the host goes', `https://${KEY}.o0.ingest.sentry.io/42`, 'https://***.o0.ingest.sentry.io/42'],
-    ['no @, no key shape', 'abc123key', 'abc123key'],
+    ['no @: a token pasted in its place', 'sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_abc', '[unparsable DSN]'],
+    ['no @: a key and secret without it', 'https://abc123key:s3cr3texample.com/1', '[unparsable DSN]'],
+    ['no @: a URL without credentials', 'https://o0.ingest.sentry.io/42', 'https://o0.ingest.sentry.io/42'],
+    ['a key one hex digit longer', `https://${KEY}f.o0.ingest.sentry.io/42`, 'https://***.o0.ingest.sentry.io/42'],
   ];
   for (const [name, dsn, shown] of unparsable) {
     it(`a DSN in a log line shows where its typo is, never its key: ${name}`, () => assert.equal(redactDsn(dsn), shown));
