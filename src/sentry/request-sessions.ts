@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Client } from '@sentry/core';
 
 /** What Sentry's server-side client sets when an event is captured during a request. */
@@ -14,6 +15,7 @@ const MINUTE_MS = 60_000;
 export class RequestSessionAggregator {
   private buckets = new Map<number, { exited: number; errored: number; crashed: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly scheduler = new AsyncResource('express-otel-sentry.RequestSessions');
 
   /**
    * @param client receives the aggregates (`client.sendSession`).
@@ -33,7 +35,9 @@ export class RequestSessionAggregator {
     }
     bucket[FIELD[status ?? 'ok'] ?? 'exited']++;
     if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.flushDelayMs);
+      // Set in the aggregator's context, not in the request's that closed first: it would keep that
+      // request alive for up to a minute.
+      this.timer = this.scheduler.runInAsyncScope(() => setTimeout(() => this.flush(), this.flushDelayMs));
       this.timer.unref();
     }
   }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { promisify } from 'node:util';
@@ -162,6 +163,7 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
     const network = sendToNetwork
       ? makeNetworkTransport({ ...(options as NodeTransportOptions), bufferSize, recordDroppedEvent })
       : undefined;
+    const sender = new AsyncResource('express-otel-sentry.SentryTransport');
     return {
       send(raw: Envelope): PromiseLike<TransportMakeRequestResponse> {
         let envelope: Envelope;
@@ -178,22 +180,27 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
           }
         }
         if (!network) return Promise.resolve({});
-        return network.send(envelope).then(
-          (response) => {
-            if (arrived(response)) failureWarning.succeeded();
-            else {
+        // Sent from the context the transport was made in, and answered at once: a send made in the
+        // request's context, or awaited there, kept that context (its request, body included) alive until
+        // Sentry answered; with Sentry slow, every failed request stayed in memory. Sentry's transport
+        // keeps the send in its buffer (flush waits for it) and records what it loses itself.
+        sender.runInAsyncScope(() => {
+          network.send(envelope).then(
+            (response) => {
+              if (arrived(response)) failureWarning.succeeded();
+              else {
+                failures.count += 1;
+                // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
+                if (response.statusCode !== undefined) failureWarning.failed(`an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED);
+              }
+            },
+            (error: unknown) => {
               failures.count += 1;
-              // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
-              if (response.statusCode !== undefined) failureWarning.failed(`an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED);
-            }
-            return response;
-          },
-          (error: unknown) => {
-            failures.count += 1;
-            failureWarning.failed(`an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED);
-            throw error;
-          },
-        );
+              failureWarning.failed(`an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED);
+            },
+          );
+        });
+        return Promise.resolve({});
       },
       flush(timeout?: number): PromiseLike<boolean> {
         return network ? network.flush(timeout) : Promise.resolve(true);

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
@@ -67,6 +68,11 @@ export class ExportQueue {
   private readonly dropWarning: DropWarning;
   private readonly failureWarning: FailureWarning;
   private shutDown = false;
+  /**
+   * Exports are scheduled in the context the queue was made in (start-up), not in the one of the request
+   * whose span ended last: an export waiting on a slow backend kept that request, body included, alive.
+   */
+  private readonly scheduler = new AsyncResource('express-otel-sentry.ExportQueue');
   readonly stats: ExportQueueStats = { queued: 0, exported: 0, failed: 0, dropped: 0 };
 
   constructor(private readonly options: ExportQueueOptions) {
@@ -154,18 +160,18 @@ export class ExportQueue {
     if (this.inFlight || this.immediate) return;
     if (delay > 0) {
       if (this.timer) return;
-      this.timer = setTimeout(() => {
+      this.timer = this.scheduler.runInAsyncScope(() => setTimeout(() => {
         this.timer = undefined;
         void this.exportBatch();
-      }, delay);
+      }, delay));
       this.timer.unref();
       return;
     }
     this.clearTimer();
-    this.immediate = setImmediate(() => {
+    this.immediate = this.scheduler.runInAsyncScope(() => setImmediate(() => {
       this.immediate = undefined;
       void this.exportBatch();
-    });
+    }));
     this.immediate.unref();
   }
 

@@ -7,10 +7,11 @@
  * bench/ is where speed is compared).
  */
 import assert from 'node:assert/strict';
-import type { ChildApp } from '../support/child-app';
+import { join } from 'node:path';
+import { startChildApp, type ChildApp } from '../support/child-app';
 import { startFakeSentry, type FakeSentry, type FakeSentryMode } from '../support/fake-sentry';
 import {
-  LONG, MB, assertHealthy, flushChild, getJson, median, rssOf, runLoad, spanStatsOf, startReliabilityApp,
+  FIXTURES, LONG, MB, assertHealthy, flushChild, getJson, median, rssOf, runLoad, spanStatsOf, startReliabilityApp,
   type LoadResult, type QueueStats,
 } from './support';
 
@@ -224,6 +225,36 @@ describe('reliability: a burst of errors against a slow Sentry', function () {
       assert.equal((await flushChild(app)).ok, true);
       assert.equal(fake.events().length, 150, fake.summary());
       assertHealthy(app);
+    } finally {
+      await app.stop('SIGKILL');
+      await fake.close();
+    }
+  });
+});
+
+describe('reliability: a slow Sentry keeps no request alive', function () {
+  this.timeout(90_000);
+
+  it('20 failed requests with 256 KB bodies, Sentry answering in 20 s: their bodies are collectable at once (the send kept each request\'s context)', async () => {
+    const fake = await startFakeSentry();
+    const app = await startChildApp({
+      entry: join(FIXTURES, 'retention-app.cjs'),
+      execArgv: ['--expose-gc', '--import', 'express-otel-sentry/register'],
+      env: { SENTRY_DSN: fake.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: fake.collectorBaseUrl, SENTRY_ENVIRONMENT: 'test' },
+    });
+    try {
+      await fake.setMode({ delayMs: 20_000 });
+      const body = JSON.stringify({ note: 'x'.repeat(256 * 1024) });
+      for (let i = 0; i < 20; i++) {
+        const response = await app.fetch('/fail', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        assert.equal(response.status, 500);
+      }
+      // Node keeps the last request of a keep-alive connection for its 5 s timeout, and undici's one-off
+      // lazy initialisation keeps the request it ran in (and, through its socket, the last one on it):
+      // bounded, and not ours. The events wait 20 s.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const { alive } = await getJson<{ alive: number }>(app, '/__alive');
+      assert.ok(alive <= 2, `${alive} of 20 bodies still reachable while their events wait for Sentry`);
     } finally {
       await app.stop('SIGKILL');
       await fake.close();
