@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Envelope } from '@sentry/core';
@@ -132,5 +134,23 @@ describe('local view', () => {
         detach();
       }
     });
+  });
+});
+
+describe('local view: a stdout whose reader went away', function () {
+  this.timeout(30_000);
+
+  it('`node app.js | head -1`: the writes fail (EPIPE), the app goes on serving (it crashed on the unhandled error)', async () => {
+    const child = spawn(process.execPath, ['--import', 'express-otel-sentry/register', join(__dirname, 'integration', 'fixtures', 'express5', 'local-view-epipe.cjs')], {
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, SENTRY_DSN: '', SENTRY_LOCAL_VIEW: '1', NODE_ENV: 'development' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before anything is written
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.match(stderr, /STILL SERVING/, stderr);
+    assert.equal(code, 0, stderr);
   });
 });

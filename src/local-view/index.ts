@@ -66,12 +66,33 @@ function toLines(spans: ReadableSpan[], scrubber: Scrubber): TraceLine[] {
   return lines;
 }
 
+const ignore = (): void => undefined;
+
+/**
+ * Writes to stdout as `console` does: a stdout that went away (`node app.js | head -1`: EPIPE) fails the
+ * write, not the process, whose 'error' event would otherwise go unhandled.
+ */
+function writeToStdout(text: string): void {
+  const stdout = process.stdout;
+  stdout.once('error', ignore);
+  try {
+    // An asynchronous failure reaches this callback before the stream's 'error' event, as console's does.
+    stdout.write(text, (error) => {
+      if (error && stdout.listenerCount('error') === 0) stdout.once('error', ignore);
+    });
+  } catch {
+    // destroyed: nothing to show it on
+  } finally {
+    stdout.removeListener('error', ignore);
+  }
+}
+
 /**
  * Shows each captured event and each request's span tree in the terminal: the no-account way to see what
  * would reach Sentry. Events are shown as sent (scrubbed); spans pass the same scrubber.
  */
 export function attachLocalView(processor: SentryOtlpSpanProcessor, sinks: Set<EnvelopeSink>, scrubber: Scrubber, options: LocalViewOptions = {}): () => void {
-  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const write = options.write ?? writeToStdout;
   const paint = painter(options.colors ?? Boolean(process.stdout.isTTY));
   const maxOpen = options.maxOpenTraces ?? DEFAULT_MAX_OPEN_TRACES;
   const maxSpans = options.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE;
