@@ -30,12 +30,20 @@ function signalExitListeners(): number {
  * On SIGTERM/SIGINT: flush both pipelines within a bounded time, then let the process end as Node would
  * have (killed by the same signal). If the app has its own handlers, they keep control: we only flush,
  * so that what the app still reports while it closes (requests in flight, its own last events) is sent.
+ * As PID 1 (a container without an init) the kernel ignores a signal nobody handles, so Node would have
+ * gone on: we only flush too, and say once how to make the signal stop the container. Shutting telemetry
+ * down there left an app serving with its events silently dropped.
  */
-export function installShutdownHandlers(telemetry: Telemetry, timeoutMs: number = timeoutFromEnv()): void {
+export function installShutdownHandlers(telemetry: Telemetry, timeoutMs: number = timeoutFromEnv(), isInit = process.pid === 1): void {
+  let initWarned = false;
   for (const signal of SIGNALS) {
     const handler = () => {
       const appHandlesIt = process.listenerCount(signal) - 1 - signalExitListeners() > 0;
-      if (appHandlesIt) {
+      if (appHandlesIt || isInit) {
+        if (isInit && !appHandlesIt && !initWarned) {
+          initWarned = true;
+          telemetry.logger.warn(`${signal} as PID 1: the kernel ignores it for a process that does not handle it, so the app goes on (telemetry flushed, not stopped). Run with an init (docker run --init, tini) or handle ${signal} in the app.`);
+        }
         void telemetry.flush(timeoutMs);
         return;
       }
