@@ -15,13 +15,13 @@ function recordingTelemetry(): { telemetry: Telemetry; calls: string[]; warnings
 }
 
 describe('installShutdownHandlers', () => {
-  let before: ReturnType<typeof process.listeners> = [];
+  let before: unknown[] = [];
   beforeEach(() => {
     before = [...process.listeners('SIGTERM'), ...process.listeners('SIGINT')];
   });
   afterEach(() => {
-    for (const listener of process.listeners('SIGTERM')) if (!before.includes(listener)) process.removeListener('SIGTERM', listener as () => void);
-    for (const listener of process.listeners('SIGINT')) if (!before.includes(listener)) process.removeListener('SIGINT', listener as () => void);
+    for (const listener of process.listeners('SIGTERM')) if (!before.includes(listener)) process.removeListener('SIGTERM', listener);
+    for (const listener of process.listeners('SIGINT')) if (!before.includes(listener)) process.removeListener('SIGINT', listener);
   });
 
   it('as PID 1 (no init in the container) a signal only flushes, and says once why the app goes on: the kernel ignores it, as Node would have', async () => {
