@@ -10,6 +10,15 @@ import { HTTP_CLIENT_DEFAULTS as DEFAULTS, type HttpClientOptions } from './type
 export { requestHead, type HttpClientError, type HttpRequest } from './request';
 export { HOLD_PROCESS_MS, type HttpClientOptions } from './types';
 
+/** A listening server keeps the process up: waiting longer for a connection holds nothing that would end. */
+function processServes(): boolean {
+  try {
+    return process.getActiveResourcesInfo().some((type) => type === 'TCPServerWrap' || type === 'PipeServerWrap');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A small keep-alive HTTP/1.1 client for one origin, written on `net`/`tls` sockets rather than
  * `http.request`. Node's HTTP client shares its hot functions (OutgoingMessage, header writing, stream
@@ -188,8 +197,9 @@ export class HttpClient {
       this.unanswering = true;
       // A connection still being made holds the process whatever its socket says (libuv keeps the
       // connect request alive), and a host that drops the packets makes it wait for the full timeout: a
-      // server that has not taken the connection by now is given up on.
-      if (socket.connecting) this.fail(connection, clientError(`no connection within ${this.settings.holdProcessMs} ms`, 'ETIMEDOUT'));
+      // server that has not taken the connection by now is given up on, unless the process serves
+      // (a listening server keeps it up anyway): there a slow DNS or handshake only delays delivery.
+      if (socket.connecting && !processServes()) this.fail(connection, clientError(`no connection within ${this.settings.holdProcessMs} ms (DNS or the connection itself)`, 'ETIMEDOUT'));
       else socket.unref();
     }, this.settings.holdProcessMs);
     connection.holdTimer.unref();
