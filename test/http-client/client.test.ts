@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HttpClient, requestHead, type HttpClientOptions, type HttpRequest } from '../../src/http-client/client';
 import { startConnectProxy } from '../support/connect-proxy';
+import { slowAccept } from '../support/syn-hole';
 
 const BUILT_CLIENT = join(__dirname, '..', '..', 'dist', 'src', 'http-client', 'client.js');
 
@@ -22,26 +23,6 @@ type Handler = (res: http.ServerResponse, request: Seen) => void;
 
 const cleanups: Array<() => void> = [];
 
-/** A listener that drops connection attempts for 2.5 s (its backlog full), then accepts and answers 200. */
-const SLOW_ACCEPT = [
-  'import socket, time',
-  's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
-  'fill = [socket.socket() for _ in range(3)]',
-  'for c in fill:',
-  '    c.setblocking(False)',
-  '    try: c.connect(s.getsockname())',
-  '    except BlockingIOError: pass',
-  'print(s.getsockname()[1], flush=True)',
-  'time.sleep(2.5)',
-  's.settimeout(15)',
-  'while True:',
-  '    c, _ = s.accept()',
-  '    c.settimeout(0.3)',
-  '    try: c.recv(65536)',
-  '    except Exception: pass',
-  '    c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok")',
-  '    c.close()',
-].join('\n');
 
 /** A full garbage collection, after the current job (WeakRefs are cleared only between jobs). */
 async function collectGarbage(): Promise<void> {
@@ -228,7 +209,7 @@ describe('HttpClient', () => {
     this.timeout(20_000);
     // A listener whose backlog is full drops SYNs; after 2.5 s it accepts and answers, and the client's
     // retransmitted SYN (at ~3 s) gets through. Node cannot make such a listener (it accepts everything).
-    const slow = spawn('python3', ['-c', SLOW_ACCEPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const slow = spawn('python3', ['-c', slowAccept(2.5)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const app = net.createServer().listen(0, '127.0.0.1'); // the app this client would run in
     cleanups.push(() => slow.kill(), () => app.close());
     const [line] = (await once(slow.stdout, 'data')) as [Buffer];

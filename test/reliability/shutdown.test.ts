@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, type ChildApp } from '../support/child-app';
 import { startFakeSentry, type FakeSentry, type FakeSentryMode } from '../support/fake-sentry';
+import { SYN_HOLE } from '../support/syn-hole';
 import { HOLD_PROCESS_MS } from '../../src/http-client/client';
 import { assertHealthy, startReliabilityApp } from './support';
 
@@ -19,19 +20,6 @@ const ERRORS = 20;
 const SHUTDOWN_TIMEOUT_MS = 2000;
 const PROCESS_OVERHEAD_MS = 1500;
 const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + PROCESS_OVERHEAD_MS;
-
-/** Prints a port whose connection attempts go unanswered: a listener that never accepts, its backlog full. */
-const SYN_HOLE = [
-  'import socket, time',
-  's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
-  'fill = [socket.socket() for _ in range(3)]',
-  'for c in fill:',
-  '    c.setblocking(False)',
-  '    try: c.connect(s.getsockname())',
-  '    except BlockingIOError: pass',
-  'print(s.getsockname()[1], flush=True)',
-  'time.sleep(120)',
-].join('\n');
 
 /** 20 failing requests at once: 20 events and 20 traces pending in the child. */
 async function failTwentyRequests(app: ChildApp): Promise<void> {
