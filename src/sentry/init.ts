@@ -68,7 +68,6 @@ export interface SentrySetup {
   deliveryFailures?: DeliveryFailures;
 }
 
-
 /**
  * Tags the category and scrubs the event; fails closed (an event we cannot scrub is dropped). What it
  * returns is marked in `scrubbed`, so that the envelope scrubber scrubs an event it did not (an app that
