@@ -10,9 +10,14 @@ import { HTTP_CLIENT_DEFAULTS as DEFAULTS, type HttpClientOptions } from './type
 export { requestHead, type HttpClientError, type HttpRequest } from './request';
 export { HOLD_PROCESS_MS, type HttpClientOptions } from './types';
 
-/** A listening server keeps the process up: waiting longer for a connection holds nothing that would end. */
+/**
+ * A listening server keeps the process up: waiting longer for a connection holds nothing that would end.
+ * A cluster worker's listening socket is its primary's (pm2's cluster mode): a worker serves too.
+ */
 function processServes(): boolean {
   try {
+    // Required here, at a hold's end, not at start-up: most processes never get there.
+    if ((require('node:cluster') as { isWorker?: boolean }).isWorker === true) return true;
     return process.getActiveResourcesInfo().some((type) => type === 'TCPServerWrap' || type === 'PipeServerWrap');
   } catch {
     return false;

@@ -10,9 +10,9 @@ type TracingMethods = Pick<
 /**
  * An OpenTelemetry span, not one of Sentry's: `Sentry.startSpan` runs its callback under its placeholder
  * (an unsampled Sentry span while Sentry's tracing is off), which put in OpenTelemetry's context would
- * make every span inside unsampled and tell the next service so. Sentry's spans and `null` (a new root,
- * which Sentry's tracing would start) leave OpenTelemetry's context as it is, as before this strategy
- * answered `withActiveSpan`: a forked scope only.
+ * make every span inside unsampled and tell the next service so. Sentry's spans leave OpenTelemetry's
+ * context as it is (a forked scope only); `null` starts a new trace there, as Sentry's own OpenTelemetry
+ * strategy has it (`startNewTrace`, `startSpan({ parentSpan: null })`).
  */
 function isOpenTelemetrySpan(span: unknown): span is Span {
   return typeof span === 'object' && span !== null && !spanIsSentrySpan(span as never) && !(span instanceof SentryNonRecordingSpan)
@@ -57,8 +57,10 @@ function traceData(options: TraceDataOptions = {}): ReturnType<NonNullable<Async
  */
 export const OPENTELEMETRY_TRACING: TracingMethods = {
   getActiveSpan: (() => trace.getActiveSpan()) as unknown as TracingMethods['getActiveSpan'],
-  withActiveSpan: ((span: Span | null, callback: (scope: unknown) => unknown) =>
-    isOpenTelemetrySpan(span) ? context.with(trace.setSpan(context.active(), span), () => callback(getCurrentScope())) : withScope(callback)) as unknown as TracingMethods['withActiveSpan'],
+  withActiveSpan: ((span: Span | null, callback: (scope: unknown) => unknown) => {
+    if (span === null) return context.with(trace.deleteSpan(context.active()), () => callback(getCurrentScope())); // a new trace
+    return isOpenTelemetrySpan(span) ? context.with(trace.setSpan(context.active(), span), () => callback(getCurrentScope())) : withScope(callback);
+  }) as unknown as TracingMethods['withActiveSpan'],
   suppressTracing: ((callback: () => unknown) => context.with(suppressTracing(context.active()), callback)) as TracingMethods['suppressTracing'],
   isTracingSuppressed: () => isTracingSuppressed(context.active()),
   getTraceData: traceData,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -216,6 +216,36 @@ describe('HttpClient', () => {
     const response = await clientFor(`http://127.0.0.1:${line.toString().trim()}`).request(post('late', { timeoutMs: 10_000 }));
     assert.equal(response.statusCode, 200);
   });
+
+  for (const [name, inWorker, expected] of [
+    ['a job (no listening server) gives a slow connection up at the 2 s hold, so that it can end', false, 'ETIMEDOUT'],
+    ['a cluster worker (its listening socket is its primary\'s) waits for it', true, '200'],
+  ] as const) {
+    it(`${name} (needs dist/)`, async function () {
+      this.timeout(20_000);
+      const slow = spawn('python3', ['-c', slowAccept(2.5)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      cleanups.push(() => slow.kill());
+      const [line] = (await once(slow.stdout, 'data')) as [Buffer];
+      const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const script = join(dir, 'worker.cjs');
+      writeFileSync(script, `
+        const cluster = require('node:cluster');
+        if (${inWorker} && cluster.isPrimary) cluster.fork().on('exit', () => process.exit());
+        else {
+          const { HttpClient } = require(${JSON.stringify(BUILT_CLIENT)});
+          new HttpClient('http://127.0.0.1:${line.toString().trim()}')
+            .request({ path: '/', headers: {}, body: 'x', timeoutMs: 10000 })
+            .then((r) => console.log(r.statusCode), (e) => console.log(e.code))
+            .finally(() => process.exit(0));
+        }`);
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (data: Buffer) => (out += data));
+      await once(child, 'exit');
+      assert.equal(out.trim(), expected);
+    });
+  }
 
   it('rejects with ECONNREFUSED on a closed port', async () => {
     await assert.rejects(clientFor(`http://127.0.0.1:${await closedPort()}`).request(post('x')), { code: 'ECONNREFUSED' });

@@ -72,6 +72,19 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.match(body.meta, /<meta name="baggage" content="sentry-trace_id=/);
     });
 
+    it('startNewTrace and withActiveSpan(null) start a new trace inside a request, as Sentry documents', async () => {
+      const instance = express();
+      instance.get('/new', (_req, res) => {
+        const request = trace.getActiveSpan()!.spanContext().traceId;
+        const inner = (run: (callback: () => string) => string) =>
+          run(() => trace.getTracer('app').startActiveSpan('job', (span) => (span.end(), span.spanContext().traceId)));
+        res.json({ request, fresh: inner((callback) => Sentry.startNewTrace(callback)), none: inner((callback) => Sentry.withActiveSpan(null, callback)) });
+      });
+      const { body } = await request(instance).get('/new').expect(200);
+      assert.notEqual(body.fresh, body.request);
+      assert.notEqual(body.none, body.request);
+    });
+
     it('continueTrace continues in OpenTelemetry\'s context (a job picked up from a queue)', async () => {
       const traceId = await Sentry.continueTrace({ sentryTrace: `${CALLER_TRACE}-${CALLER_SPAN}-1`, baggage: undefined }, () =>
         trace.getTracer('job').startActiveSpan('job', (span) => {
