@@ -1,6 +1,11 @@
-import { context, propagation, trace, type Span } from '@opentelemetry/api';
+import { context, propagation, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
 import { isTracingSuppressed, suppressTracing } from '@opentelemetry/core';
-import { getCurrentScope, SentryNonRecordingSpan, spanIsSentrySpan, withScope, type AsyncContextStrategy } from '@sentry/core';
+import {
+  generateSpanId, generateTraceId, getCurrentScope, SentryNonRecordingSpan, spanIsSentrySpan, withScope,
+  type AsyncContextStrategy, type Scope,
+} from '@sentry/core';
+import { sampleRandOf } from '../tracing/sentry-baggage';
+import { withDeferredParent } from '../tracing/sentry-trace-propagator';
 
 type TracingMethods = Pick<
   AsyncContextStrategy,
@@ -17,6 +22,21 @@ type TracingMethods = Pick<
 function isOpenTelemetrySpan(span: unknown): span is Span {
   return typeof span === 'object' && span !== null && !spanIsSentrySpan(span as never) && !(span instanceof SentryNonRecordingSpan)
     && typeof (span as Span).spanContext === 'function';
+}
+
+/**
+ * A new trace (`withActiveSpan(null)`: `startNewTrace`, `startSpan({ parentSpan: null })`) as Sentry's own
+ * OpenTelemetry setup makes it: the forked scope gets a fresh trace id, and OpenTelemetry's context a
+ * remote parent of that id, so that every span inside, the outgoing headers and the events captured there
+ * share one trace (an empty context gave each root span a trace of its own, pg and knex, which need a
+ * parent, none, and events the scope's old id). Our sampler decides it at our rate, by the `sample_rand`
+ * of its id, which the scope and the outgoing baggage carry too.
+ */
+function newTraceContext(scope: Scope): Context {
+  const traceId = generateTraceId();
+  scope.setPropagationContext({ traceId, sampleRand: sampleRandOf(traceId) });
+  const parent = { traceId, spanId: generateSpanId(), traceFlags: TraceFlags.NONE, isRemote: true };
+  return withDeferredParent(trace.deleteSpan(context.active()), parent);
 }
 
 type TraceDataOptions = Parameters<NonNullable<AsyncContextStrategy['getTraceData']>>[0];
@@ -58,7 +78,7 @@ function traceData(options: TraceDataOptions = {}): ReturnType<NonNullable<Async
 export const OPENTELEMETRY_TRACING: TracingMethods = {
   getActiveSpan: (() => trace.getActiveSpan()) as unknown as TracingMethods['getActiveSpan'],
   withActiveSpan: ((span: Span | null, callback: (scope: unknown) => unknown) => {
-    if (span === null) return context.with(trace.deleteSpan(context.active()), () => callback(getCurrentScope())); // a new trace
+    if (span === null) return withScope((scope) => context.with(newTraceContext(scope), () => callback(scope)));
     return isOpenTelemetrySpan(span) ? context.with(trace.setSpan(context.active(), span), () => callback(getCurrentScope())) : withScope(callback);
   }) as unknown as TracingMethods['withActiveSpan'],
   suppressTracing: ((callback: () => unknown) => context.with(suppressTracing(context.active()), callback)) as TracingMethods['suppressTracing'],

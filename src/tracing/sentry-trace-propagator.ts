@@ -27,6 +27,11 @@ export function isDeferredParent(context: Context, parent: SpanContext): boolean
   return context.getValue(DEFERRED_PARENT) === parent;
 }
 
+/** `context` with `parent` as its remote parent, whose sampling is left to our sampler (at our rate). */
+export function withDeferredParent(context: Context, parent: SpanContext): Context {
+  return trace.setSpanContext(context, parent).setValue(DEFERRED_PARENT, parent);
+}
+
 /**
  * Reads and writes Sentry's `sentry-trace` header (`<traceId>-<spanId>-<sampled>`), so that traces started
  * by Sentry-instrumented browsers and services continue here, and ours continue there. Unlike
@@ -56,8 +61,7 @@ export class SentryTraceHeaderPropagator implements TextMapPropagator {
       isRemote: true,
     };
     if (!isSpanContextValid(spanContext)) return context;
-    const withParent = trace.setSpanContext(context, spanContext);
-    return match[3] === undefined ? withParent.setValue(DEFERRED_PARENT, spanContext) : withParent;
+    return match[3] === undefined ? withDeferredParent(context, spanContext) : trace.setSpanContext(context, spanContext);
   }
 
   fields(): string[] {

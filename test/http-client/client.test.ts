@@ -233,13 +233,22 @@ describe('HttpClient', () => {
         const cluster = require('node:cluster');
         if (${inWorker} && cluster.isPrimary) cluster.fork().on('exit', () => process.exit());
         else {
+          // A worker's server listens through its primary: no listening handle of its own.
+          if (cluster.isWorker) require('node:http').createServer().listen(0, '127.0.0.1');
           const { HttpClient } = require(${JSON.stringify(BUILT_CLIENT)});
           new HttpClient('http://127.0.0.1:${line.toString().trim()}')
             .request({ path: '/', headers: {}, body: 'x', timeoutMs: 10000 })
             .then((r) => console.log(r.statusCode), (e) => console.log(e.code))
             .finally(() => process.exit(0));
         }`);
-      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+      cleanups.push(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL'); // the primary and its worker
+        } catch {
+          // already gone
+        }
+      });
       let out = '';
       child.stdout.on('data', (data: Buffer) => (out += data));
       await once(child, 'exit');

@@ -72,17 +72,35 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.match(body.meta, /<meta name="baggage" content="sentry-trace_id=/);
     });
 
-    it('startNewTrace and withActiveSpan(null) start a new trace inside a request, as Sentry documents', async () => {
+    it('startNewTrace and withActiveSpan(null) start one new trace inside a request, as Sentry documents: its spans, headers and errors share it', async () => {
       const instance = express();
       instance.get('/new', (_req, res) => {
         const request = trace.getActiveSpan()!.spanContext().traceId;
-        const inner = (run: (callback: () => string) => string) =>
-          run(() => trace.getTracer('app').startActiveSpan('job', (span) => (span.end(), span.spanContext().traceId)));
-        res.json({ request, fresh: inner((callback) => Sentry.startNewTrace(callback)), none: inner((callback) => Sentry.withActiveSpan(null, callback)) });
+        const inner = (run: (callback: () => unknown) => unknown) =>
+          run(() => {
+            const ids = [1, 2].map(() => trace.getTracer('app').startActiveSpan('job', (span) => (span.end(), span.spanContext().traceId)));
+            Sentry.getCurrentScope().setTag('inner', 'not on the request');
+            const eventId = Sentry.captureException(new Error('inside the new trace'));
+            return { ids, header: Sentry.getTraceData()['sentry-trace']?.slice(0, 32), eventId };
+          });
+        const fresh = inner((callback) => Sentry.startNewTrace(callback));
+        const none = inner((callback) => Sentry.withActiveSpan(null, callback));
+        const outside = Sentry.captureException(new Error('on the request'));
+        res.json({ request, fresh, none, outside });
       });
       const { body } = await request(instance).get('/new').expect(200);
-      assert.notEqual(body.fresh, body.request);
-      assert.notEqual(body.none, body.request);
+      const events = await kit.waitForEvents(3);
+      const traceOf = (id: string) => events.find((event) => event.event_id === id)?.contexts?.trace?.trace_id;
+      for (const started of [body.fresh, body.none]) {
+        const [first, second] = started.ids;
+        assert.notEqual(first, body.request);
+        assert.equal(second, first, 'one trace, not one per root span');
+        assert.equal(started.header, first);
+        assert.equal(traceOf(started.eventId), first);
+      }
+      const outside = events.find((event) => event.event_id === body.outside)!;
+      assert.equal(outside.contexts?.trace?.trace_id, body.request);
+      assert.equal(outside.tags?.inner, undefined, 'what the callback set stays in its forked scope');
     });
 
     it('continueTrace continues in OpenTelemetry\'s context (a job picked up from a queue)', async () => {
