@@ -6,6 +6,7 @@ import {
 } from '@sentry/core';
 import { sampleRandOf } from '../tracing/sentry-baggage';
 import { withDeferredParent } from '../tracing/sentry-trace-propagator';
+import { getTelemetry } from '../telemetry';
 
 type TracingMethods = Pick<
   AsyncContextStrategy,
@@ -34,8 +35,12 @@ function isOpenTelemetrySpan(span: unknown): span is Span {
  */
 function newTraceContext(scope: Scope): Context {
   const traceId = generateTraceId();
-  scope.setPropagationContext({ traceId, sampleRand: sampleRandOf(traceId) });
-  const parent = { traceId, spanId: generateSpanId(), traceFlags: TraceFlags.NONE, isRemote: true };
+  const sampleRand = sampleRandOf(traceId);
+  scope.setPropagationContext({ traceId, sampleRand });
+  // Flagged as our sampler will decide it, so that headers written before any span opens (getTraceData, a
+  // queue message's) say what its spans do; the deferred mark makes the sampler tag them with our rate.
+  const sampled = sampleRand < (getTelemetry()?.config.tracesSampleRate ?? 0);
+  const parent = { traceId, spanId: generateSpanId(), traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true };
   return withDeferredParent(trace.deleteSpan(context.active()), parent);
 }
 
