@@ -4,8 +4,8 @@ import {
   generateSpanId, generateTraceId, getCurrentScope, SentryNonRecordingSpan, spanIsSentrySpan, withScope,
   type AsyncContextStrategy, type Scope,
 } from '@sentry/core';
-import { sampleRandOf } from '../tracing/sentry-baggage';
-import { withDeferredParent } from '../tracing/sentry-trace-propagator';
+import { decisionSampleRand, incomingDsc, sampleRandOf } from '../tracing/sentry-baggage';
+import { isDeferredParent, withDeferredParent } from '../tracing/sentry-trace-propagator';
 import { getTelemetry } from '../telemetry';
 
 type TracingMethods = Pick<
@@ -39,9 +39,27 @@ function newTraceContext(scope: Scope): Context {
   scope.setPropagationContext({ traceId, sampleRand });
   // Flagged as our sampler will decide it, so that headers written before any span opens (getTraceData, a
   // queue message's) say what its spans do; the deferred mark makes the sampler tag them with our rate.
-  const sampled = sampleRand < (getTelemetry()?.config.tracesSampleRate ?? 0);
+  const sampled = sampleRand < ourRate();
   const parent = { traceId, spanId: generateSpanId(), traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true };
   return withDeferredParent(trace.deleteSpan(context.active()), parent);
+}
+
+/** Our traces' sample rate (0 before telemetry starts). */
+const ourRate = (): number => getTelemetry()?.config.tracesSampleRate ?? 0;
+
+/**
+ * A continued trace whose caller left the decision to us (`sentry-trace` without a flag) gets it now, in
+ * its flags, as our sampler will take it (the caller's `sample_rand`, else the trace id's, below our
+ * rate): headers written before any span opens (`getTraceData` in a queue consumer) then say what its
+ * spans do. The parent is the one extraction made and marked, so the marks still recognise it.
+ */
+function decideDeferredParent(extracted: Context): Context {
+  const parent = trace.getSpanContext(extracted);
+  if (parent && isDeferredParent(extracted, parent)) {
+    const sampled = decisionSampleRand(incomingDsc(extracted, parent.traceId), parent.traceId) < ourRate();
+    parent.traceFlags = sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
+  }
+  return extracted;
 }
 
 type TraceDataOptions = Parameters<NonNullable<AsyncContextStrategy['getTraceData']>>[0];
@@ -91,6 +109,6 @@ export const OPENTELEMETRY_TRACING: TracingMethods = {
   getTraceData: traceData,
   continueTrace: (({ sentryTrace, baggage }: { sentryTrace?: string | undefined; baggage?: string | string[] | undefined }, callback: () => unknown) => {
     const headers = { ...(sentryTrace ? { 'sentry-trace': sentryTrace } : {}), ...(baggage ? { baggage: Array.isArray(baggage) ? baggage.join(',') : baggage } : {}) };
-    return context.with(propagation.extract(trace.deleteSpan(context.active()), headers), callback);
+    return context.with(decideDeferredParent(propagation.extract(trace.deleteSpan(context.active()), headers)), callback);
   }) as unknown as TracingMethods['continueTrace'],
 };

@@ -103,6 +103,16 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(outside.tags?.inner, undefined, 'what the callback set stays in its forked scope');
     });
 
+    it('continueTrace from a caller that left the decision open: headers written before any span carry our decision', () => {
+      const data = Sentry.continueTrace(
+        { sentryTrace: `${CALLER_TRACE}-${CALLER_SPAN}`, baggage: `sentry-trace_id=${CALLER_TRACE},sentry-sample_rand=0.5` },
+        () => Sentry.getTraceData(),
+      );
+      // The kit samples everything: our rate is 1, and 0.5 is below it.
+      assert.match(data['sentry-trace'] ?? '', new RegExp(`^${CALLER_TRACE}-[0-9a-f]{16}-1$`));
+      assert.match(data.baggage ?? '', /sentry-sampled=true/);
+    });
+
     it('continueTrace continues in OpenTelemetry\'s context (a job picked up from a queue)', async () => {
       const traceId = await Sentry.continueTrace({ sentryTrace: `${CALLER_TRACE}-${CALLER_SPAN}-1`, baggage: undefined }, () =>
         trace.getTracer('job').startActiveSpan('job', (span) => {
