@@ -3,6 +3,7 @@ import { checkTelemetryOptions } from './check-options';
 import { readNearestPackage } from './package-info';
 import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveTracesExporter } from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
+import { isWritableHeader } from '../http-client/request';
 import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
 
 export { ConfigError } from './values';
@@ -14,6 +15,7 @@ const PRODUCTION_TRACES_SAMPLE_RATE = 0.2;
 const DEFAULT_PROFILES_SAMPLE_RATE = 0;
 const DEFAULT_MAX_QUEUED_SPANS = 2048;
 const FALLBACK_SERVICE_NAME = 'express-app';
+const HEADER_FORM = 'name=value pairs, percent-encoded, whose decoded value holds latin1 characters only, no control characters';
 
 /** Parses a DSN the way Sentry does: `<protocol>://<publicKey>@<host>[:port]/<projectId>`. */
 export function isValidDsn(dsn: string): boolean {
@@ -63,17 +65,29 @@ function isValidHttpUrl(value: string): boolean {
   }
 }
 
-/** `OTEL_EXPORTER_OTLP_HEADERS` style: `k1=v1,k2=v2`, values URL-encoded. */
-function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS` style: `k1=v1,k2=v2`, values URL-encoded. A header that cannot be decoded
+ * or written as it is (a name that is not a token, a value outside latin1 or with control characters) is
+ * left out and reported by name: its value may be a credential.
+ */
+function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, string> {
+  const variable = env.OTEL_EXPORTER_OTLP_TRACES_HEADERS !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' : 'OTEL_EXPORTER_OTLP_HEADERS';
   const headers: Record<string, string> = {};
-  for (const pair of (raw ?? '').split(',')) {
+  for (const pair of (env[variable] ?? '').split(',')) {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
+    let name: string | undefined;
     try {
-      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+      name = decodeURIComponent(pair.slice(0, at).trim());
+      const value = decodeURIComponent(pair.slice(at + 1).trim());
+      if (isWritableHeader(name, value)) {
+        headers[name] = value;
+        continue;
+      }
     } catch {
-      // An undecodable header is skipped rather than sent half-broken.
+      // reported below, as one that cannot be written
     }
+    problems.push(new ConfigError(variable, `${name ?? pair.slice(0, at).trim()}=<value not shown>`, HEADER_FORM, 'That header is not sent.'));
   }
   return headers;
 }
@@ -190,6 +204,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   const otlpEndpoint = options.otlpEndpoint === undefined && tracesExporter === 'none' ? undefined : resolveOtlpEndpoint(options, env, problems);
   if (otlpEndpoint) checkOtlpProtocol(env, problems);
   const propagators = resolvePropagators(env, problems);
+  const otlpHeaders = parseOtlpHeaders(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
   const config: ResolvedConfig = {
@@ -206,7 +221,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
     propagators,
     otlpEndpoint,
     sendSpansToSentry: options.sendSpansToSentry ?? (tracesExporter !== 'none' && !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? '')),
-    otlpHeaders: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    otlpHeaders,
     strict,
     localView,
     maxQueuedSpans,

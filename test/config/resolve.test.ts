@@ -68,6 +68,8 @@ describe('resolveConfig', () => {
     ['OTEL_EXPORTER_OTLP_PROTOCOL grpc', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /Invalid OTEL_EXPORTER_OTLP_PROTOCOL: received "grpc"; expected http\/protobuf or http\/json\. Spans are sent as OTLP\/HTTP JSON/, { otlpEndpoint: 'http://c:4317/v1/traces' }],
     ['OTEL_TRACES_EXPORTER console (not built in)', { OTEL_TRACES_EXPORTER: 'console' }, /Invalid OTEL_TRACES_EXPORTER: received "console"; expected otlp or none/, { sendSpansToSentry: true }],
     ['an OTEL_BSP_* value that is not a positive whole number', { OTEL_BSP_SCHEDULE_DELAY: '1s' }, /Invalid OTEL_BSP_SCHEDULE_DELAY: received "1s"; expected a positive whole number\. Its default is used/, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: undefined, exportTimeoutMillis: undefined } }],
+    ['an OTLP header that cannot be written (its value is not echoed)', { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t,x-note=a%C4%8D%C4%8AX-Injected%3A%20yes' }, /Invalid OTEL_EXPORTER_OTLP_HEADERS: received "x-note=<value not shown>"; expected name=value pairs.*That header is not sent\.$/, { otlpHeaders: { authorization: 'Bearer s3cr3t' } }],
+    ['an OTLP header that cannot be decoded', { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=%E0%A4%A,x-b=ok' }, /Invalid OTEL_EXPORTER_OTLP_TRACES_HEADERS: received "x-a=<value not shown>"/, { otlpHeaders: { 'x-b': 'ok' } }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
   ];
   for (const [name, env, message, expected] of invalid) {
