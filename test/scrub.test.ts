@@ -137,6 +137,8 @@ describe('scrub: value patterns in free text', () => {
     ['PGP block', '-----BEGIN PGP PRIVATE KEY BLOCK-----\nxyz\n-----END PGP PRIVATE KEY BLOCK-----', F],
     ['pair =', 'login failed password=hunter2 for bob', `login failed password=${F} for bob`],
     ['pair :', 'invalid token: abc123, user: x', `invalid token: ${F}, user: x`],
+    ['pair, a key in another script', 'contraseña=hunter2 и пароль: hunter2; hasło=a şifre: b', `contraseña=${F} и пароль: ${F}; hasło=${F} şifre: ${F}`],
+    ['pair, a non-ASCII key that is not sensitive', 'ключ=значение ñ=2', 'ключ=значение ñ=2'],
     ['pair JSON', '{"password":"hunter 2","user":"bob"}', `{"password":"${F}","user":"bob"}`],
     ['pair escaped JSON', '{\\"apiKey\\":\\"k1\\",\\"u\\":1}', `{\\"apiKey\\":\\"${F}\\",\\"u\\":1}`],
     ['pair Python repr', "{'api_key': 'zzz'}", `{'api_key': '${F}'}`],

@@ -13,7 +13,7 @@ export type { RouteScrubRule } from './rules';
 
 /** Options of {@link scrubbing}. */
 export interface ScrubbingOptions extends ScrubOptions {
-  /** Largest body (serialized) attached to events; larger ones are truncated. @default 16384 */
+  /** Largest body (serialized, in UTF-8 bytes) attached to events; larger ones are cut at a character boundary. @default 16384 */
   maxBodyBytes?: number | undefined;
   /** Request headers attached to events (lower case); all others are left out. @default SAFE_HEADERS */
   headers?: ReadonlyArray<string> | undefined;

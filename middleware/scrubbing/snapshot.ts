@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Scrubber } from '../../src/scrub';
 import { FILTERED } from '../../src/scrub';
-import { CUT_MARGIN, keptOfCutText } from '../../src/scrub/cut';
+import { CUT_MARGIN, keptOfCutText, sliceToBytes } from '../../src/scrub/cut';
 import { bodyPrefix, type BodyPrefix } from './body-prefix';
 
 /** Headers that help debugging and carry nothing secret; all others are left out of events. */
@@ -23,12 +23,13 @@ function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): 
   if (body === undefined || body === null) return undefined;
   if (Buffer.isBuffer(body)) return `[binary body, ${body.length} bytes]`;
   if (typeof body === 'string') {
-    if (body.length <= maxBodyBytes) return scrubber.scrubString(body);
+    if (body.length <= maxBodyBytes && Buffer.byteLength(body) <= maxBodyBytes) return scrubber.scrubString(body);
     // Scrubbed before the final cut: a card number or token across it would otherwise leave part of
     // itself that no rule recognises (15 of 16 digits). Only a text cut before scrubbing loses its margin.
-    const scrubbed = scrubber.scrubString(body.slice(0, maxBodyBytes + CUT_MARGIN));
-    const kept = body.length > maxBodyBytes + CUT_MARGIN ? keptOfCutText(scrubbed, maxBodyBytes) : scrubbed.slice(0, maxBodyBytes);
-    return `${kept}…[truncated]`;
+    const cutFirst = body.length > maxBodyBytes + CUT_MARGIN;
+    const scrubbed = scrubber.scrubString(cutFirst ? body.slice(0, maxBodyBytes + CUT_MARGIN) : body);
+    if (!cutFirst && Buffer.byteLength(scrubbed) <= maxBodyBytes) return scrubbed;
+    return `${sliceToBytes(cutFirst ? keptOfCutText(scrubbed, maxBodyBytes) : scrubbed, maxBodyBytes)}…[truncated]`;
   }
   if (typeof body !== 'object') return body;
   let prefix: BodyPrefix;
@@ -45,7 +46,7 @@ function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): 
   } catch {
     return FILTERED;
   }
-  return prefix.cut || json.length > maxBodyBytes ? `${json.slice(0, maxBodyBytes)}…[truncated]` : scrubbed;
+  return prefix.cut || Buffer.byteLength(json) > maxBodyBytes ? `${sliceToBytes(json, maxBodyBytes)}…[truncated]` : scrubbed;
 }
 
 function isEmpty(body: object): boolean {

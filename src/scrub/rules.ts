@@ -161,9 +161,12 @@ export const USERINFO_SOURCE = '(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}
 /** `Bearer <token>` / `Basic <b64>`: keeps the scheme word, the credential is judged in code. */
 export const AUTH_SCHEME_SOURCE = '(?<![A-Za-z0-9_])(bearer|basic)([ \\t]{1,16})([A-Za-z0-9._~+\\/-]+=*)';
 
-/** `key=`, `key:`, `"key": `, `key := `, `user[password]=` in free text; the key is judged in code. */
+/**
+ * `key=`, `key:`, `"key": `, `key := `, `user[password]=` in free text; the key is judged in code. Keys
+ * may be written in any script (`contraseña=`, `пароль:`): compiled with the `u` flag.
+ */
 export const PAIR_KEY_SOURCE =
-  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,127})(\\\\?["\']\\]?|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
+  '(?<![\\p{L}\\p{M}\\p{N}_.\\-])([\\p{L}_][\\p{L}\\p{M}\\p{N}_.\\-]{0,127})(\\\\?["\']\\]?|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
 
 /** Start of a PEM private key block; the end is found in code so an unterminated block costs O(n). */
 export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----';

@@ -167,7 +167,7 @@ export function compileTextScrubber(
   const replaceJwts = compileJwtReplacer();
   const userinfoRe = new RegExp(USERINFO_SOURCE, 'g');
   const authRe = new RegExp(AUTH_SCHEME_SOURCE, 'gi');
-  const pairRe = new RegExp(PAIR_KEY_SOURCE, 'g');
+  const pairRe = new RegExp(PAIR_KEY_SOURCE, 'gu');
   const pemRe = new RegExp(PEM_BEGIN_SOURCE, 'g');
   const placeholderRe = new RegExp(PLACEHOLDER_SOURCE);
   const xmlRe = new RegExp(XML_ELEMENT_SOURCE, 'g');

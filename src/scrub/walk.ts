@@ -1,4 +1,5 @@
 import { findCards } from './cards';
+import { wellFormed } from './cut';
 import { memoizeString, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH } from './memo';
 import { CIRCULAR, FILTERED, TRUNCATED } from './types';
 
@@ -42,9 +43,9 @@ export function compileWalker(ctx: WalkContext): (value: unknown) => unknown {
     } catch {
       sensitive = true;
     }
-    return { sensitive, name: scrubString(key) };
+    return { sensitive, name: wellFormed(scrubString(key)) };
   }, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
-  const text = memoizeString((s: string): string => (URL_LIKE_RE.test(s) ? scrubUrl(s) : scrubString(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
+  const text = memoizeString((s: string): string => wellFormed(URL_LIKE_RE.test(s) ? scrubUrl(s) : scrubString(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
 
   /** Numbers and BigInts can be card numbers too (4111111111111111 fits in a double exactly). */
   function numeric<T extends number | bigint>(v: T): T | string {

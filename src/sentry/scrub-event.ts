@@ -1,7 +1,6 @@
-import { truncate } from '@sentry/core';
 import type { Breadcrumb, Event } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
-import { CUT_MARGIN, keptOfCutText } from '../scrub/cut';
+import { CUT_MARGIN, keptOfCutText, sliceWhole } from '../scrub/cut';
 import { compileRouteParamMask, maskRouteParams, type RouteParamMask } from '../scrub/route-params';
 import { scrubSourceLines } from '../scrub/source-lines';
 
@@ -124,8 +123,9 @@ function maskBreadcrumb(crumb: Breadcrumb, mask: RouteParamMask): Breadcrumb {
   };
 }
 
-/** Sentry's `truncate`: the first `max` characters and an ellipsis. */
 const ELLIPSIS = '...';
+/** Sentry's `truncate` (the first `max` characters and an ellipsis), without splitting a character in two. */
+const truncate = (text: string, max: number): string => (text.length <= max ? text : `${sliceWhole(text, max)}${ELLIPSIS}`);
 const cutBySentry = (original: unknown): boolean =>
   typeof original === 'string' && original.length === CLIENT_MAX_VALUE_LENGTH + ELLIPSIS.length && original.endsWith(ELLIPSIS);
 

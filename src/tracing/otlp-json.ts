@@ -1,5 +1,6 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { wellFormed } from '../scrub/cut';
 import { memoizeString, memoizeStringPair } from '../scrub/memo';
 
 /**
@@ -41,7 +42,7 @@ interface JsonText {
   stringAttribute(key: string, value: string): string;
 }
 
-const quote = (value: string): string => JSON.stringify(value);
+const quote = (value: string): string => JSON.stringify(wellFormed(value));
 const PLAIN_TEXT: JsonText = {
   quoted: quote,
   stringValue: (value) => '{"stringValue":' + quote(value) + '}',
@@ -98,7 +99,7 @@ function spanJson(span: ReadableSpan, text: JsonText, separator: string): string
   const status = span.status;
   let json = separator + '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
   if (parent?.spanId) json += ',"parentSpanId":"' + parent.spanId + '"';
-  if (traceState) json += ',"traceState":' + JSON.stringify(traceState);
+  if (traceState) json += ',"traceState":' + quote(traceState);
   json += ',"name":' + text.quoted(span.name) + ',"kind":' + (span.kind == null ? 0 : span.kind + 1);
   json += ',"startTimeUnixNano":"' + nanos(span.startTime) + '","endTimeUnixNano":"' + nanos(span.endTime) + '","attributes":' + keyValues(span.attributes, text);
   json += ',"droppedAttributesCount":' + span.droppedAttributesCount + ',"events":[';
@@ -109,22 +110,22 @@ function spanJson(span: ReadableSpan, text: JsonText, separator: string): string
       ',"timeUnixNano":"' + nanos(event.time) + '","droppedAttributesCount":' + (event.droppedAttributesCount || 0) + '}';
   }
   json += '],"droppedEventsCount":' + span.droppedEventsCount + ',"status":{"code":' + status.code;
-  if (status.message !== undefined) json += ',"message":' + JSON.stringify(status.message);
+  if (status.message !== undefined) json += ',"message":' + quote(status.message);
   json += '},"links":[';
   const links = span.links;
   for (let i = 0; i < links.length; i++) {
     const link = links[i];
     const linkState = link.context.traceState?.serialize();
     json += (i ? ',{"attributes":' : '{"attributes":') + keyValues(link.attributes, text) + ',"spanId":"' + link.context.spanId + '","traceId":"' + link.context.traceId + '"';
-    if (linkState) json += ',"traceState":' + JSON.stringify(linkState);
+    if (linkState) json += ',"traceState":' + quote(linkState);
     json += ',"droppedAttributesCount":' + (link.droppedAttributesCount || 0) + ',"flags":' + flags(link.context.traceFlags, link.context.isRemote) + '}';
   }
   return json + '],"droppedLinksCount":' + span.droppedLinksCount + ',"flags":' + flags(ctx.traceFlags, parent?.isRemote) + '}';
 }
 
 function scopeJson(scope: ReadableSpan['instrumentationScope'] & { attributes?: Attributes; droppedAttributesCount?: number }): string {
-  let json = '{"name":' + JSON.stringify(scope.name);
-  if (scope.version !== undefined) json += ',"version":' + JSON.stringify(scope.version);
+  let json = '{"name":' + quote(scope.name);
+  if (scope.version !== undefined) json += ',"version":' + quote(scope.version);
   if (scope.attributes && Object.keys(scope.attributes).length > 0) {
     json += ',"attributes":' + keyValues(scope.attributes, PLAIN_TEXT) + ',"droppedAttributesCount":' + (scope.droppedAttributesCount ?? 0);
   }
@@ -169,7 +170,7 @@ function writeTraces(spans: ReadableSpan[], text: JsonText): string[] {
   const out: string[] = ['{"resourceSpans":['];
   let firstResource = true;
   for (const [resource, byScope] of groupSpans(spans)) {
-    const resourceSchema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
+    const resourceSchema = resource.schemaUrl ? `,"schemaUrl":${quote(resource.schemaUrl)}` : '';
     out.push(firstResource ? '{"resource":{"attributes":' : ',{"resource":{"attributes":', keyValues(resource.attributes, PLAIN_TEXT));
     firstResource = false;
     out.push(',"droppedAttributesCount":0', resourceSchema, '},"scopeSpans":[');
@@ -179,7 +180,7 @@ function writeTraces(spans: ReadableSpan[], text: JsonText): string[] {
       out.push(firstScope ? '{"scope":' : ',{"scope":', scopeJson(scope), ',"spans":[');
       firstScope = false;
       for (let i = 0; i < list.length; i++) out.push(spanJson(list[i], text, i ? ',' : ''));
-      out.push(']', scope.schemaUrl ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : '', '}');
+      out.push(']', scope.schemaUrl ? `,"schemaUrl":${quote(scope.schemaUrl)}` : '', '}');
     }
     out.push(']', resourceSchema, '}');
   }

@@ -70,6 +70,33 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.ok(String(event.request?.data).length > 64, 'a body cut after scrubbing keeps maxBodyBytes of it');
     });
 
+    it('counts maxBodyBytes in UTF-8 bytes and cuts at a character boundary', async () => {
+      await request(app({ maxBodyBytes: 64 }, false))
+        .post('/payments')
+        .send({ note: '💅'.repeat(100) })
+        .expect(500);
+      const [event] = await kit.waitForEvents(1);
+      const data = String(event.request?.data);
+      const kept = data.replace(/…\[truncated\]$/, '');
+      assert.notEqual(kept, data);
+      assert.ok(Buffer.byteLength(kept) <= 64 && Buffer.byteLength(kept) > 60, `${Buffer.byteLength(kept)} bytes kept`);
+      assert.ok(kept.isWellFormed(), 'no half of an emoji at the cut');
+    });
+
+    it('sends a lone surrogate from the client as U+FFFD (Sentry refuses an event that is not valid Unicode)', async () => {
+      const instance = express();
+      instance.use(scrubbing());
+      instance.use(express.json());
+      instance.post('/bookings', (req) => {
+        throw new Error(`no client named ${String((req.body as { name: string }).name)}`);
+      });
+      instance.use(errorHandler());
+      await request(instance).post('/bookings').set('content-type', 'application/json').send('{"name":"Ann \\ud800"}').expect(500);
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(event.exception?.values?.[0]?.value, 'no client named Ann \ufffd');
+      assert.deepEqual(event.request?.data, { name: 'Ann \ufffd' });
+    });
+
     /** A parsed body of `fields` fields that counts how many of them are read. */
     function countingBody(fields: number): { body: Record<string, string>; reads: () => number } {
       let reads = 0;
@@ -118,8 +145,8 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       instance.use(errorHandler());
       await request(instance).post('/notes').set('content-type', 'text/plain').send(`${'a'.repeat(48)} 5555555555554444 end`).expect(500);
       const [event] = await kit.waitForEvents(1);
-      assert.match(String(event.request?.data), /…\[truncated\]$/);
-      assert.ok(String(event.request?.data).startsWith('a'.repeat(48)), 'a body just over the cap keeps what is before the cut');
+      // 69 bytes, 63 once scrubbed: the whole body fits the cap, and nothing is marked as cut.
+      assert.equal(String(event.request?.data), `${'a'.repeat(48)} [Filtered] end`);
       assert.ok(String(event.exception?.values?.[0]?.value).length <= 8192 + 3);
       await kit.expectNoSecrets(['555555555555', '555555555544']);
     });

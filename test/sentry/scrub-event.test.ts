@@ -101,4 +101,9 @@ describe('scrubEvent: values Sentry cut before scrubbing', () => {
     const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: `boom ${'y'.repeat(9000)}` }] } });
     assert.equal(scrubbed.exception?.values?.[0]?.value, `boom ${'y'.repeat(MAX_VALUE_LENGTH - 5)}...`);
   });
+
+  it('the cut at 8192 never leaves half an emoji (a lone surrogate gets the event refused)', () => {
+    const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: `${'y'.repeat(MAX_VALUE_LENGTH - 1)}💅 and more ${'z'.repeat(900)}` }] } });
+    assert.equal(scrubbed.exception?.values?.[0]?.value, `${'y'.repeat(MAX_VALUE_LENGTH - 1)}...`);
+  });
 });

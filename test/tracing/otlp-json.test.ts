@@ -30,9 +30,13 @@ function sampleSpans(): ReadableSpan[] {
   return exporter.getFinishedSpans();
 }
 
-/** What the standard JsonTraceSerializer writes for these spans, parsed. */
+/**
+ * What the standard JsonTraceSerializer writes for these spans, parsed, with lone surrogates as U+FFFD:
+ * it sends them as `\ud800` escapes, which Sentry's ingestion refuses, with the whole batch.
+ */
 function standardRequest(spans: ReadableSpan[]): unknown {
-  return JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)));
+  return JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)), (_key, value: unknown) =>
+    typeof value === 'string' ? value.toWellFormed() : value);
 }
 
 /** The exporter's body for these spans: the same bytes as tracesRequestJson, and the standard's content. */
@@ -67,6 +71,24 @@ describe('tracesRequestJson (the OTLP/JSON body our exporter writes)', () => {
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     provider.getTracer('t').startSpan('💅 manicure', { attributes: { emoji: '💇‍♀️ hair', lone: 'bad \ud800 surrogate', high: '\udfff' } }).end();
     assertWriterMatches(exporter.getFinishedSpans());
+  });
+
+  it('sends lone surrogates as U+FFFD wherever a string goes (valid Unicode only: Sentry refuses the batch otherwise)', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const span = provider.getTracer('scope\ud800', '1\udc00').startSpan('name \ud83d', { attributes: { ['key\ud800']: 'value \udfff', list: ['a\ud800'] } });
+    span.addEvent('exception', { 'exception.message': 'boom \ud800' });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: '{"name":"\ud800"}' });
+    span.end();
+    for (const body of [createTracesJsonWriter()(exporter.getFinishedSpans()).toString('utf8'), tracesRequestJson(exporter.getFinishedSpans())]) {
+      assert.doesNotMatch(body, /\\ud[89a-f]/i);
+      const strings: string[] = [];
+      JSON.parse(body, (_key, value: unknown) => (typeof value === 'string' && strings.push(value), value));
+      assert.ok(strings.every((text) => text.isWellFormed()), strings.join(' | '));
+      for (const expected of ['scope\ufffd', '1\ufffd', 'name \ufffd', 'value \ufffd', 'a\ufffd', 'boom \ufffd', '{"name":"\ufffd"}']) {
+        assert.ok(strings.includes(expected), expected);
+      }
+    }
   });
 
   describe('one pass for ASCII text, measured again when a character takes more than one byte', () => {
