@@ -28,13 +28,26 @@ const BINDING = Symbol('express-otel-sentry.emitter-binding');
 /** Marks a listener that needs no context (our own bookkeeping): it is added as is. */
 export const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
 const PATCHED = Symbol.for('express-otel-sentry.emitter-context-patched');
-const ADD_METHODS = ['addListener', 'on', 'once', 'prependListener', 'prependOnceListener'] as const;
+const ADD_METHODS = ['addListener', 'on', 'prependListener'] as const;
+const ONCE_METHODS = ['once', 'prependOnceListener'] as const;
 const REMOVE_METHODS = ['removeListener', 'off'] as const;
 
 /** Set while an add method runs: `once` calls `on` itself, and the listener must be wrapped only once. */
 let adding = false;
 
-function wrappedAdd(original: Method): Method {
+/** Drops the triple of `wrapped`: a once-listener that has run is gone, and Node removes it by its own wrapper. */
+function forget(binding: EmitterBinding, wrapped: Listener): void {
+  const triples = binding.wrapped;
+  if (!triples) return;
+  for (let i = 2; i < triples.length; i += 3) {
+    if (triples[i] === wrapped) {
+      triples.splice(i - 2, 3);
+      return;
+    }
+  }
+}
+
+function wrappedAdd(original: Method, once: boolean): Method {
   return function addWithContext(this: Emitter, event, listener) {
     const binding = this[BINDING];
     if (
@@ -47,6 +60,9 @@ function wrappedAdd(original: Method): Method {
     }
     const bound = binding.context;
     const wrapped: Listener = function (this: unknown, ...args: unknown[]) {
+      // A streaming response that waits for 'drain' with `once` 60 000 times would otherwise keep
+      // 60 000 triples, and scan them on every removal.
+      if (once) forget(binding, wrapped);
       return context.with(bound, () => listener.apply(this, args));
     };
     const triples = binding.wrapped;
@@ -77,6 +93,19 @@ function wrappedRemove(original: Method): Method {
   };
 }
 
+function wrappedRemoveAll(original: Method): Method {
+  return function removeAllWithContext(this: Emitter, event) {
+    const binding = this[BINDING];
+    // eslint-disable-next-line prefer-rest-params
+    const result = original.apply(this, arguments as unknown as [string]);
+    const triples = binding?.wrapped;
+    if (binding && triples) {
+      binding.wrapped = arguments.length === 0 ? undefined : triples.filter((_, i) => triples[i - (i % 3)] !== event);
+    }
+    return result;
+  };
+}
+
 function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
   if (proto[PATCHED]) return () => undefined;
   const saved: Array<[string, unknown, boolean]> = [];
@@ -86,8 +115,10 @@ function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
     saved.push([name, original, Object.prototype.hasOwnProperty.call(proto, name)]);
     proto[name] = make(original);
   };
-  for (const name of ADD_METHODS) replace(name, wrappedAdd);
+  for (const name of ADD_METHODS) replace(name, (original) => wrappedAdd(original, false));
+  for (const name of ONCE_METHODS) replace(name, (original) => wrappedAdd(original, true));
   for (const name of REMOVE_METHODS) replace(name, wrappedRemove);
+  replace('removeAllListeners', wrappedRemoveAll);
   proto[PATCHED] = true;
   return () => {
     for (const [name, original, own] of saved) {
@@ -117,4 +148,9 @@ export function installEmitterContext(): () => void {
 export function bindRequestContext(request: object, response: object, ctx: Context): void {
   (request as Emitter)[BINDING] = new EmitterBinding(ctx, response);
   (response as Emitter)[BINDING] = new EmitterBinding(ctx, response);
+}
+
+/** How many bound listeners an emitter's binding still records (what tests check stays bounded). */
+export function recordedListenerCount(emitter: object): number {
+  return ((emitter as Emitter)[BINDING]?.wrapped?.length ?? 0) / 3;
 }
