@@ -4,6 +4,7 @@ import {
   withIsolationScope, type Client, type Event,
 } from '@sentry/core';
 import { isolationScopeIn, LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
+import { methodForName } from '../tracing/http-attributes';
 import { routeOf, type RequestContextHook } from '../tracing/http-server';
 import { requestServers, type Emit } from '../tracing/request-servers';
 import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
@@ -170,7 +171,7 @@ function addRequestData(event: Event): Event {
     // group per endpoint (S19), never per id (a failing router.param loader or a mounted middleware
     // fails before any route matched).
     const route = routeOf(response);
-    const method = (request.method || 'GET').toUpperCase();
+    const method = methodForName(request.method || 'GET');
     event.transaction = route === undefined ? method : `${method} ${route}`;
   }
   if (response.headersSent && !event.contexts?.response) {

@@ -53,3 +53,21 @@ export function parseHost(header: string, proto: string | undefined): { host: st
   }
   return { host: header };
 }
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** `http.request.method`: a known method in upper case, else `_OTHER` (OpenTelemetry's semantic conventions). */
+export function normalizedMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+/**
+ * The method as span and transaction names show it: `HTTP` for one that is not known, as the conventions
+ * name such spans. An HTTP/2 client may send any `:method`; named as sent, each would be a new name.
+ */
+export function methodForName(method: string): string {
+  const normalized = normalizedMethod(method);
+  return normalized === '_OTHER' ? 'HTTP' : normalized;
+}
+

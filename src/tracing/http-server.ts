@@ -5,7 +5,7 @@ import {
 } from '@opentelemetry/api';
 import { setRPCMetadata } from '@opentelemetry/core';
 import { bindRequestContext, installEmitterContext } from './emitter-context';
-import { parseHost, requestUrlParts } from './http-attributes';
+import { methodForName, normalizedMethod, parseHost, requestUrlParts } from './http-attributes';
 import { RequestRecord } from './request-record';
 import { REQUEST_ROOT_CONTEXT } from './lean-context';
 import { requestServers, type Emit, type Scheme } from './request-servers';
@@ -14,8 +14,6 @@ import { requestServers, type Emit, type Scheme } from './request-servers';
 export const HTTP_SERVER_SCOPE = 'express-otel-sentry/http-server';
 
 const PATCHED = Symbol.for('express-otel-sentry.http-server-span');
-
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 
 function forwardedHost(headers: http.IncomingHttpHeaders): { host: string; proto?: string } | undefined {
   const forwarded = headers.forwarded;
@@ -53,8 +51,7 @@ function hostOf(headers: http.IncomingHttpHeaders): string | undefined {
 function requestAttributes(req: http.IncomingMessage, scheme: Scheme): Attributes {
   const headers = req.headers;
   const method = req.method ?? 'GET';
-  const upper = method.toUpperCase();
-  const normalized = KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+  const normalized = normalizedMethod(method);
   const attributes: Attributes = {
     'http.request.method': normalized,
     'url.scheme': scheme,
@@ -155,7 +152,7 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
     if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
     const request = req as http.IncomingMessage;
     const response = res as TracedResponse;
-    const method = request.method || 'GET';
+    const method = methodForName(request.method || 'GET');
     const parent = propagation.extract(REQUEST_ROOT_CONTEXT, request.headers);
     // Attributes are added after sampling: an unexported request never computes them (the sampler
     // does not read them), and the SDK validates each once instead of twice.

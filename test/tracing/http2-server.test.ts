@@ -52,7 +52,7 @@ function getHttp1(port: number, path: string): Promise<{ status: number; version
 }
 
 /** A request on a real HTTP/2 stream; a POST's body ends a moment later, so that the server reads its end from the socket. */
-async function requestHttp2(port: number, method: 'GET' | 'POST', path: string): Promise<number> {
+async function requestHttp2(port: number, method: string, path: string): Promise<number> {
   const session = http2.connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
   try {
     const stream = session.request({ ':method': method, ':path': path }, { endStream: method === 'GET' });
@@ -152,5 +152,26 @@ describe('http2 servers', () => {
     assert.equal(failed.attributes['network.protocol.version'], '2.0');
     assert.equal(failed.attributes['server.address'], '127.0.0.1');
     assert.equal(event.contexts?.trace?.trace_id, failed.traceId);
+  });
+
+  it('a method an HTTP/2 client makes up is named HTTP in spans and events, not as sent (each would be a new transaction name)', async () => {
+    const server = http2.createSecureServer(certificate, (req, res) => {
+      captureException(new Error(`h2 made-up method ${req.method}`));
+      res.end('ok');
+    });
+    const port = await listen(server);
+    try {
+      for (const method of ['X-RANDOM-1', 'get']) assert.equal(await requestHttp2(port, method, '/any'), 200);
+    } finally {
+      server.close();
+    }
+    // A known method in another case is that method (upper case, as OpenTelemetry's HttpInstrumentation has it).
+    for (const [method, named] of [['X-RANDOM-1', 'HTTP'], ['get', 'GET']]) {
+      const event = await kit.waitForEvent({ message: `h2 made-up method ${method}` });
+      assert.equal(event.transaction, named);
+    }
+    const servers = await kit.waitForSpans((span) => span.kind === 'SERVER', 2);
+    assert.deepEqual(servers.map((span) => span.name).sort(), ['GET', 'HTTP']);
+    assert.deepEqual(servers.map((span) => [span.attributes['http.request.method'], span.attributes['http.request.method_original']]).sort(), [['GET', 'get'], ['_OTHER', 'X-RANDOM-1']]);
   });
 });
