@@ -146,7 +146,15 @@ function cutLongValues(original: Event, scrubbed: Event): void {
   if (typeof url === 'string' && (url.length > MAX_VALUE_LENGTH || cutBySentry(original.request?.url))) {
     scrubbed.request = { ...scrubbed.request, url: cutScrubbedValue(original.request?.url, url) };
   }
+  // The same URL again, which Sentry does not cut: a server whose maxHeaderSize was raised took a 209 KB query.
+  const query = scrubbed.request?.query_string;
+  if (typeof query === 'string' && query.length > MAX_VALUE_LENGTH) scrubbed.request = { ...scrubbed.request, query_string: truncate(query, MAX_VALUE_LENGTH) };
+  if (scrubbed.breadcrumbs?.some(hasLongUrl)) {
+    scrubbed.breadcrumbs = scrubbed.breadcrumbs.map((crumb) => (hasLongUrl(crumb) ? { ...crumb, data: { ...crumb.data, url: truncate(crumb.data?.url as string, MAX_VALUE_LENGTH) } } : crumb));
+  }
 }
+
+const hasLongUrl = (crumb: Breadcrumb): boolean => typeof crumb.data?.url === 'string' && crumb.data.url.length > MAX_VALUE_LENGTH;
 
 /** A generated id: 16 or 32 lowercase hex digits (event, trace and span ids), never a secret. */
 const HEX_ID = /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/;

@@ -102,6 +102,17 @@ describe('scrubEvent: values Sentry cut before scrubbing', () => {
     assert.equal(scrubbed.exception?.values?.[0]?.value, `boom ${'y'.repeat(MAX_VALUE_LENGTH - 5)}...`);
   });
 
+  it('a long query string and a breadcrumb\'s long URL are cut at 8192 too (the URL once more, which Sentry leaves whole)', () => {
+    const query = `q=${'x'.repeat(20_000)}`;
+    const scrubbed = scrubEvent(defaultScrubber(), {
+      request: { url: 'http://salon.example/search', query_string: query },
+      breadcrumbs: [{ category: 'request', data: { url: `/search?${query}` } }, { category: 'short', data: { url: '/hello' } }],
+    });
+    assert.equal(scrubbed.request?.query_string, `${query.slice(0, MAX_VALUE_LENGTH)}...`);
+    assert.equal(scrubbed.breadcrumbs?.[0]?.data?.url, `/search?${query.slice(0, MAX_VALUE_LENGTH - 8)}...`);
+    assert.equal(scrubbed.breadcrumbs?.[1]?.data?.url, '/hello');
+  });
+
   it('the cut at 8192 never leaves half an emoji (a lone surrogate gets the event refused)', () => {
     const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: `${'y'.repeat(MAX_VALUE_LENGTH - 1)}💅 and more ${'z'.repeat(900)}` }] } });
     assert.equal(scrubbed.exception?.values?.[0]?.value, `${'y'.repeat(MAX_VALUE_LENGTH - 1)}...`);
