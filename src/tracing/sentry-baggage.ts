@@ -1,4 +1,5 @@
 import { propagation, type Context } from '@opentelemetry/api';
+import { wellFormed } from '../scrub/cut';
 
 /**
  * Sentry's dynamic sampling context (DSC) as it travels in W3C `baggage`: `sentry-<key>=<value>` entries,
@@ -69,7 +70,8 @@ const BAGGAGE_MAX_ENTRY_BYTES = 4096;
 export function dscEntries(dsc: DynamicSamplingContext): string[] {
   const entries: string[] = [];
   for (const [key, value] of Object.entries(dsc)) {
-    if (value) entries.push(`${encodeURIComponent(SENTRY_BAGGAGE_PREFIX + key)}=${encodeURIComponent(value)}`);
+    // encodeURIComponent throws on a lone surrogate, which would take every member with it.
+    if (value) entries.push(`${encodeURIComponent(SENTRY_BAGGAGE_PREFIX + key)}=${encodeURIComponent(wellFormed(value))}`);
   }
   return entries;
 }

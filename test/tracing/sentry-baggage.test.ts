@@ -77,6 +77,10 @@ describe('Sentry baggage: the dynamic sampling context our calls send', () => {
     ]);
   });
 
+  it('a lone surrogate in a value (a release or environment read from somewhere odd) is sent as U+FFFD, not thrown on', () => {
+    assert.deepEqual(dscEntries({ release: 'r\ud800', environment: 'prod' }), ['sentry-release=r%EF%BF%BD', 'sentry-environment=prod']);
+  });
+
   it('joined within the W3C limits: 180 members, 8192 bytes, a member that does not fit left out whole; the first of a key wins', () => {
     const many = Array.from({ length: 300 }, (_, i) => `k${i}=v`);
     assert.equal(joinBaggage(many)!.split(',').length, BAGGAGE_MAX_ENTRIES);
