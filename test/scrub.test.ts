@@ -70,7 +70,7 @@ describe('scrub: keys', () => {
     'gen_ai.request.max_tokens', 'messaging.kafka.message.key', 'messaging.rabbitmq.destination.routing_key', 'aws.s3.key',
     'auth_method', 'authProvider', 'card_brand', 'card_last4', 'credit_balance',
   ];
-  const moreSensitive = ['contraseña', 'mot_de_passe', 'senha', 'wachtwoord', 'securityAnswer', 'security_answer'];
+  const moreSensitive = ['contraseña', 'mot_de_passe', 'senha', 'wachtwoord', 'securityAnswer', 'security_answer', 'ＰＡＳＳＷＯＲＤ', 'ａｐｉ＿ｋｅｙ'];
   for (const key of moreSensitive) it(`sensitive: ${key}`, () => assert.equal(s.isSensitiveKey(key), true));
   for (const key of sensitive) it(`sensitive: ${key}`, () => assert.equal(s.isSensitiveKey(key), true));
   for (const key of benign) it(`benign: ${key}`, () => assert.equal(s.isSensitiveKey(key), false));

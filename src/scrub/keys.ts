@@ -97,6 +97,8 @@ export interface KeyRules {
 const CACHE_LIMIT = 2048;
 const CACHEABLE_LENGTH = 256;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Compiles the key rules once; the returned predicate memoizes, because the same keys recur constantly. */
 export function compileKeyMatcher(rules: KeyRules): (key: string) => boolean {
   const exact = new Set<string>(SENSITIVE_WORDS);
@@ -156,7 +158,8 @@ export function compileKeyMatcher(rules: KeyRules): (key: string) => boolean {
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
     }
-    const result = evaluate(key);
+    // Full-width and other compatibility forms (ＰＡＳＳＷＯＲＤ) are judged as the word they stand for.
+    const result = evaluate(key) || (NON_ASCII.test(key) && evaluate(key.normalize('NFKC')));
     if (cacheable) {
       // Wholesale clear keeps the bound trivial; hot keys are back after one miss each.
       if (cache.size >= CACHE_LIMIT) cache.clear();
