@@ -1,7 +1,8 @@
 import type { Breadcrumb, Event } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
-import { CUT_MARGIN, keptOfCutText, sliceWhole } from '../scrub/cut';
+import { CUT_MARGIN, keptOfCutText, sliceWhole, wellFormed } from '../scrub/cut';
 import { compileRouteParamMask, maskRouteParams, type RouteParamMask } from '../scrub/route-params';
+import { frameTextScrubberOf } from '../scrub/scrubber';
 import { scrubSourceLines } from '../scrub/source-lines';
 
 /** Longest exception value (message) and request URL sent; the rest is cut with an ellipsis. */
@@ -77,9 +78,40 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
     scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
   }
   filterRouteParams(scrubber, scrubbed);
+  scrubFrameNames(scrubber, event, scrubbed);
   scrubContextLines(scrubber, scrubbed);
   cutLongValues(event, scrubbed);
   return scrubbed;
+}
+
+/** A frame's names: Sentry's module is `dir.sub:file` (`auth:login`), no `name: value` pair. */
+const FRAME_NAMES = ['module', 'function', 'filename', 'abs_path'] as const;
+
+/**
+ * A frame's names, from the original event: the walker read them as free text, whose `name: value`
+ * rule cuts module names (`auth:login` → `auth:[Filtered]`). They get the value rules. Anything else
+ * in the frame keeps the walker's scrubbing; so does a frame that cannot be read.
+ */
+function scrubFrameNames(scrubber: Scrubber, original: Event, scrubbed: Event): void {
+  const rules = frameTextScrubberOf(scrubber);
+  const values = scrubbed.exception?.values;
+  if (!rules || !Array.isArray(values)) return;
+  values.forEach((exception, index) => {
+    const frames = exception?.stacktrace?.frames;
+    if (!Array.isArray(frames)) return;
+    frames.forEach((target, at) => {
+      if (typeof target !== 'object' || target === null) return;
+      try {
+        const frame = original.exception?.values?.[index]?.stacktrace?.frames?.[at];
+        for (const field of FRAME_NAMES) {
+          const name = frame?.[field];
+          if (typeof name === 'string') target[field] = wellFormed(rules.name(name));
+        }
+      } catch {
+        // The frame as the walker scrubbed it.
+      }
+    });
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Event } from '@sentry/node';
+import type { Event, StackFrame } from '@sentry/node';
 import { defaultScrubber } from '../../src/scrub';
 import { truncate } from '@sentry/core';
 import { CLIENT_MAX_VALUE_LENGTH, MAX_VALUE_LENGTH, scrubEvent } from '../../src/sentry/scrub-event';
@@ -106,4 +106,21 @@ describe('scrubEvent: values Sentry cut before scrubbing', () => {
     const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: `${'y'.repeat(MAX_VALUE_LENGTH - 1)}💅 and more ${'z'.repeat(900)}` }] } });
     assert.equal(scrubbed.exception?.values?.[0]?.value, `${'y'.repeat(MAX_VALUE_LENGTH - 1)}...`);
   });
+});
+
+/** One frame with these fields, as @sentry/node makes it. */
+const frameEvent = (frame: StackFrame): Event => ({ exception: { values: [{ type: 'Error', value: 'x', stacktrace: { frames: [frame] } }] } });
+const frameOf = (event: Event): StackFrame | undefined => event.exception?.values?.[0]?.stacktrace?.frames?.[0];
+
+describe("scrubEvent: a frame's module, function and file names are names, not `name: value` text", () => {
+  const rows: Array<[string, StackFrame, StackFrame]> = [
+    ["Sentry's `dir:file` module of a folder with a sensitive name", { module: 'auth:login' }, { module: 'auth:login' }],
+    ['…nested, and in node_modules', { module: 'controllers.auth:session', filename: '/app/node_modules/jsonwebtoken/verify.js' }, { module: 'controllers.auth:session', filename: '/app/node_modules/jsonwebtoken/verify.js' }],
+    ['…packages named for what they guard', { module: 'express-session:index', function: 'TokenService.refreshToken' }, { module: 'express-session:index', function: 'TokenService.refreshToken' }],
+    ['…a service named token', { module: 'services.token:issue', abs_path: '/app/dist/services/token/issue.js' }, { module: 'services.token:issue', abs_path: '/app/dist/services/token/issue.js' }],
+    ['a card number in a name is still filtered', { module: 'builds.4111-1111-1111-1111:server', function: `handle_${CARD}` }, { module: 'builds.[Filtered]:server', function: 'handle_[Filtered]' }],
+    ['a token in a name is still filtered', { module: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789:index' }, { module: '[Filtered]:index' }],
+    ['a file URL\'s credentials and sensitive query parameters are still filtered', { abs_path: 'https://ann:pw-1@cdn.example.com/app.js?token=t-1' }, { abs_path: 'https://ann:[Filtered]@cdn.example.com/app.js?token=[Filtered]' }],
+  ];
+  for (const [name, frame, expected] of rows) it(name, () => assert.deepEqual(frameOf(scrubEvent(defaultScrubber(), frameEvent(frame))), expected));
 });
