@@ -1,3 +1,4 @@
+import type { CodeLineRules } from './code-lines';
 import { compactKey, compileKeyMatcher } from './keys';
 import { memoizeString, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH } from './memo';
 import { normalizeOptions } from './options';
@@ -29,10 +30,10 @@ function asText(v: unknown): string {
 const SQL_MEMO_MAX_LENGTH = 2048;
 
 /**
- * How a stack frame's names are scrubbed: without the free text's `name: value` pair rule, as a module
- * is named `auth:login` (Sentry's `dir:file`).
+ * How a stack frame's own text is scrubbed: without the free text's `name: value` pair rule, as a module
+ * is named `auth:login` (Sentry's `dir:file`) and a source line is code (see code-lines.ts).
  */
-export interface FrameTextScrubber {
+export interface FrameTextScrubber extends CodeLineRules {
   /** A frame's module, function or file name: tokens, cards, credentials in URLs; a file URL's query as a URL's. */
   name(name: string): string;
 }
@@ -133,8 +134,11 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   // A file name with a query or a fragment is a URL (`file:///app/x.js?v=1`); other names are not parsed as one.
   const url = /^[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/.*[?#]/;
   const withoutPairs = memoizeString((s: string) => decodedUrls(text.scrubWithoutPairs(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
+  const tightPairs = memoizeString((s: string) => decodedUrls(text.scrubTightPairs(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
   frameScrubbers.set(scrubber, {
     name: guard((s: string) => (url.test(asText(s)) ? scrubUrl(s) : withoutPairs(asText(s))), FILTERED),
+    text: scrubString,
+    code: guard((s: string) => tightPairs(asText(s)), FILTERED),
   });
   return scrubber;
 }

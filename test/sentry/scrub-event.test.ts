@@ -124,3 +124,64 @@ describe("scrubEvent: a frame's module, function and file names are names, not `
   ];
   for (const [name, frame, expected] of rows) it(name, () => assert.deepEqual(frameOf(scrubEvent(defaultScrubber(), frameEvent(frame))), expected));
 });
+
+describe("scrubEvent: a frame's context lines are code: the code is sent, the secrets in it are not", () => {
+  const contextLine = (line: string): unknown => frameOf(scrubEvent(defaultScrubber(), frameEvent({ pre_context: ['// a'], context_line: line, post_context: ['// b'] })))?.context_line;
+  // [line, sent]: what must go is [Filtered] in what is sent, what must stay is sent as it is.
+  const mustGo: Array<[string, string]> = [
+    ["const password = 'hunter2';", "const password = '[Filtered]';"],
+    ['  apiKey: "sk_live_abcdefghijklmnop1234",', "  apiKey: '[Filtered]',"],
+    ["  Authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz',", "  Authorization: '[Filtered]',"],
+    ["fetchJson(url, { headers: { 'X-Note': 'Bearer abc123def456ghi' } })", "fetchJson(url, { headers: { 'X-Note': 'Bearer [Filtered]' } })"],
+    ["const db = 'postgres://app:s3cr3t@db/app';", "const db = 'postgres://app:[Filtered]@db/app';"],
+    ["fetch('https://api.example.com/v1?token=abc123');", "fetch('https://api.example.com/v1?token=[Filtered]');"],
+    ["const next = 'https://x.io/cb?next=%2Fcb%3Ftoken%3Dabc';", "const next = 'https://x.io/cb?next=[Filtered]';"],
+    ["throw new Error('token=abc123 expired');", "throw new Error('token=[Filtered] expired');"],
+    ['log.info("password: hunter2");', 'log.info("password: [Filtered]");'],
+    ['// password=hunter2', '// password=[Filtered]'],
+    ['x(); /* token: abc123 */ y();', 'x(); /* token: [Filtered] */ y();'],
+    [' * @example password: hunter2', ' * @example password: [Filtered]'],
+    ['const pin = 4829;', 'const pin = [Filtered];'],
+    ['  cvv: 123,', '  cvv: [Filtered],'],
+    [`charge(${CARD});`, 'charge([Filtered]);'],
+    ["const GH = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';", "const GH = '[Filtered]';"],
+    ["const token = process.env.TOKEN || 'dev-token-1';", "const token = process.env.TOKEN || '[Filtered]';"],
+    ["client.login({ user: 'ann', password: 'p@ss' })", "client.login({ user: 'ann', password: '[Filtered]' })"],
+    ['const x={password:e,token:t};', 'const x={password:[Filtered],token:[Filtered]};'],
+    ["db.query(\"select * from users where password = 'x'\")", "db.query(\"select * from users where password = '[Filtered]'\")"],
+  ];
+  const mustStay = [
+    'export async function verifyToken(token: string, secret: string): Promise<User> {',
+    '  const session: Session = await store.get(sessionId);',
+    '  const session = (0, session_1.requireSession)(String(req.query.sid));',
+    '  const user = await db.users.findOne({ email, password: hashed });',
+    '  password: z.string().min(8),',
+    '  cookie: { secure: true, httpOnly: true },',
+    '  private readonly apiKey: string;',
+    '  const { token, refreshToken } = await issueTokens(user);',
+    "  case 'token': return refresh();",
+    "  if (!auth) throw new AuthError('missing auth header');",
+  ];
+  for (const [line, sent] of mustGo) it(`goes: ${line}`, () => assert.equal(contextLine(line), sent));
+  for (const line of mustStay) it(`stays: ${line}`, () => assert.equal(contextLine(line), line));
+
+  it("a frame's local variables are scrubbed as values, sensitive names filtered", () => {
+    const frame = frameOf(scrubEvent(defaultScrubber(), frameEvent({ context_line: 'f(x)', vars: { password: 'hunter2', note: `card ${CARD}`, user: 'ann' } })));
+    assert.deepEqual(frame?.vars, { password: '[Filtered]', note: 'card [Filtered]', user: 'ann' });
+  });
+
+  it('through the real pipeline: the code around the throw is sent, the secret above it is not', async () => {
+    kit.reset();
+    const { requireSession } = require('./fixtures/code-in-source.cjs') as { requireSession: (sid: string) => void };
+    try {
+      requireSession('sid-1');
+    } catch (error) {
+      captureException(error);
+    }
+    const [event] = await kit.waitForEvents(1);
+    const frame = event.exception?.values?.[0]?.stacktrace?.frames?.find((f) => f.filename?.endsWith('code-in-source.cjs'));
+    assert.equal(frame?.pre_context?.at(-1), '  const session = { password: hashPassword(sid), cookie: { secure: true }, token: sid };');
+    assert.equal(frame?.context_line, '  throw new Error(`no session (${session.cookie.secure}, ${SESSION_SECRET.length})`);');
+    await kit.expectNoSecrets(['ctx-session-secret-73']);
+  });
+});
