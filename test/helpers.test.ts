@@ -50,6 +50,28 @@ describe('helpers (the seed’s app.core.sentry)', () => {
     assert.ok((exception?.stacktrace?.frames?.length ?? 0) > 0, 'a synthetic stack');
   });
 
+  it('captureException of a string keeps the app frames Sentry.captureException keeps, none of ours', async () => {
+    // Eight calls deep, with V8's 10 frames (mocha keeps all): our own frames on top would spend them.
+    const nested = (depth: number, capture: () => string): string => (depth === 0 ? capture() : nested(depth - 1, capture));
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10;
+    let ourId: string;
+    let sentryId: string;
+    try {
+      ourId = nested(8, () => captureException('a string'));
+      sentryId = nested(8, () => Sentry.captureException('a string'));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    const events = await kit.waitForEvents(2);
+    const framesOf = (id: string) => events.find((event) => event.event_id === id)?.exception?.values?.[0]?.stacktrace?.frames ?? [];
+    const appFrames = (id: string) => framesOf(id).filter((frame) => frame.filename === __filename).map((frame) => `${frame.function}`);
+    assert.equal(appFrames(ourId).filter((name) => name === 'nested').length, 9, 'all nine calls of nested');
+    assert.deepEqual(framesOf(ourId).filter((frame) => frame.filename?.includes('helpers.ts')), [], 'none of our frames');
+    // Sentry's synthetic error is made two of its calls deep: its frames are the innermost of ours.
+    assert.deepEqual(appFrames(ourId).slice(-appFrames(sentryId).length), appFrames(sentryId));
+  });
+
   it('captureMessage: level and context (S5)', async () => {
     captureMessage('Suspicious payment amount: 15000000', 'warning', { user_id: 5, amount: 15000000 });
     await kit.waitForEvents(1);

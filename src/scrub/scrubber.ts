@@ -1,3 +1,4 @@
+import type { CodeLineRules } from './code-lines';
 import { compactKey, compileKeyMatcher } from './keys';
 import { memoizeString, STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH } from './memo';
 import { normalizeOptions } from './options';
@@ -27,6 +28,24 @@ function asText(v: unknown): string {
 }
 
 const SQL_MEMO_MAX_LENGTH = 2048;
+
+/**
+ * How a stack frame's own text is scrubbed: without the free text's `name: value` pair rule, as a module
+ * is named `auth:login` (Sentry's `dir:file`) and a source line is code (see code-lines.ts).
+ */
+export interface FrameTextScrubber extends CodeLineRules {
+  /** A frame's module, function or file name: tokens, cards, credentials in URLs; a file URL's query as a URL's. */
+  name(name: string): string;
+}
+
+/** Each scrubber's frame rules, for the event scrubber; not part of the public Scrubber. */
+const frameScrubbers = new WeakMap<Scrubber, FrameTextScrubber>();
+
+/** The frame rules of a scrubber made by createScrubber; undefined for any other object. */
+export function frameTextScrubberOf(scrubber: Scrubber): FrameTextScrubber | undefined {
+  return frameScrubbers.get(scrubber);
+}
+
 /** A URL in free text: a scheme, `://`, and what follows up to a space or a quote. */
 const EMBEDDED_URL = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s"'<>`]+/g;
 /**
@@ -49,10 +68,9 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
   const urlImpl = memoizeString(compileUrlScrubber(matchKey, scrubText), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
   // A URL quoted in free text may hold a secret percent-encoded (`?next=%2Fcb%3Ftoken%3D…`), which only
   // the URL rules decode: each such URL is scrubbed as one, after the text rules.
-  const scrubTextAndUrls = (s: string): string => {
-    const out = scrubText(s);
-    return out.includes('%') && out.includes('://') ? out.replace(EMBEDDED_URL, (url) => (url.includes('%') ? urlImpl(url) : url)) : out;
-  };
+  const decodedUrls = (out: string): string =>
+    out.includes('%') && out.includes('://') ? out.replace(EMBEDDED_URL, (url) => (url.includes('%') ? urlImpl(url) : url)) : out;
+  const scrubTextAndUrls = (s: string): string => decodedUrls(scrubText(s));
   const scrubString = guard((s: string) => scrubTextAndUrls(asText(s)), FILTERED);
   const scrubUrl = guard((u: string) => urlImpl(asText(u)), FILTERED);
   const sqlImpl = memoizeString(
@@ -99,7 +117,7 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
     return out;
   }
 
-  return Object.freeze<Scrubber>({
+  const scrubber = Object.freeze<Scrubber>({
     isSensitiveKey,
     scrubString,
     scrubUrl,
@@ -113,6 +131,16 @@ export function createScrubber(options?: ScrubOptions): Scrubber {
       }
     },
   });
+  // A file name with a query or a fragment is a URL (`file:///app/x.js?v=1`); other names are not parsed as one.
+  const url = /^[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/.*[?#]/;
+  const withoutPairs = memoizeString((s: string) => decodedUrls(text.scrubWithoutPairs(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
+  const tightPairs = memoizeString((s: string) => decodedUrls(text.scrubTightPairs(s)), STRING_MEMO_ENTRIES, STRING_MEMO_MAX_LENGTH);
+  frameScrubbers.set(scrubber, {
+    name: guard((s: string) => (url.test(asText(s)) ? scrubUrl(s) : withoutPairs(asText(s))), FILTERED),
+    text: scrubString,
+    code: guard((s: string) => tightPairs(asText(s)), FILTERED),
+  });
+  return scrubber;
 }
 
 let cached: Scrubber | undefined;

@@ -4,6 +4,8 @@ import { FILTERED } from './types';
 const ASSIGNED_NAME = /(?<![\w$.-])["']?([A-Za-z_$][\w$.-]{0,127})["']?[ \t]*(?:=(?![=>])|:(?!:)|\?\?=|\|\|=)/g;
 /** A string literal on one line: '…', "…" or `…`, escapes included. */
 const STRING_LITERAL = /'(?:[^'\\\n]|\\.){0,4096}'|"(?:[^"\\\n]|\\.){0,4096}"|`(?:[^`\\\n]|\\.){0,4096}`?/g;
+/** A number given as the value itself (`const pin = 4829`, `cvv: 123`), not one further on (`z.string().min(8)`). */
+const NUMBER_VALUE = /^([ \t]*)[-+]?\.?\d[\w.]*/;
 /** The end of a line whose statement goes on to the next: an operator that needs a right-hand side. */
 const CONTINUING_END = /(?:[=:(+?]|\|\||&&|\?\?)$/;
 /**
@@ -13,7 +15,7 @@ const CONTINUING_END = /(?:[=:(+?]|\|\||&&|\?\?)$/;
 const MAX_LINE_LENGTH = 1024;
 
 function filterLiterals(text: string): string {
-  if (text.length <= MAX_LINE_LENGTH) return text.replace(STRING_LITERAL, `'${FILTERED}'`);
+  if (text.length <= MAX_LINE_LENGTH) return text.replace(NUMBER_VALUE, `$1${FILTERED}`).replace(STRING_LITERAL, `'${FILTERED}'`);
   return (text.startsWith(' ') ? ' ' : '') + FILTERED;
 }
 
@@ -39,7 +41,8 @@ function sensitiveAssignment(line: string, isSensitiveKey: (key: string) => bool
 
 /**
  * The source lines around a stack frame (Sentry's context lines), read as code: a line that gives a
- * sensitive name a value loses every string literal after the name (`const JWT_SECRET =
+ * sensitive name a value loses that value if it is a number (`const PIN = 4829`) and every string
+ * literal after the name (`const JWT_SECRET =
  * process.env.JWT_SECRET || 'dev-secret'`), and so do the lines its statement runs on to (Prettier's
  * `const KEY =\n  'secret';`, `password:\n  'secret',`). Lines are scrubbed one by one elsewhere, as text.
  */

@@ -23,7 +23,15 @@ export interface TextScrubber {
   scrubString(text: string): string;
   /** All rules except pairs: for SQL, where `password = ?` is a comparison, not a secret. */
   scrubWithoutPairs(text: string): string;
+  /**
+   * All rules, pairs only where written without spaces (`token=abc`, `{password:e}`): for source code,
+   * where `session: Session` is a type and `password = hash(pw)` an assignment, not a secret.
+   */
+  scrubTightPairs(text: string): string;
 }
+
+/** Which `key=value` pairs a run filters. */
+type PairRule = 'all' | 'tight' | 'none';
 
 /** Basic credentials are base64("user:pass"); plain words after "Basic" ("Basic plan") are kept. */
 function looksLikeBasicCredential(b64: string): boolean {
@@ -202,7 +210,7 @@ export function compileTextScrubber(
     return scheme + space + FILTERED;
   }
 
-  function scrubPairs(s: string): string {
+  function scrubPairs(s: string, tightOnly: boolean): string {
     pairRe.lastIndex = 0;
     let out = '';
     let last = 0;
@@ -210,6 +218,7 @@ export function compileTextScrubber(
     while ((m = pairRe.exec(s)) !== null) {
       const pos = pairRe.lastIndex;
       if (pos >= s.length || !isSensitiveKey(m[1]) || s.startsWith(FILTERED, pos)) continue;
+      if (tightOnly && /[ \t]/.test(m[0])) continue;
       const b = valueBounds(s, pos, valueIsWholeLine(m[1]));
       const value = s.slice(b.from, b.to);
       if (value !== '' && value !== FILTERED && !placeholderRe.test(value)) {
@@ -234,7 +243,7 @@ export function compileTextScrubber(
     return scrubDatabaseValues(out);
   }
 
-  function run(text: string, pairs: boolean): string {
+  function run(text: string, pairs: PairRule): string {
     if (trigger !== null && !trigger.test(text)) return text;
     let s = scrubPem(replaceFailedQueryLiterals(text));
     s = s.replace(userinfoRe, (_m: string, prefix: string) => `${prefix}:${FILTERED}@`);
@@ -242,14 +251,15 @@ export function compileTextScrubber(
     if (s.includes('.eyJ')) s = replaceJwts(s);
     s = s.replace(authRe, replaceAuth);
     s = scrubStructuredText(s);
-    if (pairs) s = scrubPairs(s);
+    if (pairs !== 'none') s = scrubPairs(s, pairs === 'tight');
     s = scrubCards(s);
     for (const p of patterns) s = s.replace(p, FILTERED);
     return s;
   }
 
   return {
-    scrubString: (text) => run(text, true),
-    scrubWithoutPairs: (text) => run(text, false),
+    scrubString: (text) => run(text, 'all'),
+    scrubWithoutPairs: (text) => run(text, 'none'),
+    scrubTightPairs: (text) => run(text, 'tight'),
   };
 }

@@ -1,7 +1,9 @@
-import type { Breadcrumb, Event } from '@sentry/node';
+import type { Breadcrumb, Event, StackFrame } from '@sentry/node';
 import { FILTERED, type Scrubber } from '../scrub';
-import { CUT_MARGIN, keptOfCutText, sliceWhole } from '../scrub/cut';
+import { scrubCodeLines } from '../scrub/code-lines';
+import { CUT_MARGIN, keptOfCutText, sliceWhole, wellFormed } from '../scrub/cut';
 import { compileRouteParamMask, maskRouteParams, type RouteParamMask } from '../scrub/route-params';
+import { frameTextScrubberOf, type FrameTextScrubber } from '../scrub/scrubber';
 import { scrubSourceLines } from '../scrub/source-lines';
 
 /** Longest exception value (message) and request URL sent; the rest is cut with an ellipsis. */
@@ -77,26 +79,64 @@ export function scrubEvent(scrubber: Scrubber, event: Event): Event {
     scrubbed.user = guard(() => scrubber.scrubValue(userRest), {});
   }
   filterRouteParams(scrubber, scrubbed);
-  scrubContextLines(scrubber, scrubbed);
+  scrubFrames(scrubber, event, scrubbed);
   cutLongValues(event, scrubbed);
   return scrubbed;
 }
 
+/** A frame's names: Sentry's module is `dir.sub:file` (`auth:login`), no `name: value` pair. */
+const FRAME_NAMES = ['module', 'function', 'filename', 'abs_path'] as const;
+
 /**
- * Each frame's source lines read together as code (scrubSourceLines), on the scrubbed copy: a secret
- * written on the line after its name, or after `process.env.X ||`, is no text rule's to find.
+ * A frame's names and source lines, from the original event: the walker read them as free text, whose
+ * `name: value` rule cuts module names (`auth:login`) and code (`session: Session`). Names get the value
+ * rules; source lines are read as code (code-lines.ts), then together (scrubSourceLines), where a
+ * secret written on the line after its name, or after `process.env.X ||`, is found. Anything else in
+ * the frame (`vars` included) keeps the walker's scrubbing; so does a frame that cannot be read.
  */
-function scrubContextLines(scrubber: Scrubber, scrubbed: Event): void {
-  for (const exception of scrubbed.exception?.values ?? []) {
-    for (const frame of exception.stacktrace?.frames ?? []) {
-      if (typeof frame.context_line !== 'string') continue;
-      const pre = frame.pre_context ?? [];
-      const lines = scrubSourceLines([...pre, frame.context_line, ...(frame.post_context ?? [])], scrubber.isSensitiveKey);
-      if (frame.pre_context) frame.pre_context = lines.slice(0, pre.length);
-      frame.context_line = lines[pre.length];
-      if (frame.post_context) frame.post_context = lines.slice(pre.length + 1);
-    }
+function scrubFrames(scrubber: Scrubber, original: Event, scrubbed: Event): void {
+  const rules = frameTextScrubberOf(scrubber);
+  const values = scrubbed.exception?.values;
+  if (!Array.isArray(values)) return;
+  values.forEach((exception, index) => {
+    const frames = exception?.stacktrace?.frames;
+    if (!Array.isArray(frames)) return;
+    frames.forEach((target, at) => {
+      if (typeof target !== 'object' || target === null) return;
+      try {
+        const frame = original.exception?.values?.[index]?.stacktrace?.frames?.[at];
+        if (rules && frame) return scrubFrame(scrubber, rules, frame, target);
+      } catch {
+        // The frame as the walker scrubbed it: its lines still read together below.
+      }
+      scrubSourceLinesOf(scrubber, target);
+    });
+  });
+}
+
+function scrubFrame(scrubber: Scrubber, rules: FrameTextScrubber, frame: StackFrame, target: StackFrame): void {
+  for (const field of FRAME_NAMES) {
+    const name = frame[field];
+    if (typeof name === 'string') target[field] = wellFormed(rules.name(name));
   }
+  if (typeof frame.context_line !== 'string') return;
+  const pre = Array.isArray(frame.pre_context) ? frame.pre_context : [];
+  const post = Array.isArray(frame.post_context) ? frame.post_context : [];
+  const code = scrubCodeLines([...pre, frame.context_line, ...post], rules).map((line) => (typeof line === 'string' ? wellFormed(line) : FILTERED));
+  const lines = scrubSourceLines(code, scrubber.isSensitiveKey);
+  if (Array.isArray(target.pre_context)) target.pre_context = lines.slice(0, pre.length);
+  target.context_line = lines[pre.length];
+  if (Array.isArray(target.post_context)) target.post_context = lines.slice(pre.length + 1);
+}
+
+/** Source lines scrubbed as text by the walker (a scrubber not made by createScrubber), read together as code. */
+function scrubSourceLinesOf(scrubber: Scrubber, frame: StackFrame): void {
+  if (typeof frame.context_line !== 'string') return;
+  const pre = frame.pre_context ?? [];
+  const lines = scrubSourceLines([...pre, frame.context_line, ...(frame.post_context ?? [])], scrubber.isSensitiveKey);
+  if (frame.pre_context) frame.pre_context = lines.slice(0, pre.length);
+  frame.context_line = lines[pre.length];
+  if (frame.post_context) frame.post_context = lines.slice(pre.length + 1);
 }
 
 /** A request's transaction as the request isolation names it: `GET /reset/:token`. */

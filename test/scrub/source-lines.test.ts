@@ -19,6 +19,7 @@ describe('scrubSourceLines: a frame\'s context lines read as code', () => {
     ['a line longer than Sentry sends is filtered whole after the name', [`const token = ${'x'.repeat(2000)}`], ['const token = [Filtered]']],
     ['a trailing comment does not hide the continuation', ['const secret = // wrapped', "  's-2';"], ['const secret = // wrapped', `  ${F};`]],
     ['nor one with a quote in it', ["const secret = // it's wrapped", "  's-3';", 'const apiKey = prefix + // don\'t log', "  'k-4';"], ["const secret = // it's wrapped", `  ${F};`, 'const apiKey = prefix + // don\'t log', `  ${F};`]],
+    ['a number given as the value, not one further on', ['const PIN = 4829;', '  cvv: 123,', 'const OTP_SECRET =', '  0x5f3a;', '  password: z.string().min(8),'], ['const PIN = [Filtered];', '  cvv: [Filtered],', 'const OTP_SECRET =', '  [Filtered];', '  password: z.string().min(8),']],
     ['a statement that ends stops the run', ["const password = 'p';", "const user = 'ann';"], [`const password = ${F};`, "const user = 'ann';"]],
   ];
   for (const [name, input, expected] of rows) it(name, () => assert.deepEqual(scrubSourceLines(input, isSensitiveKey), expected));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Event } from '@sentry/node';
+import type { Event, StackFrame } from '@sentry/node';
 import { defaultScrubber } from '../../src/scrub';
 import { truncate } from '@sentry/core';
 import { CLIENT_MAX_VALUE_LENGTH, MAX_VALUE_LENGTH, scrubEvent } from '../../src/sentry/scrub-event';
@@ -116,5 +116,83 @@ describe('scrubEvent: values Sentry cut before scrubbing', () => {
   it('the cut at 8192 never leaves half an emoji (a lone surrogate gets the event refused)', () => {
     const scrubbed = scrubEvent(defaultScrubber(), { exception: { values: [{ type: 'Error', value: `${'y'.repeat(MAX_VALUE_LENGTH - 1)}💅 and more ${'z'.repeat(900)}` }] } });
     assert.equal(scrubbed.exception?.values?.[0]?.value, `${'y'.repeat(MAX_VALUE_LENGTH - 1)}...`);
+  });
+});
+
+/** One frame with these fields, as @sentry/node makes it. */
+const frameEvent = (frame: StackFrame): Event => ({ exception: { values: [{ type: 'Error', value: 'x', stacktrace: { frames: [frame] } }] } });
+const frameOf = (event: Event): StackFrame | undefined => event.exception?.values?.[0]?.stacktrace?.frames?.[0];
+
+describe("scrubEvent: a frame's module, function and file names are names, not `name: value` text", () => {
+  const rows: Array<[string, StackFrame, StackFrame]> = [
+    ["Sentry's `dir:file` module of a folder with a sensitive name", { module: 'auth:login' }, { module: 'auth:login' }],
+    ['…nested, and in node_modules', { module: 'controllers.auth:session', filename: '/app/node_modules/jsonwebtoken/verify.js' }, { module: 'controllers.auth:session', filename: '/app/node_modules/jsonwebtoken/verify.js' }],
+    ['…packages named for what they guard', { module: 'express-session:index', function: 'TokenService.refreshToken' }, { module: 'express-session:index', function: 'TokenService.refreshToken' }],
+    ['…a service named token', { module: 'services.token:issue', abs_path: '/app/dist/services/token/issue.js' }, { module: 'services.token:issue', abs_path: '/app/dist/services/token/issue.js' }],
+    ['a card number in a name is still filtered', { module: 'builds.4111-1111-1111-1111:server', function: `handle_${CARD}` }, { module: 'builds.[Filtered]:server', function: 'handle_[Filtered]' }],
+    ['a token in a name is still filtered', { module: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789:index' }, { module: '[Filtered]:index' }],
+    ['a file URL\'s credentials and sensitive query parameters are still filtered', { abs_path: 'https://ann:pw-1@cdn.example.com/app.js?token=t-1' }, { abs_path: 'https://ann:[Filtered]@cdn.example.com/app.js?token=[Filtered]' }],
+  ];
+  for (const [name, frame, expected] of rows) it(name, () => assert.deepEqual(frameOf(scrubEvent(defaultScrubber(), frameEvent(frame))), expected));
+});
+
+describe("scrubEvent: a frame's context lines are code: the code is sent, the secrets in it are not", () => {
+  const contextLine = (line: string): unknown => frameOf(scrubEvent(defaultScrubber(), frameEvent({ pre_context: ['// a'], context_line: line, post_context: ['// b'] })))?.context_line;
+  // [line, sent]: what must go is [Filtered] in what is sent, what must stay is sent as it is.
+  const mustGo: Array<[string, string]> = [
+    ["const password = 'hunter2';", "const password = '[Filtered]';"],
+    ['  apiKey: "sk_live_abcdefghijklmnop1234",', "  apiKey: '[Filtered]',"],
+    ["  Authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz',", "  Authorization: '[Filtered]',"],
+    ["fetchJson(url, { headers: { 'X-Note': 'Bearer abc123def456ghi' } })", "fetchJson(url, { headers: { 'X-Note': 'Bearer [Filtered]' } })"],
+    ["const db = 'postgres://app:s3cr3t@db/app';", "const db = 'postgres://app:[Filtered]@db/app';"],
+    ["fetch('https://api.example.com/v1?token=abc123');", "fetch('https://api.example.com/v1?token=[Filtered]');"],
+    ["const next = 'https://x.io/cb?next=%2Fcb%3Ftoken%3Dabc';", "const next = 'https://x.io/cb?next=[Filtered]';"],
+    ["throw new Error('token=abc123 expired');", "throw new Error('token=[Filtered] expired');"],
+    ['log.info("password: hunter2");', 'log.info("password: [Filtered]");'],
+    ['// password=hunter2', '// password=[Filtered]'],
+    ['x(); /* token: abc123 */ y();', 'x(); /* token: [Filtered] */ y();'],
+    [' * @example password: hunter2', ' * @example password: [Filtered]'],
+    ['const pin = 4829;', 'const pin = [Filtered];'],
+    ['  cvv: 123,', '  cvv: [Filtered],'],
+    [`charge(${CARD});`, 'charge([Filtered]);'],
+    ["const GH = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';", "const GH = '[Filtered]';"],
+    ["const token = process.env.TOKEN || 'dev-token-1';", "const token = process.env.TOKEN || '[Filtered]';"],
+    ["client.login({ user: 'ann', password: 'p@ss' })", "client.login({ user: 'ann', password: '[Filtered]' })"],
+    ['const x={password:e,token:t};', 'const x={password:[Filtered],token:[Filtered]};'],
+    ["db.query(\"select * from users where password = 'x'\")", "db.query(\"select * from users where password = '[Filtered]'\")"],
+  ];
+  const mustStay = [
+    'export async function verifyToken(token: string, secret: string): Promise<User> {',
+    '  const session: Session = await store.get(sessionId);',
+    '  const session = (0, session_1.requireSession)(String(req.query.sid));',
+    '  const user = await db.users.findOne({ email, password: hashed });',
+    '  password: z.string().min(8),',
+    '  cookie: { secure: true, httpOnly: true },',
+    '  private readonly apiKey: string;',
+    '  const { token, refreshToken } = await issueTokens(user);',
+    "  case 'token': return refresh();",
+    "  if (!auth) throw new AuthError('missing auth header');",
+  ];
+  for (const [line, sent] of mustGo) it(`goes: ${line}`, () => assert.equal(contextLine(line), sent));
+  for (const line of mustStay) it(`stays: ${line}`, () => assert.equal(contextLine(line), line));
+
+  it("a frame's local variables are scrubbed as values, sensitive names filtered", () => {
+    const frame = frameOf(scrubEvent(defaultScrubber(), frameEvent({ context_line: 'f(x)', vars: { password: 'hunter2', note: `card ${CARD}`, user: 'ann' } })));
+    assert.deepEqual(frame?.vars, { password: '[Filtered]', note: 'card [Filtered]', user: 'ann' });
+  });
+
+  it('through the real pipeline: the code around the throw is sent, the secret above it is not', async () => {
+    kit.reset();
+    const { requireSession } = require('./fixtures/code-in-source.cjs') as { requireSession: (sid: string) => void };
+    try {
+      requireSession('sid-1');
+    } catch (error) {
+      captureException(error);
+    }
+    const [event] = await kit.waitForEvents(1);
+    const frame = event.exception?.values?.[0]?.stacktrace?.frames?.find((f) => f.filename?.endsWith('code-in-source.cjs'));
+    assert.equal(frame?.pre_context?.at(-1), '  const session = { password: hashPassword(sid), cookie: { secure: true }, token: sid };');
+    assert.equal(frame?.context_line, '  throw new Error(`no session (${session.cookie.secure}, ${SESSION_SECRET.length})`);');
+    await kit.expectNoSecrets(['ctx-session-secret-73']);
   });
 });
