@@ -1,3 +1,4 @@
+import { makeDsn } from '@sentry/core';
 import { defaultScrubber } from '../scrub';
 import { checkTelemetryOptions } from './check-options';
 import { readNearestPackage } from './package-info';
@@ -17,15 +18,22 @@ const DEFAULT_MAX_QUEUED_SPANS = 2048;
 const FALLBACK_SERVICE_NAME = 'express-app';
 const HEADER_FORM = 'name=value pairs, percent-encoded, whose decoded value holds latin1 characters only, no control characters';
 
-/** Parses a DSN the way Sentry does: `<protocol>://<publicKey>@<host>[:port]/<projectId>`. */
+/**
+ * @sentry/core's DSN_REGEX (utils/dsn), as installed: its parser `console.error`s a DSN that does not match,
+ * key and secret in full, so a DSN is held to the same shape here first and Sentry's parser only ever sees
+ * one it accepts. test/config/resolve.test.ts keeps the two in step.
+ */
+const SENTRY_DSN_SHAPE = /^(?:(\w+):)\/\/(?:(\w+)(?::(\w+)?)?@)((?:\[[:.%\w]+\]|[\w.-]+))(?::(\d+))?\/(.+)/;
+
+/**
+ * A DSN Sentry's client takes (`makeDsn`: its shape, then `validateDsn`: a numeric project id, http(s)) and
+ * that is a URL our transport can send to. Anything else would leave Sentry initialized and sending nothing.
+ */
 export function isValidDsn(dsn: string): boolean {
+  if (!SENTRY_DSN_SHAPE.test(dsn) || makeDsn(dsn) === undefined) return false;
   try {
-    const url = new URL(dsn);
-    return (
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      url.username.length > 0 &&
-      /\/\d+$|\/[\w-]+$/.test(url.pathname)
-    );
+    new URL(dsn);
+    return true;
   } catch {
     return false;
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { makeDsn } from '@sentry/core';
 import { resolveConfig, isValidDsn, redactDsn } from '../../src/config/resolve';
 
 const DSN = 'https://0123456789abcdef@o1.ingest.sentry.io/42';
@@ -98,6 +99,48 @@ describe('resolveConfig', () => {
     assert.equal(isValidDsn(DSN), true);
     assert.equal(isValidDsn('http://127.0.0.1/0'), false);
     assert.doesNotMatch(redactDsn(DSN), /0123456789abcdef/);
+  });
+
+  /** What Sentry's own parser makes of a DSN, and what it printed doing so. */
+  function sentryParses(dsn: string): { accepted: boolean; printed: string[] } {
+    const original = console.error;
+    const printed: string[] = [];
+    console.error = (...args: unknown[]) => printed.push(args.join(' '));
+    try {
+      return { accepted: makeDsn(dsn) !== undefined, printed };
+    } finally {
+      console.error = original;
+    }
+  }
+
+  const HEX_KEY = '0123456789abcdef0123456789abcdef';
+  const dsns: Array<[string, string, boolean]> = [
+    ['a SaaS DSN', `https://${HEX_KEY}@o1.ingest.sentry.io/42`, true],
+    ['a self-hosted DSN with a port and a path', `http://${HEX_KEY}@sentry.internal:9000/sentry/7`, true],
+    ['a key and a secret', `https://${HEX_KEY}:abc123@o1.ingest.sentry.io/42`, true],
+    ['an IPv6 host', `http://${HEX_KEY}@[::1]:9000/42`, true],
+    ['a project id followed by text (Sentry keeps its digits)', `https://${HEX_KEY}@o1.ingest.sentry.io/42abc`, true],
+    ['a stray character in the key', `http://${HEX_KEY}-@127.0.0.1:9000/42`, false],
+    ['a secret with a dash', 'http://pub:se-cret@127.0.0.1:9000/42', false],
+    ['a project id that is not a number', `http://${HEX_KEY}@127.0.0.1:9000/my-project`, false],
+    ['a trailing slash after the project id', `https://${HEX_KEY}@o1.ingest.sentry.io/42/`, false],
+    ['no key', 'http://127.0.0.1/0', false],
+    ['no project', `https://${HEX_KEY}@o1.ingest.sentry.io`, false],
+    ['another protocol', `ftp://${HEX_KEY}@host/1`, false],
+    ['a percent-encoded key', 'https://a%2Db@o1.ingest.sentry.io/42', false],
+  ];
+  for (const [name, dsn, valid] of dsns) {
+    it(`a DSN is accepted exactly when Sentry's parser takes it: ${name}`, () => {
+      const sentry = sentryParses(dsn);
+      assert.equal(sentry.accepted, valid, "@sentry/core's verdict");
+      assert.equal(isValidDsn(dsn), valid);
+    });
+  }
+
+  it('a DSN Sentry rejects is reported once, redacted, and Sentry export is off', () => {
+    const config = resolveConfig({}, { SENTRY_DSN: `http://${HEX_KEY}-@127.0.0.1:9000/42` });
+    assert.deepEqual([config.dsn, config.dsnRejected], [undefined, true]);
+    assert.deepEqual(config.problems, ['Invalid SENTRY_DSN: received "http://***@127.0.0.1:9000/42"; expected a DSN like https://<key>@o0.ingest.sentry.io/<project>. Sentry export is disabled.']);
   });
 
   const KEY = '0123456789abcdef0123456789abcdef';

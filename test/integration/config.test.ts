@@ -40,9 +40,13 @@ describe('configuration from the environment (child processes)', function () {
     ['an empty DSN', '', /Sentry is disabled: SENTRY_DSN is empty/],
     // Reported as invalid only: not also as empty, which would contradict it.
     ['an invalid DSN', 'ftp://key@host/1', /Invalid SENTRY_DSN: received "ftp:\/\/\*\*\*@host\/1"/],
+    // DSNs Sentry's own parser rejects (at the fake's address): it would print them whole and send nothing.
+    ['a DSN whose key has a stray character', 'http://0123456789abcdef0123456789abcdef-@FAKE/42', /Invalid SENTRY_DSN: received "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/42"/],
+    ['a DSN whose secret has a dash', 'http://pub:se-cret@FAKE/42', /Invalid SENTRY_DSN: received "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/42"/],
+    ['a DSN whose project id is not a number', 'http://0123456789abcdef0123456789abcdef@FAKE/my-project', /Invalid SENTRY_DSN: received "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/my-project"/],
   ] as const) {
     it(`${label}: nothing is sent, the app works, one line names the variable and says why`, async () => {
-      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: dsn, DATABASE_URL: backend.databaseUrl } });
+      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: dsn.replace('FAKE', `127.0.0.1:${backend.fake.port}`), DATABASE_URL: backend.databaseUrl } });
       assert.equal((await app.fetch(`/boom`)).status, 500);
       assert.equal((await app.fetch(`/health`)).status, 200);
       await app.stop('SIGTERM');
@@ -50,6 +54,7 @@ describe('configuration from the environment (child processes)', function () {
       const lines = app.output().split('\n').filter((text) => text.includes('SENTRY_DSN'));
       assert.equal(lines.length, 1, app.output());
       assert.match(lines[0], line);
+      assert.doesNotMatch(app.output(), /Invalid Sentry Dsn|0123456789abcdef|se-cret|Sentry initialized/, 'Sentry printed the DSN, or start-up claimed it was initialized');
     });
   }
 
