@@ -4,6 +4,7 @@ import { checkTelemetryOptions } from './check-options';
 import { readNearestPackage } from './package-info';
 import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveTracesExporter } from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
+import { mergeHeaders } from '../http-client/headers';
 import { isWritableHeader } from '../http-client/request';
 import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
 
@@ -78,9 +79,8 @@ function isValidHttpUrl(value: string): boolean {
  * or written as it is (a name that is not a token, a value outside latin1 or with control characters) is
  * left out and reported by name: its value may be a credential.
  */
-function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, string> {
-  const variable = env.OTEL_EXPORTER_OTLP_TRACES_HEADERS !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' : 'OTEL_EXPORTER_OTLP_HEADERS';
-  const headers: Record<string, string> = {};
+function parseHeaderVariable(env: Env, variable: string, problems: ConfigError[]): Record<string, string> {
+  const headers: Array<Record<string, string>> = [];
   for (const pair of (env[variable] ?? '').split(',')) {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
@@ -89,7 +89,7 @@ function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, str
       name = decodeURIComponent(pair.slice(0, at).trim());
       const value = decodeURIComponent(pair.slice(at + 1).trim());
       if (isWritableHeader(name, value)) {
-        headers[name] = value;
+        headers.push({ [name]: value });
         continue;
       }
     } catch {
@@ -97,7 +97,19 @@ function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, str
     }
     problems.push(new ConfigError(variable, `${name ?? pair.slice(0, at).trim()}=<value not shown>`, HEADER_FORM, 'That header is not sent.'));
   }
-  return headers;
+  return mergeHeaders(...headers);
+}
+
+/**
+ * The collector's headers: OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_TRACES_HEADERS over it (as
+ * OpenTelemetry's exporter merges them), one header per name whatever its case: the trace-specific one wins.
+ * The only source of them: the exporter does not read the variables again (see OtlpJsonTraceExporter).
+ */
+function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, string> {
+  return mergeHeaders(
+    parseHeaderVariable(env, 'OTEL_EXPORTER_OTLP_HEADERS', problems),
+    parseHeaderVariable(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', problems),
+  );
 }
 
 function resolveRate(

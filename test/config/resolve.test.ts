@@ -16,6 +16,7 @@ describe('resolveConfig', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, { otlpEndpoint: 'http://collector:4318/v1/traces' }],
     ['the traces endpoint is taken as is', {}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }, { otlpEndpoint: 'http://c:4318/custom' }],
     ['OTLP headers are parsed', {}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,team=a' }, { otlpHeaders: { authorization: 'Bearer x', team: 'a' } }],
+    ['OTLP trace headers win over the generic ones by name, whatever its case; the others are kept', {}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=generic,team=a', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Authorization=traces' }, { otlpHeaders: { team: 'a', Authorization: 'traces' } }],
     ['SENTRY_RELEASE wins', {}, { SENTRY_RELEASE: 'salon@2.0.0' }, { release: 'salon@2.0.0' }],
     ['the release defaults to the package name@version', {}, {}, { release: 'express-otel-sentry@0.1.0', serviceName: 'express-otel-sentry' }],
     ['OTEL_SERVICE_NAME', {}, { OTEL_SERVICE_NAME: 'salon-api' }, { serviceName: 'salon-api' }],
