@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDotEnv } from '../src/dotenv';
@@ -36,4 +37,26 @@ describe('loadDotEnv', () => {
   });
 
   it('no .env: nothing loaded', () => assert.deepEqual(loadDotEnv(dir), []));
+
+  it('a directory named .env is skipped with one warning naming it and why', () => {
+    mkdirSync(join(dir, '.env'));
+    const warnings: string[] = [];
+    assert.deepEqual(loadDotEnv(dir, (message) => warnings.push(message)), []);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`^${join(dir, '.env')} was not loaded \\(EISDIR: .*\\); telemetry is configured from the environment alone\\.$`));
+  });
+
+  it('a .env the process may not read (EACCES) is skipped with one warning on the console, nothing thrown', () => {
+    writeFileSync(join(dir, '.env'), 'DOTENV_TEST_FIRST=one\n');
+    chmodSync(join(dir, '.env'), 0o600);
+    chmodSync(dir, 0o755);
+    // Root reads any file: the load runs as nobody then, from the built library.
+    const asRoot = process.getuid?.() === 0;
+    const script = `const loaded = require(${JSON.stringify(join(__dirname, '..', 'dist', 'src', 'dotenv.js'))}).loadDotEnv(${JSON.stringify(dir)}); console.log('loaded', JSON.stringify(loaded));`;
+    if (!asRoot) chmodSync(join(dir, '.env'), 0o000);
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'loaded []');
+    assert.match(run.stderr.trim(), new RegExp(`^\\[express-otel-sentry\\] ${join(dir, '.env')} was not loaded \\(EACCES: permission denied, open '[^']+'\\); telemetry is configured from the environment alone\\.$`));
+  });
 });

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { startChildApp } from '../support/child-app';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, startChildApp } from '../support/child-app';
 import { startConnectProxy } from '../support/connect-proxy';
 import { useFakeBackend } from '../support/hooks';
 
@@ -55,6 +59,27 @@ describe('configuration from the environment (child processes)', function () {
       assert.equal(lines.length, 1, app.output());
       assert.match(lines[0], line);
       assert.doesNotMatch(app.output(), /Invalid Sentry Dsn|0123456789abcdef|se-cret|Sentry initialized/, 'Sentry printed the DSN, or start-up claimed it was initialized');
+    });
+  }
+
+  for (const strict of ['0', '1']) {
+    it(`a .env that cannot be read (a directory of that name), strict=${strict}: skipped with one warning, telemetry starts from the real environment`, async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'dotenv-dir-'));
+      mkdirSync(join(cwd, '.env'));
+      try {
+        const app = await startChildApp({
+          entry: APP, cwd, execArgv: ['--import', pathToFileURL(join(ROOT, 'dist', 'src', 'register.js')).href],
+          env: { SENTRY_DSN: backend.fake.dsn, EXPRESS_OTEL_SENTRY_STRICT: strict },
+        });
+        assert.equal((await app.fetch('/boom')).status, 500);
+        await backend.fake.waitForEvents(1);
+        await app.stop('SIGTERM');
+        const warnings = app.output().split('\n').filter((line) => line.includes('.env'));
+        assert.deepEqual(warnings, [`[express-otel-sentry] ${join(cwd, '.env')} was not loaded (EISDIR: illegal operation on a directory, read); telemetry is configured from the environment alone.`]);
+        assert.match(app.output(), /Sentry initialized for environment: development/);
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
     });
   }
 
