@@ -6,6 +6,7 @@ import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropag
 import type { ResolvedConfig, TelemetryOptions } from './types';
 import { mergeHeaders } from '../http-client/headers';
 import { isWritableHeader } from '../http-client/request';
+import { OTEL_BOOLEAN_WORDS, parseSwitch, switchForm, SWITCH_WORDS, type SwitchWords } from './switch';
 import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
 
 export { ConfigError } from './values';
@@ -130,6 +131,21 @@ function resolveRate(
   return value;
 }
 
+/** An on/off variable (see parseSwitch); a value that is neither is reported and the caller's default applies. */
+function resolveSwitch(env: Env, variable: string, consequence: string, problems: ConfigError[], words: SwitchWords = SWITCH_WORDS): boolean | undefined {
+  const value = parseSwitch(env[variable], words);
+  if (value !== null) return value;
+  problems.push(new ConfigError(variable, env[variable], switchForm(words), consequence));
+  return undefined;
+}
+
+/** Switches read elsewhere (the logger, the ESM hook, telemetry's start), checked here so that a bad value is reported like any other. */
+function checkOtherSwitches(env: Env, problems: ConfigError[]): void {
+  resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_DEBUG', 'Debug lines stay off.', problems);
+  resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_ESM_HOOK', 'The ESM loader hook is registered when the entry file is ESM, as by default.', problems);
+  resolveSwitch(env, 'OTEL_SDK_DISABLED', 'Read as false, as the OpenTelemetry specification has it: tracing runs.', problems, OTEL_BOOLEAN_WORDS);
+}
+
 function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: ConfigError[]): string | undefined {
   if (options.otlpEndpoint !== undefined) {
     return checkEndpoint(options.otlpEndpoint, 'otlpEndpoint', problems);
@@ -178,7 +194,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
     throw new TypeError('initTelemetry(options): options must be an object, e.g. initTelemetry({ dsn: process.env.SENTRY_DSN })');
   }
   const { options, problems } = checkTelemetryOptions(given);
-  const strict = options.strict ?? /^(1|true|yes)$/i.test(env.EXPRESS_OTEL_SENTRY_STRICT ?? '');
+  const strict = options.strict ?? resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_STRICT', 'Not strict: bad values are logged and that part disabled.', problems) ?? false;
   const pkg = readNearestPackage();
 
   // A platform's OTEL_RESOURCE_ATTRIBUTES fill in what nothing more specific sets (the resource then
@@ -215,8 +231,9 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
 
   const release = nonEmpty(options.release) ?? nonEmpty(env.SENTRY_RELEASE) ?? nonEmpty(resourceAttributes['service.version'])
     ?? (pkg.name && pkg.version ? `${pkg.name}@${pkg.version}` : undefined);
-  const localViewEnv = nonEmpty(env.SENTRY_LOCAL_VIEW);
-  const localView = options.localView ?? (localViewEnv !== undefined ? /^(1|true|yes|on)$/i.test(localViewEnv) : !dsn && !isProduction);
+  const localView = options.localView
+    ?? resolveSwitch(env, 'SENTRY_LOCAL_VIEW', 'The default applies: on when no DSN is set and the environment is not production.', problems)
+    ?? (!dsn && !isProduction);
   const spotlightEnv = nonEmpty(env.SENTRY_SPOTLIGHT);
 
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
@@ -225,6 +242,9 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   if (otlpEndpoint) checkOtlpProtocol(env, problems);
   const propagators = resolvePropagators(env, problems);
   const otlpHeaders = parseOtlpHeaders(env, problems);
+  const sendSpansToSentry = options.sendSpansToSentry
+    ?? (tracesExporter !== 'none' && (resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY', 'Spans go to Sentry, as by default.', problems) ?? true));
+  checkOtherSwitches(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
   const config: ResolvedConfig = {
@@ -240,14 +260,15 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
     resourceAttributes,
     propagators,
     otlpEndpoint,
-    sendSpansToSentry: options.sendSpansToSentry ?? (tracesExporter !== 'none' && !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? '')),
+    sendSpansToSentry,
     otlpHeaders,
     strict,
     localView,
     maxQueuedSpans,
     batch: { maxExportBatchSize: batch.maxExportBatchSize, scheduledDelayMillis: batch.scheduledDelayMillis, exportTimeoutMillis: batch.exportTimeoutMillis },
     ignoreErrors,
-    spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : /^(1|true|yes|on)$/i.test(spotlightEnv) ? true : /^(0|false|no|off)$/i.test(spotlightEnv) ? false : spotlightEnv),
+    // On, off, or (anything else) the sidecar's URL, as @sentry/node reads it.
+    spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : parseSwitch(spotlightEnv) ?? spotlightEnv),
     problems: problems.map((p) => p.message),
   };
   return { config, options };

@@ -13,6 +13,14 @@ describe('resolveConfig', () => {
     ['options win over the environment', { tracesSampleRate: 0.5, environment: 'qa' }, { SENTRY_TRACES_SAMPLE_RATE: '0.1', SENTRY_ENVIRONMENT: 'x' }, { tracesSampleRate: 0.5, environment: 'qa' }],
     ['a DSN turns the local view off', {}, { SENTRY_DSN: DSN }, { dsn: DSN, dsnRejected: false, localView: false }],
     ['SENTRY_LOCAL_VIEW forces it', {}, { SENTRY_DSN: DSN, SENTRY_LOCAL_VIEW: '1' }, { localView: true }],
+    ['SENTRY_LOCAL_VIEW off, with a blank, in capitals', {}, { SENTRY_LOCAL_VIEW: 'OFF ' }, { localView: false }],
+    ['EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY off with a trailing blank (a YAML value)', {}, { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'off ' }, { sendSpansToSentry: false }],
+    ['EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY on', {}, { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'Yes' }, { sendSpansToSentry: true }],
+    ['EXPRESS_OTEL_SENTRY_STRICT on, and with a leading blank', {}, { EXPRESS_OTEL_SENTRY_STRICT: ' on' }, { strict: true }],
+    ['EXPRESS_OTEL_SENTRY_STRICT off', {}, { EXPRESS_OTEL_SENTRY_STRICT: 'false' }, { strict: false }],
+    ['SENTRY_SPOTLIGHT on, trimmed; any other value is its URL', {}, { SENTRY_SPOTLIGHT: ' TRUE ' }, { spotlight: true }],
+    ['SENTRY_SPOTLIGHT with a URL', {}, { SENTRY_SPOTLIGHT: 'http://localhost:8969/stream' }, { spotlight: 'http://localhost:8969/stream' }],
+    ['switches read elsewhere, well formed: nothing reported', {}, { EXPRESS_OTEL_SENTRY_DEBUG: '0', EXPRESS_OTEL_SENTRY_ESM_HOOK: 'on', OTEL_SDK_DISABLED: 'true ' }, {}],
     ['OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, { otlpEndpoint: 'http://collector:4318/v1/traces' }],
     ['the traces endpoint is taken as is', {}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }, { otlpEndpoint: 'http://c:4318/custom' }],
     ['OTLP headers are parsed', {}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,team=a' }, { otlpHeaders: { authorization: 'Bearer x', team: 'a' } }],
@@ -73,6 +81,11 @@ describe('resolveConfig', () => {
     ['an OTLP header that cannot be written (its value is not echoed)', { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t,x-note=a%C4%8D%C4%8AX-Injected%3A%20yes' }, /Invalid OTEL_EXPORTER_OTLP_HEADERS: received "x-note=<value not shown>"; expected name=value pairs.*That header is not sent\.$/, { otlpHeaders: { authorization: 'Bearer s3cr3t' } }],
     ['an OTLP header that cannot be decoded', { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=%E0%A4%A,x-b=ok' }, /Invalid OTEL_EXPORTER_OTLP_TRACES_HEADERS: received "x-a=<value not shown>"/, { otlpHeaders: { 'x-b': 'ok' } }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
+    ['an on/off variable that is neither', { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'maybe' }, /Invalid EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: received "maybe"; expected 1, true, yes, on \(on\) or 0, false, no, off \(off\), in any case\. Spans go to Sentry, as by default\.$/, { sendSpansToSentry: true }],
+    ['SENTRY_LOCAL_VIEW neither on nor off', { SENTRY_LOCAL_VIEW: 'maybe' }, /Invalid SENTRY_LOCAL_VIEW: received "maybe".*The default applies/, { localView: true }],
+    ['EXPRESS_OTEL_SENTRY_DEBUG neither on nor off', { EXPRESS_OTEL_SENTRY_DEBUG: 'verbose' }, /Invalid EXPRESS_OTEL_SENTRY_DEBUG: received "verbose".*Debug lines stay off\.$/, {}],
+    ['EXPRESS_OTEL_SENTRY_ESM_HOOK neither on nor off', { EXPRESS_OTEL_SENTRY_ESM_HOOK: 'auto' }, /Invalid EXPRESS_OTEL_SENTRY_ESM_HOOK: received "auto"/, {}],
+    ["OTEL_SDK_DISABLED=1 (the specification's Boolean is true or false)", { OTEL_SDK_DISABLED: '1' }, /Invalid OTEL_SDK_DISABLED: received "1"; expected true \(on\) or false \(off\), in any case\. Read as false/, {}],
   ];
   for (const [name, env, message, expected] of invalid) {
     it(`logs and disables: ${name}`, () => {
@@ -86,6 +99,12 @@ describe('resolveConfig', () => {
       assert.throws(() => resolveConfig({}, { ...env, EXPRESS_OTEL_SENTRY_STRICT: '1' }), TypeError);
     });
   }
+
+  it('EXPRESS_OTEL_SENTRY_STRICT neither on nor off: reported, and not strict', () => {
+    const config = resolveConfig({}, { EXPRESS_OTEL_SENTRY_STRICT: 'sometimes', SENTRY_TRACES_SAMPLE_RATE: 'abc' });
+    assert.equal(config.strict, false);
+    assert.match(config.problems[0], /Invalid EXPRESS_OTEL_SENTRY_STRICT: received "sometimes"; expected 1, true, yes, on \(on\) or 0, false, no, off \(off\).*Not strict/);
+  });
 
   it('rejects non-object options with a TypeError that shows the fix', () => {
     assert.throws(() => resolveConfig('dsn' as never), /options must be an object/);

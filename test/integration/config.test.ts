@@ -83,6 +83,15 @@ describe('configuration from the environment (child processes)', function () {
     });
   }
 
+  it("OTEL_SDK_DISABLED='true ' (a trailing blank, as sdk-node trims): no spans, errors still sent, nothing reported", async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_SDK_DISABLED: 'true ', EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'on ' } });
+    assert.equal((await app.fetch('/boom')).status, 500);
+    await backend.fake.waitForEvents(1);
+    await app.stop('SIGTERM');
+    assert.deepEqual(backend.fake.spans(), []);
+    assert.doesNotMatch(app.output(), /Invalid/);
+  });
+
   it('SENTRY_TRACES_SAMPLE_RATE=abc: one line naming the variable and the value; the app serves', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });
     assert.equal((await app.fetch(`/health`)).status, 200);
