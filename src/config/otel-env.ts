@@ -80,7 +80,12 @@ export function checkOtlpProtocol(env: Env, problems: ConfigError[]): void {
   problems.push(new ConfigError(variable, protocol, 'http/protobuf or http/json', "Spans are sent as OTLP/HTTP JSON: point the endpoint at the collector's OTLP/HTTP port (4318), not gRPC's (4317)."));
 }
 
-/** The batch span processor's OTEL_BSP_* settings, each a positive integer; a bad one is reported and left at our default. */
+/**
+ * The batch span processor's OTEL_BSP_* settings: the sizes a positive integer, the delay and the timeout
+ * 0 or more (the specification's Duration and Timeout: a 0 delay exports at once, a 0 timeout sets no limit
+ * on an export, whose requests are still bounded by the exporter's own timeout). A bad one is reported and
+ * left at our default.
+ */
 export interface BatchSettings {
   maxQueueSize?: number;
   maxExportBatchSize?: number;
@@ -88,21 +93,24 @@ export interface BatchSettings {
   exportTimeoutMillis?: number;
 }
 
-const BATCH_VARIABLES: ReadonlyArray<[keyof BatchSettings, string]> = [
-  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
-  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
-  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
-  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+const POSITIVE = { min: 1, form: 'a positive whole number' };
+const MILLISECONDS = { min: 0, form: 'a whole number of milliseconds, 0 or more' };
+
+const BATCH_VARIABLES: ReadonlyArray<[keyof BatchSettings, string, { min: number; form: string }]> = [
+  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE', POSITIVE],
+  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', POSITIVE],
+  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY', MILLISECONDS],
+  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT', MILLISECONDS],
 ];
 
 export function resolveBatchSettings(env: Env, problems: ConfigError[]): BatchSettings {
   const settings: BatchSettings = {};
-  for (const [key, variable] of BATCH_VARIABLES) {
+  for (const [key, variable, { min, form }] of BATCH_VARIABLES) {
     const raw = nonEmpty(env[variable]);
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (/^\d+$/.test(raw) && value > 0 && Number.isSafeInteger(value)) settings[key] = value;
-    else problems.push(new ConfigError(variable, raw, 'a positive whole number', 'Its default is used.'));
+    if (/^\d+$/.test(raw) && value >= min && Number.isSafeInteger(value)) settings[key] = value;
+    else problems.push(new ConfigError(variable, raw, form, 'Its default is used.'));
   }
   return settings;
 }
