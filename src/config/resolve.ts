@@ -2,7 +2,9 @@ import { makeDsn } from '@sentry/core';
 import { defaultScrubber } from '../scrub';
 import { checkTelemetryOptions } from './check-options';
 import { readNearestPackage } from './package-info';
-import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveTracesExporter } from './otel-env';
+import {
+  checkOtlpExportSettings, checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveSpanLimits, resolveTracesExporter,
+} from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
 import { mergeHeaders } from '../http-client/headers';
 import { isWritableHeader } from '../http-client/request';
@@ -223,6 +225,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   );
 
   const batch = resolveBatchSettings(env, problems);
+  const spanLimits = resolveSpanLimits(env, problems);
   let maxQueuedSpans = options.maxQueuedSpans ?? batch.maxQueueSize ?? DEFAULT_MAX_QUEUED_SPANS;
   if (!Number.isInteger(maxQueuedSpans) || maxQueuedSpans < 1) {
     problems.push(new ConfigError('maxQueuedSpans', maxQueuedSpans, 'a positive integer', `Using ${DEFAULT_MAX_QUEUED_SPANS}.`));
@@ -240,6 +243,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   const tracesExporter = resolveTracesExporter(env, problems);
   const otlpEndpoint = options.otlpEndpoint === undefined && tracesExporter === 'none' ? undefined : resolveOtlpEndpoint(options, env, problems);
   if (otlpEndpoint) checkOtlpProtocol(env, problems);
+  checkOtlpExportSettings(env, problems);
   const propagators = resolvePropagators(env, problems);
   const otlpHeaders = parseOtlpHeaders(env, problems);
   const sendSpansToSentry = options.sendSpansToSentry
@@ -266,6 +270,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
     localView,
     maxQueuedSpans,
     batch: { maxExportBatchSize: batch.maxExportBatchSize, scheduledDelayMillis: batch.scheduledDelayMillis, exportTimeoutMillis: batch.exportTimeoutMillis },
+    spanLimits,
     ignoreErrors,
     // On, off, or (anything else) the sidecar's URL, as @sentry/node reads it.
     spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : parseSwitch(spotlightEnv) ?? spotlightEnv),

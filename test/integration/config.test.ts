@@ -92,6 +92,24 @@ describe('configuration from the environment (child processes)', function () {
     assert.doesNotMatch(app.output(), /Invalid/);
   });
 
+  it('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=-1: one line reports it, and spans keep their attributes (the default limit)', async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1' } });
+    assert.equal((await app.fetch('/health')).status, 200);
+    await backend.fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER'));
+    await app.stop('SIGTERM');
+    const server = backend.fake.spans().find((s) => s.kind === 'SERVER');
+    assert.equal(server?.attributes['http.route'], '/health');
+    const lines = app.output().split('\n').filter((line) => line.includes('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT'));
+    assert.deepEqual(lines, ['[express-otel-sentry] Invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: received "-1"; expected a whole number, 0 or more. OTEL_ATTRIBUTE_COUNT_LIMIT or the default applies.']);
+  });
+
+  it('strict mode: a negative span limit stops the app at start', async () => {
+    await assert.rejects(
+      startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1', EXPRESS_OTEL_SENTRY_STRICT: '1' } }),
+      /Invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: received "-1"/,
+    );
+  });
+
   it('SENTRY_TRACES_SAMPLE_RATE=abc: one line naming the variable and the value; the app serves', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });
     assert.equal((await app.fetch(`/health`)).status, 200);
