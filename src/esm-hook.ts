@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import * as nodeModule from 'node:module';
 import * as threads from 'node:worker_threads';
 import { readNearestPackage } from './config/package-info';
+import { parseSwitch } from './config/switch';
 
 /** An ES module by its extension, else by the nearest package.json's `type`. */
 function isEsmFile(path: string): boolean {
@@ -18,9 +19,9 @@ function isEsmFile(path: string): boolean {
   return readNearestPackage(dirname(file)).type === 'module';
 }
 
+/** On or off when EXPRESS_OTEL_SENTRY_ESM_HOOK says so; a value that is neither leaves the choice to the entry file (and is reported). */
 function forced(): boolean | undefined {
-  const value = process.env.EXPRESS_OTEL_SENTRY_ESM_HOOK;
-  return value ? /^(1|true|on)$/i.test(value) : undefined;
+  return parseSwitch(process.env.EXPRESS_OTEL_SENTRY_ESM_HOOK) ?? undefined;
 }
 
 /** pm2 runs an app from a container script of its own, and names the app's script in `pm_exec_path`. */

@@ -1,3 +1,4 @@
+import { parseSwitch } from './config/switch';
 import { printable } from './printable';
 
 /** Where the library's own log lines go. `console` fits; so do pino and winston loggers. */
@@ -12,10 +13,11 @@ const PREFIX = '[express-otel-sentry]';
 
 /**
  * Logs through `console`, one prefixed line each (messages may quote what an app threw: made printable);
- * `debug` only when `EXPRESS_OTEL_SENTRY_DEBUG` is set.
+ * `debug` only when `EXPRESS_OTEL_SENTRY_DEBUG` is on (1, true, yes, on).
  */
 export function createConsoleLogger(env: NodeJS.ProcessEnv = process.env): Logger {
-  const verbose = Boolean(env.EXPRESS_OTEL_SENTRY_DEBUG);
+  // Switched on by an on word only: `0` and `false` are off (a value that is neither is reported by resolveConfig).
+  const verbose = parseSwitch(env.EXPRESS_OTEL_SENTRY_DEBUG) === true;
   return {
     debug: (message) => {
       if (verbose) console.debug(`${PREFIX} ${printable(message)}`);

@@ -2,6 +2,7 @@ import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
 import { entryIsEsm, isLoaderHooksThread, registerEsmHook } from './esm-hook';
 import { resolveTelemetryOptions } from './config/resolve';
+import { OTEL_BOOLEAN_WORDS, parseSwitch } from './config/switch';
 import type { ResolvedConfig, TelemetryOptions } from './config/types';
 import { createConsoleLogger, safeLogger, SILENT_LOGGER, type Logger } from './logger';
 import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from './scrub';
@@ -133,7 +134,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   const own = new OwnEndpoints();
   addConfiguredExporters(config, spanProcessor, own, logger);
 
-  const tracing = !/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
+  const tracing = parseSwitch(process.env.OTEL_SDK_DISABLED, OTEL_BOOLEAN_WORDS) !== true;
   // With tracing, Sentry's request scopes ride in the server span's context (see RequestContextHook).
   const requestContext: RequestContextHook | undefined = tracing ? {} : undefined;
   const deliveryFailures: DeliveryFailures = { count: 0 };

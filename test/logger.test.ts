@@ -21,10 +21,18 @@ describe('createConsoleLogger', () => {
     assert.deepEqual(lines, ['[express-otel-sentry] resolver threw: bad\\n[express-otel-sentry] forged \\u001b[2J']);
   });
 
-  it('prints debug lines only with EXPRESS_OTEL_SENTRY_DEBUG set', () => {
-    assert.deepEqual(printed('debug', () => createConsoleLogger({}).debug('hidden')), []);
-    assert.deepEqual(printed('debug', () => createConsoleLogger({ EXPRESS_OTEL_SENTRY_DEBUG: '1' }).debug('shown')), ['[express-otel-sentry] shown']);
-  });
+  const debugValues: Array<[string | undefined, boolean]> = [
+    [undefined, false], ['', false], ['1', true], ['true', true], [' ON ', true], ['yes', true],
+    ['0', false], ['false', false], ['off', false], ['no ', false],
+    // Neither on nor off: reported by resolveConfig, and off.
+    ['verbose', false],
+  ];
+  for (const [value, shown] of debugValues) {
+    it(`EXPRESS_OTEL_SENTRY_DEBUG=${JSON.stringify(value)}: debug lines ${shown ? 'printed' : 'not printed'}`, () => {
+      const lines = printed('debug', () => createConsoleLogger({ EXPRESS_OTEL_SENTRY_DEBUG: value }).debug('line'));
+      assert.deepEqual(lines, shown ? ['[express-otel-sentry] line'] : []);
+    });
+  }
 });
 
 describe('safeLogger', () => {

@@ -80,7 +80,12 @@ export function checkOtlpProtocol(env: Env, problems: ConfigError[]): void {
   problems.push(new ConfigError(variable, protocol, 'http/protobuf or http/json', "Spans are sent as OTLP/HTTP JSON: point the endpoint at the collector's OTLP/HTTP port (4318), not gRPC's (4317)."));
 }
 
-/** The batch span processor's OTEL_BSP_* settings, each a positive integer; a bad one is reported and left at our default. */
+/**
+ * The batch span processor's OTEL_BSP_* settings: the sizes a positive integer, the delay and the timeout
+ * 0 or more (the specification's Duration and Timeout: a 0 delay exports at once, a 0 timeout sets no limit
+ * on an export, whose requests are still bounded by the exporter's own timeout). A bad one is reported and
+ * left at our default.
+ */
 export interface BatchSettings {
   maxQueueSize?: number;
   maxExportBatchSize?: number;
@@ -88,21 +93,92 @@ export interface BatchSettings {
   exportTimeoutMillis?: number;
 }
 
-const BATCH_VARIABLES: ReadonlyArray<[keyof BatchSettings, string]> = [
-  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
-  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
-  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
-  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+const POSITIVE = { min: 1, form: 'a positive whole number' };
+const MILLISECONDS = { min: 0, form: 'a whole number of milliseconds, 0 or more' };
+
+const BATCH_VARIABLES: ReadonlyArray<[keyof BatchSettings, string, { min: number; form: string }]> = [
+  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE', POSITIVE],
+  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', POSITIVE],
+  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY', MILLISECONDS],
+  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT', MILLISECONDS],
 ];
 
 export function resolveBatchSettings(env: Env, problems: ConfigError[]): BatchSettings {
   const settings: BatchSettings = {};
-  for (const [key, variable] of BATCH_VARIABLES) {
+  for (const [key, variable, { min, form }] of BATCH_VARIABLES) {
     const raw = nonEmpty(env[variable]);
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (/^\d+$/.test(raw) && value > 0 && Number.isSafeInteger(value)) settings[key] = value;
-    else problems.push(new ConfigError(variable, raw, 'a positive whole number', 'Its default is used.'));
+    if (/^\d+$/.test(raw) && value >= min && Number.isSafeInteger(value)) settings[key] = value;
+    else problems.push(new ConfigError(variable, raw, form, 'Its default is used.'));
   }
   return settings;
+}
+
+/** The OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, as the TracerProvider takes them; unset ones are left to OpenTelemetry's defaults. */
+export interface SpanLimitSettings {
+  attributeCountLimit?: number;
+  attributeValueLengthLimit?: number;
+  eventCountLimit?: number;
+  linkCountLimit?: number;
+  attributePerEventCountLimit?: number;
+  attributePerLinkCountLimit?: number;
+}
+
+/** Each limit's variables, the more specific first (NodeSDK's order). */
+const SPAN_LIMIT_VARIABLES: ReadonlyArray<[keyof SpanLimitSettings, ReadonlyArray<string>]> = [
+  ['attributeCountLimit', ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']],
+  ['attributeValueLengthLimit', ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']],
+  ['eventCountLimit', ['OTEL_SPAN_EVENT_COUNT_LIMIT']],
+  ['linkCountLimit', ['OTEL_SPAN_LINK_COUNT_LIMIT']],
+  ['attributePerEventCountLimit', ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT']],
+  ['attributePerLinkCountLimit', ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT']],
+];
+
+/**
+ * The span limits, each a whole number, 0 or more (the specification's Integer: a negative one is invalid
+ * and the default applies). A bad value is reported and the next variable or OpenTelemetry's default is
+ * used: a negative count limit would otherwise strip every attribute from every span, silently.
+ */
+export function resolveSpanLimits(env: Env, problems: ConfigError[]): SpanLimitSettings {
+  const limits: SpanLimitSettings = {};
+  for (const [key, variables] of SPAN_LIMIT_VARIABLES) {
+    for (const [index, variable] of variables.entries()) {
+      const raw = nonEmpty(env[variable]);
+      if (raw === undefined) continue;
+      const value = Number(raw);
+      if (/^\d+$/.test(raw) && Number.isSafeInteger(value)) {
+        limits[key] = value;
+        break;
+      }
+      const next = variables[index + 1];
+      problems.push(new ConfigError(variable, raw, 'a whole number, 0 or more', next ? `${next} or the default applies.` : 'The default applies.'));
+    }
+  }
+  return limits;
+}
+
+const OTLP_COMPRESSIONS = new Set(['gzip', 'none']);
+
+/**
+ * OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT and _COMPRESSION, which OpenTelemetry's exporter configuration reads
+ * itself (for Sentry's spans and the collector's alike), rejecting what is checked here (a timeout that is
+ * not a number above 0, a compression other than gzip or none) with a line on its diagnostic logger only,
+ * which is silent unless OTEL_LOG_LEVEL is set. Reported here like any bad value; the same rule, so that
+ * what is reported is exactly what is not used (the generic variable, then the default, applies).
+ */
+export function checkOtlpExportSettings(env: Env, problems: ConfigError[]): void {
+  for (const variable of ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT']) {
+    const raw = nonEmpty(env[variable]);
+    const value = Number(raw);
+    if (raw !== undefined && !(Number.isFinite(value) && value > 0)) {
+      problems.push(new ConfigError(variable, raw, 'a number of milliseconds above 0, e.g. 10000', variable.includes('TRACES') ? 'OTEL_EXPORTER_OTLP_TIMEOUT or the default (10000) applies.' : 'The default (10000) applies.'));
+    }
+  }
+  for (const variable of ['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION']) {
+    const raw = nonEmpty(env[variable]);
+    if (raw !== undefined && !OTLP_COMPRESSIONS.has(raw)) {
+      problems.push(new ConfigError(variable, raw, 'gzip or none (lower case)', variable.includes('TRACES') ? 'OTEL_EXPORTER_OTLP_COMPRESSION or none applies.' : 'Spans are sent uncompressed.'));
+    }
+  }
 }

@@ -1,9 +1,14 @@
+import { makeDsn } from '@sentry/core';
 import { defaultScrubber } from '../scrub';
 import { checkTelemetryOptions } from './check-options';
 import { readNearestPackage } from './package-info';
-import { checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveTracesExporter } from './otel-env';
+import {
+  checkOtlpExportSettings, checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveSpanLimits, resolveTracesExporter,
+} from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
+import { mergeHeaders } from '../http-client/headers';
 import { isWritableHeader } from '../http-client/request';
+import { OTEL_BOOLEAN_WORDS, parseSwitch, switchForm, SWITCH_WORDS, type SwitchWords } from './switch';
 import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
 
 export { ConfigError } from './values';
@@ -17,15 +22,22 @@ const DEFAULT_MAX_QUEUED_SPANS = 2048;
 const FALLBACK_SERVICE_NAME = 'express-app';
 const HEADER_FORM = 'name=value pairs, percent-encoded, whose decoded value holds latin1 characters only, no control characters';
 
-/** Parses a DSN the way Sentry does: `<protocol>://<publicKey>@<host>[:port]/<projectId>`. */
+/**
+ * @sentry/core's DSN_REGEX (utils/dsn), as installed: its parser `console.error`s a DSN that does not match,
+ * key and secret in full, so a DSN is held to the same shape here first and Sentry's parser only ever sees
+ * one it accepts. test/config/resolve.test.ts keeps the two in step.
+ */
+const SENTRY_DSN_SHAPE = /^(?:(\w+):)\/\/(?:(\w+)(?::(\w+)?)?@)((?:\[[:.%\w]+\]|[\w.-]+))(?::(\d+))?\/(.+)/;
+
+/**
+ * A DSN Sentry's client takes (`makeDsn`: its shape, then `validateDsn`: a numeric project id, http(s)) and
+ * that is a URL our transport can send to. Anything else would leave Sentry initialized and sending nothing.
+ */
 export function isValidDsn(dsn: string): boolean {
+  if (!SENTRY_DSN_SHAPE.test(dsn) || makeDsn(dsn) === undefined) return false;
   try {
-    const url = new URL(dsn);
-    return (
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      url.username.length > 0 &&
-      /\/\d+$|\/[\w-]+$/.test(url.pathname)
-    );
+    new URL(dsn);
+    return true;
   } catch {
     return false;
   }
@@ -70,9 +82,8 @@ function isValidHttpUrl(value: string): boolean {
  * or written as it is (a name that is not a token, a value outside latin1 or with control characters) is
  * left out and reported by name: its value may be a credential.
  */
-function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, string> {
-  const variable = env.OTEL_EXPORTER_OTLP_TRACES_HEADERS !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' : 'OTEL_EXPORTER_OTLP_HEADERS';
-  const headers: Record<string, string> = {};
+function parseHeaderVariable(env: Env, variable: string, problems: ConfigError[]): Record<string, string> {
+  const headers: Array<Record<string, string>> = [];
   for (const pair of (env[variable] ?? '').split(',')) {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
@@ -81,7 +92,7 @@ function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, str
       name = decodeURIComponent(pair.slice(0, at).trim());
       const value = decodeURIComponent(pair.slice(at + 1).trim());
       if (isWritableHeader(name, value)) {
-        headers[name] = value;
+        headers.push({ [name]: value });
         continue;
       }
     } catch {
@@ -89,7 +100,19 @@ function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, str
     }
     problems.push(new ConfigError(variable, `${name ?? pair.slice(0, at).trim()}=<value not shown>`, HEADER_FORM, 'That header is not sent.'));
   }
-  return headers;
+  return mergeHeaders(...headers);
+}
+
+/**
+ * The collector's headers: OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_TRACES_HEADERS over it (as
+ * OpenTelemetry's exporter merges them), one header per name whatever its case: the trace-specific one wins.
+ * The only source of them: the exporter does not read the variables again (see OtlpJsonTraceExporter).
+ */
+function parseOtlpHeaders(env: Env, problems: ConfigError[]): Record<string, string> {
+  return mergeHeaders(
+    parseHeaderVariable(env, 'OTEL_EXPORTER_OTLP_HEADERS', problems),
+    parseHeaderVariable(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', problems),
+  );
 }
 
 function resolveRate(
@@ -108,6 +131,21 @@ function resolveRate(
     return 0;
   }
   return value;
+}
+
+/** An on/off variable (see parseSwitch); a value that is neither is reported and the caller's default applies. */
+function resolveSwitch(env: Env, variable: string, consequence: string, problems: ConfigError[], words: SwitchWords = SWITCH_WORDS): boolean | undefined {
+  const value = parseSwitch(env[variable], words);
+  if (value !== null) return value;
+  problems.push(new ConfigError(variable, env[variable], switchForm(words), consequence));
+  return undefined;
+}
+
+/** Switches read elsewhere (the logger, the ESM hook, telemetry's start), checked here so that a bad value is reported like any other. */
+function checkOtherSwitches(env: Env, problems: ConfigError[]): void {
+  resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_DEBUG', 'Debug lines stay off.', problems);
+  resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_ESM_HOOK', 'The ESM loader hook is registered when the entry file is ESM, as by default.', problems);
+  resolveSwitch(env, 'OTEL_SDK_DISABLED', 'Read as false, as the OpenTelemetry specification has it: tracing runs.', problems, OTEL_BOOLEAN_WORDS);
 }
 
 function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: ConfigError[]): string | undefined {
@@ -158,7 +196,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
     throw new TypeError('initTelemetry(options): options must be an object, e.g. initTelemetry({ dsn: process.env.SENTRY_DSN })');
   }
   const { options, problems } = checkTelemetryOptions(given);
-  const strict = options.strict ?? /^(1|true|yes)$/i.test(env.EXPRESS_OTEL_SENTRY_STRICT ?? '');
+  const strict = options.strict ?? resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_STRICT', 'Not strict: bad values are logged and that part disabled.', problems) ?? false;
   const pkg = readNearestPackage();
 
   // A platform's OTEL_RESOURCE_ATTRIBUTES fill in what nothing more specific sets (the resource then
@@ -187,6 +225,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   );
 
   const batch = resolveBatchSettings(env, problems);
+  const spanLimits = resolveSpanLimits(env, problems);
   let maxQueuedSpans = options.maxQueuedSpans ?? batch.maxQueueSize ?? DEFAULT_MAX_QUEUED_SPANS;
   if (!Number.isInteger(maxQueuedSpans) || maxQueuedSpans < 1) {
     problems.push(new ConfigError('maxQueuedSpans', maxQueuedSpans, 'a positive integer', `Using ${DEFAULT_MAX_QUEUED_SPANS}.`));
@@ -195,16 +234,21 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
 
   const release = nonEmpty(options.release) ?? nonEmpty(env.SENTRY_RELEASE) ?? nonEmpty(resourceAttributes['service.version'])
     ?? (pkg.name && pkg.version ? `${pkg.name}@${pkg.version}` : undefined);
-  const localViewEnv = nonEmpty(env.SENTRY_LOCAL_VIEW);
-  const localView = options.localView ?? (localViewEnv !== undefined ? /^(1|true|yes|on)$/i.test(localViewEnv) : !dsn && !isProduction);
+  const localView = options.localView
+    ?? resolveSwitch(env, 'SENTRY_LOCAL_VIEW', 'The default applies: on when no DSN is set and the environment is not production.', problems)
+    ?? (!dsn && !isProduction);
   const spotlightEnv = nonEmpty(env.SENTRY_SPOTLIGHT);
 
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
   const tracesExporter = resolveTracesExporter(env, problems);
   const otlpEndpoint = options.otlpEndpoint === undefined && tracesExporter === 'none' ? undefined : resolveOtlpEndpoint(options, env, problems);
   if (otlpEndpoint) checkOtlpProtocol(env, problems);
+  checkOtlpExportSettings(env, problems);
   const propagators = resolvePropagators(env, problems);
   const otlpHeaders = parseOtlpHeaders(env, problems);
+  const sendSpansToSentry = options.sendSpansToSentry
+    ?? (tracesExporter !== 'none' && (resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY', 'Spans go to Sentry, as by default.', problems) ?? true));
+  checkOtherSwitches(env, problems);
   if (strict && problems.length > 0) throw problems[0];
 
   const config: ResolvedConfig = {
@@ -220,14 +264,16 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
     resourceAttributes,
     propagators,
     otlpEndpoint,
-    sendSpansToSentry: options.sendSpansToSentry ?? (tracesExporter !== 'none' && !/^(0|false|no|off)$/i.test(env.EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY ?? '')),
+    sendSpansToSentry,
     otlpHeaders,
     strict,
     localView,
     maxQueuedSpans,
     batch: { maxExportBatchSize: batch.maxExportBatchSize, scheduledDelayMillis: batch.scheduledDelayMillis, exportTimeoutMillis: batch.exportTimeoutMillis },
+    spanLimits,
     ignoreErrors,
-    spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : /^(1|true|yes|on)$/i.test(spotlightEnv) ? true : /^(0|false|no|off)$/i.test(spotlightEnv) ? false : spotlightEnv),
+    // On, off, or (anything else) the sidecar's URL, as @sentry/node reads it.
+    spotlight: options.spotlight ?? (spotlightEnv === undefined ? false : parseSwitch(spotlightEnv) ?? spotlightEnv),
     problems: problems.map((p) => p.message),
   };
   return { config, options };

@@ -1,5 +1,6 @@
 import type { ScrubOptions } from '../scrub';
 import type { Logger } from '../logger';
+import type { SpanLimitSettings } from './otel-env';
 
 /** What `classifyError` may return: one of the built-in categories or your own. */
 export type ErrorCategory = 'payment' | 'database' | 'auth' | 'http_4xx' | 'http_5xx' | (string & {});
@@ -86,6 +87,8 @@ export interface ResolvedConfig {
   maxQueuedSpans: number;
   /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE, _SCHEDULE_DELAY, _EXPORT_TIMEOUT when set (OTEL_BSP_MAX_QUEUE_SIZE is maxQueuedSpans). */
   batch: { maxExportBatchSize?: number; scheduledDelayMillis?: number; exportTimeoutMillis?: number };
+  /** OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits that are set and valid (a whole number, 0 or more); the rest are OpenTelemetry's defaults. */
+  spanLimits: SpanLimitSettings;
   ignoreErrors: ReadonlyArray<string | RegExp>;
   spotlight: boolean | string;
   /** Lines to log once set-up is done (warnings about values that were rejected, and so on). */

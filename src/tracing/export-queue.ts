@@ -237,8 +237,9 @@ export class ExportQueue {
       }
       resolve();
     };
-    const timeout = setTimeout(() => finish(false, 'timeout', 'network_error'), this.options.exportTimeoutMillis);
-    timeout.unref();
+    // 0: no limit here (OTEL_BSP_EXPORT_TIMEOUT's meaning); the exporter's requests still time out on their own.
+    const timeout = this.options.exportTimeoutMillis > 0 ? setTimeout(() => finish(false, 'timeout', 'network_error'), this.options.exportTimeoutMillis) : undefined;
+    timeout?.unref();
     return { done, finish };
   }
 }

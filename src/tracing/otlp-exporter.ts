@@ -6,6 +6,7 @@ import {
   convertLegacyHttpOptions, createOtlpHttpExportDelegate, createOtlpHttpExporterMetrics, type OTLPExporterNodeConfigBase,
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { mergeHeaders } from '../http-client/headers';
 import { createTracesJsonWriter } from './otlp-json';
 import { createOtlpHttpTransport, withRetries } from './otlp-transport';
 import { SentryRateLimits } from './sentry-rate-limits';
@@ -46,6 +47,12 @@ function tlsFromEnv(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined 
   return tls.ca || tls.cert || tls.key ? tls : undefined;
 }
 
+const REQUIRED_HEADERS = { 'Content-Type': 'application/json' };
+
+function staticHeaders(given: OTLPExporterNodeConfigBase['headers']): () => Promise<Record<string, string>> {
+  return async () => mergeHeaders(typeof given === 'function' ? await given() : given, REQUIRED_HEADERS);
+}
+
 /** An app's own agent (options beyond keepAlive, or an agent function) needs OpenTelemetry's transport. */
 function needsAgentTransport(config: OTLPExporterNodeConfigBase): boolean {
   const agent = config.httpAgentOptions;
@@ -68,7 +75,11 @@ export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> impl
    *   proxy to tunnel through
    */
   constructor(config: OTLPExporterNodeConfigBase = {}, destination: { sentry?: boolean; proxy?: string | undefined } = {}) {
-    const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
+    const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', REQUIRED_HEADERS);
+    // The given headers only: OpenTelemetry's merge would add OTEL_EXPORTER_OTLP_(TRACES_)HEADERS again beneath
+    // them, unvalidated and by exact name, so that `authorization` from one and `Authorization` from the other
+    // both went out. resolveConfig reads those variables (otlpHeaders), once, for the collector.
+    options.headers = staticHeaders(config.headers);
     const sentryRateLimits = destination.sentry ? new SentryRateLimits() : undefined;
     const transport = needsAgentTransport(config)
       ? undefined

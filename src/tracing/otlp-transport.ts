@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { HttpClient, type HttpClientError } from '../http-client/client';
+import { mergeHeaders } from '../http-client/headers';
 import { RATE_LIMITED } from './export-queue';
 import type { SentryRateLimits } from './sentry-rate-limits';
 
@@ -74,12 +75,10 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
         return { status: 'failure', error: Object.assign(error, { code: RATE_LIMITED }) };
       }
       try {
-        const headers: Record<string, string> = { ...(await settings.headers()), 'User-Agent': userAgent };
-        let body = data;
-        if (settings.compression === 'gzip') {
-          body = await gzipAsync(data);
-          headers['Content-Encoding'] = 'gzip';
-        }
+        const gzipped = settings.compression === 'gzip';
+        const body = gzipped ? await gzipAsync(data) : data;
+        // Ours replace a configured header of the same name in any case (a `user-agent=` in OTEL_EXPORTER_OTLP_HEADERS).
+        const headers = mergeHeaders(await settings.headers(), { 'User-Agent': userAgent }, gzipped ? { 'Content-Encoding': 'gzip' } : undefined);
         const response = await client.request({ path, headers, body, timeoutMs: timeoutMillis });
         const answer = `the destination answered ${response.statusCode} ${response.statusMessage}`.trimEnd();
         if (limits) {

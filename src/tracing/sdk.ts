@@ -1,10 +1,10 @@
 import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import {
-  CompositePropagator, diagLogLevelFromString, getNumberFromEnv, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
+  CompositePropagator, diagLogLevelFromString, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { TracerProvider, type SpanLimits } from '@opentelemetry/sdk-trace';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { getClient } from '@sentry/core';
 import type { Logger } from '../logger';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
@@ -118,19 +118,6 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
-/** Span limits from OTEL_SPAN_* / OTEL_ATTRIBUTE_* variables, read as NodeSDK reads them. */
-function spanLimitsFromEnv(): SpanLimits {
-  const limits: SpanLimits = {
-    attributeCountLimit: getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_COUNT_LIMIT'),
-    attributeValueLengthLimit: getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
-    eventCountLimit: getNumberFromEnv('OTEL_SPAN_EVENT_COUNT_LIMIT'),
-    linkCountLimit: getNumberFromEnv('OTEL_SPAN_LINK_COUNT_LIMIT'),
-    attributePerEventCountLimit: getNumberFromEnv('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT'),
-    attributePerLinkCountLimit: getNumberFromEnv('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'),
-  };
-  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
-}
-
 /**
  * OpenTelemetry owns tracing: ParentBased(sample_rand < rate) decides what is exported; client spans of
  * unexported traces are still recorded so that each request's trail (breadcrumbs) is complete.
@@ -160,7 +147,8 @@ export function startTracing(
       'deployment.environment.name': config.environment,
     })),
     sampler: createTrailSampler({ rate: config.tracesSampleRate, recordAll: config.localView }),
-    spanLimits: spanLimitsFromEnv(),
+    // OTEL_SPAN_* / OTEL_ATTRIBUTE_*, validated by resolveConfig (NodeSDK's variables, in its order).
+    spanLimits: { ...config.spanLimits },
     spanProcessors: [processor],
   });
   trace.setGlobalTracerProvider(provider);

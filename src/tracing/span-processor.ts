@@ -22,9 +22,9 @@ export interface SentryOtlpSpanProcessorOptions {
    * CPU per request at sample rate 1.0 by a fifth). @default 128
    */
   exportThreshold?: number | undefined;
-  /** How long spans may wait for a batch to fill. @default 1000 */
+  /** How long spans may wait for a batch to fill; 0 exports them at once. @default 1000 */
   scheduledDelayMillis?: number | undefined;
-  /** @default 10000 */
+  /** How long one export may take before it counts as failed; 0 for no limit (the exporter's requests still time out). @default 10000 */
   exportTimeoutMillis?: number | undefined;
   /** At most one "queue is full" warning per destination per interval; the drops in between are summed. @default 60000 */
   dropWarningIntervalMs?: number | undefined;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { makeDsn } from '@sentry/core';
 import { resolveConfig, isValidDsn, redactDsn } from '../../src/config/resolve';
 
 const DSN = 'https://0123456789abcdef@o1.ingest.sentry.io/42';
@@ -12,9 +13,18 @@ describe('resolveConfig', () => {
     ['options win over the environment', { tracesSampleRate: 0.5, environment: 'qa' }, { SENTRY_TRACES_SAMPLE_RATE: '0.1', SENTRY_ENVIRONMENT: 'x' }, { tracesSampleRate: 0.5, environment: 'qa' }],
     ['a DSN turns the local view off', {}, { SENTRY_DSN: DSN }, { dsn: DSN, dsnRejected: false, localView: false }],
     ['SENTRY_LOCAL_VIEW forces it', {}, { SENTRY_DSN: DSN, SENTRY_LOCAL_VIEW: '1' }, { localView: true }],
+    ['SENTRY_LOCAL_VIEW off, with a blank, in capitals', {}, { SENTRY_LOCAL_VIEW: 'OFF ' }, { localView: false }],
+    ['EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY off with a trailing blank (a YAML value)', {}, { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'off ' }, { sendSpansToSentry: false }],
+    ['EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY on', {}, { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'Yes' }, { sendSpansToSentry: true }],
+    ['EXPRESS_OTEL_SENTRY_STRICT on, and with a leading blank', {}, { EXPRESS_OTEL_SENTRY_STRICT: ' on' }, { strict: true }],
+    ['EXPRESS_OTEL_SENTRY_STRICT off', {}, { EXPRESS_OTEL_SENTRY_STRICT: 'false' }, { strict: false }],
+    ['SENTRY_SPOTLIGHT on, trimmed; any other value is its URL', {}, { SENTRY_SPOTLIGHT: ' TRUE ' }, { spotlight: true }],
+    ['SENTRY_SPOTLIGHT with a URL', {}, { SENTRY_SPOTLIGHT: 'http://localhost:8969/stream' }, { spotlight: 'http://localhost:8969/stream' }],
+    ['switches read elsewhere, well formed: nothing reported', {}, { EXPRESS_OTEL_SENTRY_DEBUG: '0', EXPRESS_OTEL_SENTRY_ESM_HOOK: 'on', OTEL_SDK_DISABLED: 'true ' }, {}],
     ['OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, { otlpEndpoint: 'http://collector:4318/v1/traces' }],
     ['the traces endpoint is taken as is', {}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }, { otlpEndpoint: 'http://c:4318/custom' }],
     ['OTLP headers are parsed', {}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,team=a' }, { otlpHeaders: { authorization: 'Bearer x', team: 'a' } }],
+    ['OTLP trace headers win over the generic ones by name, whatever its case; the others are kept', {}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=generic,team=a', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Authorization=traces' }, { otlpHeaders: { team: 'a', Authorization: 'traces' } }],
     ['SENTRY_RELEASE wins', {}, { SENTRY_RELEASE: 'salon@2.0.0' }, { release: 'salon@2.0.0' }],
     ['the release defaults to the package name@version', {}, {}, { release: 'express-otel-sentry@0.1.0', serviceName: 'express-otel-sentry' }],
     ['OTEL_SERVICE_NAME', {}, { OTEL_SERVICE_NAME: 'salon-api' }, { serviceName: 'salon-api' }],
@@ -32,6 +42,10 @@ describe('resolveConfig', () => {
     ['the options win over OTEL_TRACES_EXPORTER none', { otlpEndpoint: 'http://c:4318/v1/traces', sendSpansToSentry: true }, { OTEL_TRACES_EXPORTER: 'none' }, { otlpEndpoint: 'http://c:4318/v1/traces', sendSpansToSentry: true }],
     ['OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf: accepted (JSON is sent, which OTLP/HTTP receivers take)', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, { otlpEndpoint: 'http://c:4318/v1/traces' }],
     ['OTEL_BSP_* settings', {}, { OTEL_BSP_MAX_QUEUE_SIZE: '4096', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '256', OTEL_BSP_SCHEDULE_DELAY: '500', OTEL_BSP_EXPORT_TIMEOUT: '30000' }, { maxQueuedSpans: 4096, batch: { maxExportBatchSize: 256, scheduledDelayMillis: 500, exportTimeoutMillis: 30000 } }],
+    ["OTEL_BSP_SCHEDULE_DELAY and _EXPORT_TIMEOUT 0 (the specification's Duration and Timeout: at once, no limit)", {}, { OTEL_BSP_SCHEDULE_DELAY: '0', OTEL_BSP_EXPORT_TIMEOUT: '0' }, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: 0, exportTimeoutMillis: 0 } }],
+    ['span limits, the specific variable first; 0 is a limit', {}, { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '64', OTEL_ATTRIBUTE_COUNT_LIMIT: '32', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: ' 256 ', OTEL_SPAN_LINK_COUNT_LIMIT: '0' }, { spanLimits: { attributeCountLimit: 64, attributeValueLengthLimit: 256, linkCountLimit: 0 } }],
+    ['no span limit set: OpenTelemetry\'s defaults', {}, {}, { spanLimits: {} }],
+    ['OTLP export timeout and compression as OpenTelemetry takes them', {}, { OTEL_EXPORTER_OTLP_TIMEOUT: '30000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: ' gzip ', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none' }, {}],
     ['the maxQueuedSpans option wins over OTEL_BSP_MAX_QUEUE_SIZE', { maxQueuedSpans: 100 }, { OTEL_BSP_MAX_QUEUE_SIZE: '4096' }, { maxQueuedSpans: 100 }],
     ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
     ['environment and release from OTEL_RESOURCE_ATTRIBUTES when nothing more specific sets them', {}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,service.version=2.4.1' }, { environment: 'production', release: '2.4.1', tracesSampleRate: 0.2, localView: false }],
@@ -67,10 +81,23 @@ describe('resolveConfig', () => {
     ['OTEL_PROPAGATORS with none we have', { OTEL_PROPAGATORS: 'jaeger' }, /Invalid OTEL_PROPAGATORS: received "jaeger".*The default list is used/, { propagators: ['sentry', 'tracecontext', 'baggage'] }],
     ['OTEL_EXPORTER_OTLP_PROTOCOL grpc', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /Invalid OTEL_EXPORTER_OTLP_PROTOCOL: received "grpc"; expected http\/protobuf or http\/json\. Spans are sent as OTLP\/HTTP JSON/, { otlpEndpoint: 'http://c:4317/v1/traces' }],
     ['OTEL_TRACES_EXPORTER console (not built in)', { OTEL_TRACES_EXPORTER: 'console' }, /Invalid OTEL_TRACES_EXPORTER: received "console"; expected otlp or none/, { sendSpansToSentry: true }],
-    ['an OTEL_BSP_* value that is not a positive whole number', { OTEL_BSP_SCHEDULE_DELAY: '1s' }, /Invalid OTEL_BSP_SCHEDULE_DELAY: received "1s"; expected a positive whole number\. Its default is used/, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: undefined, exportTimeoutMillis: undefined } }],
+    ['an OTEL_BSP_* duration that is not a whole number of milliseconds', { OTEL_BSP_SCHEDULE_DELAY: '1s' }, /Invalid OTEL_BSP_SCHEDULE_DELAY: received "1s"; expected a whole number of milliseconds, 0 or more\. Its default is used/, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: undefined, exportTimeoutMillis: undefined } }],
+    ['a negative OTEL_BSP_EXPORT_TIMEOUT', { OTEL_BSP_EXPORT_TIMEOUT: '-1' }, /Invalid OTEL_BSP_EXPORT_TIMEOUT: received "-1"; expected a whole number of milliseconds, 0 or more/, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: undefined, exportTimeoutMillis: undefined } }],
+    ['an OTEL_BSP_* size of 0', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0' }, /Invalid OTEL_BSP_MAX_EXPORT_BATCH_SIZE: received "0"; expected a positive whole number\. Its default is used/, { batch: { maxExportBatchSize: undefined, scheduledDelayMillis: undefined, exportTimeoutMillis: undefined } }],
     ['an OTLP header that cannot be written (its value is not echoed)', { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t,x-note=a%C4%8D%C4%8AX-Injected%3A%20yes' }, /Invalid OTEL_EXPORTER_OTLP_HEADERS: received "x-note=<value not shown>"; expected name=value pairs.*That header is not sent\.$/, { otlpHeaders: { authorization: 'Bearer s3cr3t' } }],
     ['an OTLP header that cannot be decoded', { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=%E0%A4%A,x-b=ok' }, /Invalid OTEL_EXPORTER_OTLP_TRACES_HEADERS: received "x-a=<value not shown>"/, { otlpHeaders: { 'x-b': 'ok' } }],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT/, { otlpEndpoint: undefined }],
+    ['a negative span attribute count limit (it would strip every attribute)', { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1' }, /Invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: received "-1"; expected a whole number, 0 or more\. OTEL_ATTRIBUTE_COUNT_LIMIT or the default applies\./, { spanLimits: {} }],
+    ['a bad specific limit falls back to the generic one', { OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: 'big', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100' }, /Invalid OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: received "big"/, { spanLimits: { attributeValueLengthLimit: 100 } }],
+    ['a span event count limit that is not whole', { OTEL_SPAN_EVENT_COUNT_LIMIT: '1.5' }, /Invalid OTEL_SPAN_EVENT_COUNT_LIMIT: received "1.5"; expected a whole number, 0 or more\. The default applies\./, { spanLimits: {} }],
+    ['an OTLP export timeout that is no number', { OTEL_EXPORTER_OTLP_TIMEOUT: 'ten seconds' }, /Invalid OTEL_EXPORTER_OTLP_TIMEOUT: received "ten seconds"; expected a number of milliseconds above 0, e\.g\. 10000\. The default \(10000\) applies\./, {}],
+    ['an OTLP traces export timeout of 0', { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' }, /Invalid OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: received "0".*OTEL_EXPORTER_OTLP_TIMEOUT or the default \(10000\) applies/, {}],
+    ['an OTLP compression in capitals (OpenTelemetry takes lower case only)', { OTEL_EXPORTER_OTLP_COMPRESSION: 'GZIP' }, /Invalid OTEL_EXPORTER_OTLP_COMPRESSION: received "GZIP"; expected gzip or none \(lower case\)\. Spans are sent uncompressed\./, {}],
+    ['an on/off variable that is neither', { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'maybe' }, /Invalid EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: received "maybe"; expected 1, true, yes, on \(on\) or 0, false, no, off \(off\), in any case\. Spans go to Sentry, as by default\.$/, { sendSpansToSentry: true }],
+    ['SENTRY_LOCAL_VIEW neither on nor off', { SENTRY_LOCAL_VIEW: 'maybe' }, /Invalid SENTRY_LOCAL_VIEW: received "maybe".*The default applies/, { localView: true }],
+    ['EXPRESS_OTEL_SENTRY_DEBUG neither on nor off', { EXPRESS_OTEL_SENTRY_DEBUG: 'verbose' }, /Invalid EXPRESS_OTEL_SENTRY_DEBUG: received "verbose".*Debug lines stay off\.$/, {}],
+    ['EXPRESS_OTEL_SENTRY_ESM_HOOK neither on nor off', { EXPRESS_OTEL_SENTRY_ESM_HOOK: 'auto' }, /Invalid EXPRESS_OTEL_SENTRY_ESM_HOOK: received "auto"/, {}],
+    ["OTEL_SDK_DISABLED=1 (the specification's Boolean is true or false)", { OTEL_SDK_DISABLED: '1' }, /Invalid OTEL_SDK_DISABLED: received "1"; expected true \(on\) or false \(off\), in any case\. Read as false/, {}],
   ];
   for (const [name, env, message, expected] of invalid) {
     it(`logs and disables: ${name}`, () => {
@@ -85,6 +112,12 @@ describe('resolveConfig', () => {
     });
   }
 
+  it('EXPRESS_OTEL_SENTRY_STRICT neither on nor off: reported, and not strict', () => {
+    const config = resolveConfig({}, { EXPRESS_OTEL_SENTRY_STRICT: 'sometimes', SENTRY_TRACES_SAMPLE_RATE: 'abc' });
+    assert.equal(config.strict, false);
+    assert.match(config.problems[0], /Invalid EXPRESS_OTEL_SENTRY_STRICT: received "sometimes"; expected 1, true, yes, on \(on\) or 0, false, no, off \(off\).*Not strict/);
+  });
+
   it('rejects non-object options with a TypeError that shows the fix', () => {
     assert.throws(() => resolveConfig('dsn' as never), /options must be an object/);
   });
@@ -98,6 +131,48 @@ describe('resolveConfig', () => {
     assert.equal(isValidDsn(DSN), true);
     assert.equal(isValidDsn('http://127.0.0.1/0'), false);
     assert.doesNotMatch(redactDsn(DSN), /0123456789abcdef/);
+  });
+
+  /** What Sentry's own parser makes of a DSN, and what it printed doing so. */
+  function sentryParses(dsn: string): { accepted: boolean; printed: string[] } {
+    const original = console.error;
+    const printed: string[] = [];
+    console.error = (...args: unknown[]) => printed.push(args.join(' '));
+    try {
+      return { accepted: makeDsn(dsn) !== undefined, printed };
+    } finally {
+      console.error = original;
+    }
+  }
+
+  const HEX_KEY = '0123456789abcdef0123456789abcdef';
+  const dsns: Array<[string, string, boolean]> = [
+    ['a SaaS DSN', `https://${HEX_KEY}@o1.ingest.sentry.io/42`, true],
+    ['a self-hosted DSN with a port and a path', `http://${HEX_KEY}@sentry.internal:9000/sentry/7`, true],
+    ['a key and a secret', `https://${HEX_KEY}:abc123@o1.ingest.sentry.io/42`, true],
+    ['an IPv6 host', `http://${HEX_KEY}@[::1]:9000/42`, true],
+    ['a project id followed by text (Sentry keeps its digits)', `https://${HEX_KEY}@o1.ingest.sentry.io/42abc`, true],
+    ['a stray character in the key', `http://${HEX_KEY}-@127.0.0.1:9000/42`, false],
+    ['a secret with a dash', 'http://pub:se-cret@127.0.0.1:9000/42', false],
+    ['a project id that is not a number', `http://${HEX_KEY}@127.0.0.1:9000/my-project`, false],
+    ['a trailing slash after the project id', `https://${HEX_KEY}@o1.ingest.sentry.io/42/`, false],
+    ['no key', 'http://127.0.0.1/0', false],
+    ['no project', `https://${HEX_KEY}@o1.ingest.sentry.io`, false],
+    ['another protocol', `ftp://${HEX_KEY}@host/1`, false],
+    ['a percent-encoded key', 'https://a%2Db@o1.ingest.sentry.io/42', false],
+  ];
+  for (const [name, dsn, valid] of dsns) {
+    it(`a DSN is accepted exactly when Sentry's parser takes it: ${name}`, () => {
+      const sentry = sentryParses(dsn);
+      assert.equal(sentry.accepted, valid, "@sentry/core's verdict");
+      assert.equal(isValidDsn(dsn), valid);
+    });
+  }
+
+  it('a DSN Sentry rejects is reported once, redacted, and Sentry export is off', () => {
+    const config = resolveConfig({}, { SENTRY_DSN: `http://${HEX_KEY}-@127.0.0.1:9000/42` });
+    assert.deepEqual([config.dsn, config.dsnRejected], [undefined, true]);
+    assert.deepEqual(config.problems, ['Invalid SENTRY_DSN: received "http://***@127.0.0.1:9000/42"; expected a DSN like https://<key>@o0.ingest.sentry.io/<project>. Sentry export is disabled.']);
   });
 
   const KEY = '0123456789abcdef0123456789abcdef';

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { startChildApp } from '../support/child-app';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, startChildApp } from '../support/child-app';
 import { startConnectProxy } from '../support/connect-proxy';
 import { useFakeBackend } from '../support/hooks';
 
@@ -40,9 +44,13 @@ describe('configuration from the environment (child processes)', function () {
     ['an empty DSN', '', /Sentry is disabled: SENTRY_DSN is empty/],
     // Reported as invalid only: not also as empty, which would contradict it.
     ['an invalid DSN', 'ftp://key@host/1', /Invalid SENTRY_DSN: received "ftp:\/\/\*\*\*@host\/1"/],
+    // DSNs Sentry's own parser rejects (at the fake's address): it would print them whole and send nothing.
+    ['a DSN whose key has a stray character', 'http://0123456789abcdef0123456789abcdef-@FAKE/42', /Invalid SENTRY_DSN: received "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/42"/],
+    ['a DSN whose secret has a dash', 'http://pub:se-cret@FAKE/42', /Invalid SENTRY_DSN: received "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/42"/],
+    ['a DSN whose project id is not a number', 'http://0123456789abcdef0123456789abcdef@FAKE/my-project', /Invalid SENTRY_DSN: received "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/my-project"/],
   ] as const) {
     it(`${label}: nothing is sent, the app works, one line names the variable and says why`, async () => {
-      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: dsn, DATABASE_URL: backend.databaseUrl } });
+      const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: dsn.replace('FAKE', `127.0.0.1:${backend.fake.port}`), DATABASE_URL: backend.databaseUrl } });
       assert.equal((await app.fetch(`/boom`)).status, 500);
       assert.equal((await app.fetch(`/health`)).status, 200);
       await app.stop('SIGTERM');
@@ -50,8 +58,57 @@ describe('configuration from the environment (child processes)', function () {
       const lines = app.output().split('\n').filter((text) => text.includes('SENTRY_DSN'));
       assert.equal(lines.length, 1, app.output());
       assert.match(lines[0], line);
+      assert.doesNotMatch(app.output(), /Invalid Sentry Dsn|0123456789abcdef|se-cret|Sentry initialized/, 'Sentry printed the DSN, or start-up claimed it was initialized');
     });
   }
+
+  for (const strict of ['0', '1']) {
+    it(`a .env that cannot be read (a directory of that name), strict=${strict}: skipped with one warning, telemetry starts from the real environment`, async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'dotenv-dir-'));
+      mkdirSync(join(cwd, '.env'));
+      try {
+        const app = await startChildApp({
+          entry: APP, cwd, execArgv: ['--import', pathToFileURL(join(ROOT, 'dist', 'src', 'register.js')).href],
+          env: { SENTRY_DSN: backend.fake.dsn, EXPRESS_OTEL_SENTRY_STRICT: strict },
+        });
+        assert.equal((await app.fetch('/boom')).status, 500);
+        await backend.fake.waitForEvents(1);
+        await app.stop('SIGTERM');
+        const warnings = app.output().split('\n').filter((line) => line.includes('.env'));
+        assert.deepEqual(warnings, [`[express-otel-sentry] ${join(cwd, '.env')} was not loaded (EISDIR: illegal operation on a directory, read); telemetry is configured from the environment alone.`]);
+        assert.match(app.output(), /Sentry initialized for environment: development/);
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it("OTEL_SDK_DISABLED='true ' (a trailing blank, as sdk-node trims): no spans, errors still sent, nothing reported", async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_SDK_DISABLED: 'true ', EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'on ' } });
+    assert.equal((await app.fetch('/boom')).status, 500);
+    await backend.fake.waitForEvents(1);
+    await app.stop('SIGTERM');
+    assert.deepEqual(backend.fake.spans(), []);
+    assert.doesNotMatch(app.output(), /Invalid/);
+  });
+
+  it('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=-1: one line reports it, and spans keep their attributes (the default limit)', async () => {
+    const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1' } });
+    assert.equal((await app.fetch('/health')).status, 200);
+    await backend.fake.waitForSpans((spans) => spans.some((s) => s.kind === 'SERVER'));
+    await app.stop('SIGTERM');
+    const server = backend.fake.spans().find((s) => s.kind === 'SERVER');
+    assert.equal(server?.attributes['http.route'], '/health');
+    const lines = app.output().split('\n').filter((line) => line.includes('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT'));
+    assert.deepEqual(lines, ['[express-otel-sentry] Invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: received "-1"; expected a whole number, 0 or more. OTEL_ATTRIBUTE_COUNT_LIMIT or the default applies.']);
+  });
+
+  it('strict mode: a negative span limit stops the app at start', async () => {
+    await assert.rejects(
+      startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1', EXPRESS_OTEL_SENTRY_STRICT: '1' } }),
+      /Invalid OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: received "-1"/,
+    );
+  });
 
   it('SENTRY_TRACES_SAMPLE_RATE=abc: one line naming the variable and the value; the app serves', async () => {
     const app = await startChildApp({ entry: APP, env: { SENTRY_DSN: backend.fake.dsn, SENTRY_TRACES_SAMPLE_RATE: 'abc' } });

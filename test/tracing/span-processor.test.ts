@@ -76,6 +76,19 @@ describe('SentryOtlpSpanProcessor', () => {
     assert.equal(exporter.getFinishedSpans().length, 0);
   });
 
+  it('exportTimeoutMillis 0 (OTEL_BSP_EXPORT_TIMEOUT=0): no limit, an export that takes its time is delivered', async () => {
+    const { processor, tracer } = setup({ exportTimeoutMillis: 0, scheduledDelayMillis: 0 });
+    const slow = new StuckExporter();
+    processor.addExporter('otlp', slow);
+    tracer.startSpan('slow').end();
+    const flushed = processor.forceFlush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(slow.pending.length, 1, 'exported at once (schedule delay 0)');
+    slow.release();
+    await flushed;
+    assert.deepEqual([processor.stats().otlp.exported, processor.stats().otlp.failed], [1, 0]);
+  });
+
   it('a stuck destination fills only its own bounded queue: drops are counted and logged, the other keeps exporting', async () => {
     const { processor, tracer, warnings } = setup({ maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 1, exportTimeoutMillis: 500 });
     const stuck = new StuckExporter();
