@@ -80,6 +80,6 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     if (res.headersSent || !respond) return next(error);
     const development = options.exposeDetails ?? telemetry?.config.environment === 'development';
-    sendError(res, status, errorBody(error, status, eventId, development));
+    sendError(res, status, errorBody(error, status, eventId, development), error);
   };
 }

@@ -25,12 +25,18 @@ export function statusText(status: number): string {
   return STATUS_TEXT[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
 }
 
-/** The JSON body the client gets: nothing internal leaks outside development. */
+/**
+ * The JSON body the client gets: nothing internal leaks outside development. A 4xx shows its message
+ * unless the error says not to (`expose: false`: `send`'s ENOENT, which names the file's path, or an
+ * http-errors error made so), as Express's own handler shows none in production.
+ */
 export function errorBody(error: unknown, status: number, eventId: string | undefined, development: boolean): Record<string, unknown> {
-  const exposed = readProperty(error, 'expose') === true;
+  const expose = readProperty(error, 'expose');
   if (status < 500) {
-    return { error: messageOf(error) || statusText(status) };
+    if (expose !== false) return { error: messageOf(error) || statusText(status) };
+    return development ? { error: statusText(status), message: messageOf(error) } : { error: statusText(status) };
   }
+  const exposed = expose === true;
   const body: Record<string, unknown> = { error: exposed ? messageOf(error) || statusText(status) : statusText(status) };
   if (eventId) body.eventId = eventId;
   if (development) {
@@ -41,7 +47,31 @@ export function errorBody(error: unknown, status: number, eventId: string | unde
   return body;
 }
 
-export function sendError(res: Response, status: number, body: Record<string, unknown>): void {
+/**
+ * The headers an error asks for (http-errors' `headers`: `WWW-Authenticate` on a 401, `Allow` on a 405,
+ * `Retry-After` on a 503), as Express's own handler sends them; names and values Node would refuse are skipped.
+ */
+const BODY_HEADERS = /^(?:content-length|content-type|transfer-encoding)$/i;
+
+function applyErrorHeaders(res: Response, error: unknown): void {
+  const headers = readProperty(error, 'headers');
+  if (headers === null || typeof headers !== 'object') return;
+  try {
+    for (const [name, value] of Object.entries(headers)) {
+      if ((typeof value !== 'string' && typeof value !== 'number' && !Array.isArray(value)) || BODY_HEADERS.test(name)) continue;
+      try {
+        res.setHeader(name, Array.isArray(value) ? value.map(String) : String(value));
+      } catch {
+        // an invalid name or value: the answer goes out without it
+      }
+    }
+  } catch {
+    // a hostile headers object: the answer goes out without them
+  }
+}
+
+export function sendError(res: Response, status: number, body: Record<string, unknown>, error?: unknown): void {
+  applyErrorHeaders(res, error);
   res.status(status);
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));

@@ -40,6 +40,13 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       instance.get('/middleware-error', (_req, _res, next) => next());
       instance.get('/exposed', (_req, _res, next) => next(Object.assign(new Error('Maintenance until 10:00'), { status: 503, expose: true })));
       instance.get('/not-found', (_req, _res, next) => next(Object.assign(new Error('Booking 9 not found'), { status: 404 })));
+      // What `send` (res.sendFile, express.static) passes on for a missing file: its message names the path.
+      instance.get('/missing-file', (_req, _res, next) => next(Object.assign(new Error("ENOENT: no such file or directory, stat '/srv/app/private/x.pdf'"), { status: 404, expose: false })));
+      // http-errors errors carry the headers their status needs.
+      instance.get('/challenge', (_req, _res, next) => next(Object.assign(new Error('token rejected by keycloak at 10.0.3.7'), {
+        status: 401, expose: false, headers: { 'WWW-Authenticate': 'Bearer realm="api"', 'Content-Length': '1', 'X-Bad\r\nName': 'v' },
+      })));
+      instance.get('/retry-later', (_req, _res, next) => next(Object.assign(new Error('overloaded'), { status: 503, headers: { 'Retry-After': 120 } })));
       // S6: reported by the app with its details, then thrown on to the handler.
       instance.get('/reported-first', () => {
         const error = new PaymentError('gateway answered 500');
@@ -87,6 +94,22 @@ for (const { name, express } of EXPRESS_VERSIONS) {
     it('a 4xx answers with its own status and message and is reported when no filter is mounted', async () => {
       const response = await request(app()).get('/not-found').expect(404);
       assert.deepEqual(response.body, { error: 'Booking 9 not found' });
+    });
+
+    it('a 4xx marked expose: false (send\'s ENOENT names the file\'s path) answers with its status text only', async () => {
+      const response = await request(app({ exposeDetails: false })).get('/missing-file').expect(404);
+      assert.deepEqual(response.body, { error: 'Not Found' });
+      const challenged = await request(app({ exposeDetails: false })).get('/challenge').expect(401);
+      assert.deepEqual(challenged.body, { error: 'Unauthorized' });
+    });
+
+    it('sends the headers an error carries (WWW-Authenticate, Retry-After), as Express does, never its body headers', async () => {
+      const challenged = await request(app()).get('/challenge').expect(401);
+      assert.equal(challenged.headers['www-authenticate'], 'Bearer realm="api"');
+      assert.equal(challenged.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(Number(challenged.headers['content-length']), Buffer.byteLength(JSON.stringify(challenged.body)));
+      const busy = await request(app()).get('/retry-later').expect(503);
+      assert.equal(busy.headers['retry-after'], '120');
     });
 
     it('an error marked expose shows its own message', async () => {
