@@ -97,7 +97,7 @@ export interface KeyRules {
 const CACHE_LIMIT = 2048;
 const CACHEABLE_LENGTH = 256;
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Compiles the key rules once; the returned predicate memoizes, because the same keys recur constantly. */
 export function compileKeyMatcher(rules: KeyRules): (key: string) => boolean {
