@@ -184,19 +184,20 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
         // request's context, or awaited there, kept that context (its request, body included) alive until
         // Sentry answered; with Sentry slow, every failed request stayed in memory. Sentry's transport
         // keeps the send in its buffer (flush waits for it) and records what it loses itself.
+        const sent = failureWarning.started();
         sender.runInAsyncScope(() => {
           network.send(envelope).then(
             (response) => {
-              if (arrived(response)) failureWarning.succeeded();
+              if (arrived(response)) failureWarning.succeeded(sent);
               else {
                 failures.count += 1;
                 // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
-                if (response.statusCode !== undefined) failureWarning.failed(`an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED);
+                if (response.statusCode !== undefined) failureWarning.failed(sent, `an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED, LATER_ARRIVED);
               }
             },
             (error: unknown) => {
               failures.count += 1;
-              failureWarning.failed(`an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED);
+              failureWarning.failed(sent, `an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED, LATER_ARRIVED);
             },
           );
         });
@@ -210,3 +211,4 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
 }
 
 const UNTIL_RECOVERED = 'Events are lost until Sentry accepts one again; later failures are logged at debug level.';
+const LATER_ARRIVED = 'Sentry has accepted envelopes sent after it, so that outage is over; envelopes of that time that fail late are logged at debug level.';

@@ -220,18 +220,21 @@ export class ExportQueue {
       resolve = settle;
     });
     let settled = false;
+    const sent = this.failureWarning.started();
     const finish: ExportFinish = (ok, reason, loss) => {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
       if (ok) {
         this.stats.exported += count;
-        this.failureWarning.succeeded();
+        this.failureWarning.succeeded(sent);
       } else {
         this.stats.failed += count;
         this.failureWarning.failed(
+          sent,
           `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`,
           'Later failures are counted (telemetry.spanStats()) until an export succeeds again.',
+          'A later export succeeded since; other late failures of that time are counted (telemetry.spanStats()).',
         );
         if (loss) this.reportLoss(loss, count);
       }
