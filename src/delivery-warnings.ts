@@ -9,6 +9,7 @@ import type { Logger } from './logger';
  * from `started()`, and an outcome says something about now only if no later-started send has been
  * heard of. A late failure of a send started before the latest success belongs to an outage that is
  * over: it is warned of once as such (if its outage was not warned of already), never as "failing now".
+ * The first success after a warned failure says so, with what was lost meanwhile, at info.
  */
 export class FailureWarning {
   private sends = 0;
@@ -18,8 +19,14 @@ export class FailureWarning {
   private latestSuccess = 0;
   /** Failures of sends started before this one belong to an outage already warned of. */
   private coveredBefore = 0;
+  /** Items lost that no line has given the number of yet. */
+  private unreported = 0;
 
-  constructor(private readonly logger: Logger) {}
+  /** `resumed` words the line of a recovery, given the items lost since the last such line. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly resumed: (lost: number) => string,
+  ) {}
 
   /** Numbers a send in the order sends start; pass it to `succeeded` or `failed`. */
   started(): number {
@@ -32,13 +39,16 @@ export class FailureWarning {
     if (this.failingSince === undefined || send < this.failingSince) return;
     this.failingSince = undefined;
     this.coveredBefore = Math.max(this.coveredBefore, send);
+    this.logger.info(this.resumed(this.unreported));
+    this.unreported = 0;
   }
 
   /**
    * `line` says what failed and why; `untilRecovered` is added to the warning of an outage that lasts,
-   * `laterArrived` to the warning of one that ended before this failure was known.
+   * `laterArrived` to the warning of one that ended before this failure was known. `lost` items did not arrive.
    */
-  failed(send: number, line: string, untilRecovered: string, laterArrived: string): void {
+  failed(send: number, lost: number, line: string, untilRecovered: string, laterArrived: string): void {
+    this.unreported += lost;
     if (this.failingSince !== undefined || send < this.coveredBefore) {
       this.logger.debug(line);
       return;

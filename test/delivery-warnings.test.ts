@@ -14,26 +14,27 @@ function recordingLogger(): Logger & { lines: Line[] } {
  * A script of sends: `s3` starts send 3 (sends are numbered as they start), `+3` says it arrived,
  * `-3` that it failed. Sends finish in any order, as envelopes sent concurrently do.
  */
-function play(script: string): { warnings: string[]; debug: number } {
+function play(script: string): { warnings: string[]; debug: number; info: string[] } {
   const logger = recordingLogger();
-  const warning = new FailureWarning(logger);
+  const warning = new FailureWarning(logger, (lost) => `resumed, ${lost} lost`);
   const tokens = new Map<number, number>();
   for (const step of script.split(' ')) {
     const send = Number(step.slice(1));
     if (step[0] === 's') tokens.set(send, warning.started());
     else if (step[0] === '+') warning.succeeded(tokens.get(send)!);
-    else warning.failed(tokens.get(send)!, `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
+    else warning.failed(tokens.get(send)!, 1, `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
   }
   return {
     warnings: logger.lines.filter((line) => line.level === 'warn').map((line) => line.message),
     debug: logger.lines.filter((line) => line.level === 'debug').length,
+    info: logger.lines.filter((line) => line.level === 'info').map((line) => line.message),
   };
 }
 
 describe('FailureWarning: one warning per outage, in the order sends were started', () => {
-  const cases: { name: string; script: string; warnings: string[]; debug: number }[] = [
+  const cases: { name: string; script: string; warnings: string[]; debug: number; info?: string[] }[] = [
     { name: 'the first failure is warned of, the next ones while failing are debug', script: 's1 -1 s2 -2 s3 -3', warnings: ['send 1 failed. UNTIL RECOVERED'], debug: 2 },
-    { name: 'a failure after a recovery is a new outage', script: 's1 -1 s2 +2 s3 -3', warnings: ['send 1 failed. UNTIL RECOVERED', 'send 3 failed. UNTIL RECOVERED'], debug: 0 },
+    { name: 'a failure after a recovery is a new outage', script: 's1 -1 s2 +2 s3 -3', warnings: ['send 1 failed. UNTIL RECOVERED', 'send 3 failed. UNTIL RECOVERED'], debug: 0, info: ['resumed, 1 lost'] },
     {
       // A hang: sends 2-5 hang, Sentry recovers (6, 7 arrive), then the hung ones time out one by one.
       name: 'hung sends that time out after newer ones arrived give one warning, and not "failing now"',
@@ -47,6 +48,7 @@ describe('FailureWarning: one warning per outage, in the order sends were starte
       script: 's1 s2 s3 -1 s4 +4 -2 s5 +5 -3',
       warnings: ['send 1 failed. UNTIL RECOVERED'],
       debug: 2,
+      info: ['resumed, 1 lost'],
     },
     {
       name: 'a slow older send arriving while newer ones fail is no recovery',
@@ -60,10 +62,18 @@ describe('FailureWarning: one warning per outage, in the order sends were starte
       warnings: ['send 1 failed. LATER ARRIVED', 'send 3 failed. UNTIL RECOVERED'],
       debug: 0,
     },
+    {
+      name: 'the first success after a warned outage says so once, with what was lost meanwhile',
+      script: 's1 +1 s2 -2 s3 -3 s4 -4 s5 +5 s6 +6',
+      warnings: ['send 2 failed. UNTIL RECOVERED'],
+      debug: 2,
+      info: ['resumed, 3 lost'],
+    },
+    { name: 'successes without a failure say nothing', script: 's1 +1 s2 +2', warnings: [], debug: 0 },
   ];
-  for (const { name, script, warnings, debug } of cases) {
+  for (const { name, script, warnings, debug, info = [] } of cases) {
     it(`${name}: ${script}`, () => {
-      assert.deepEqual(play(script), { warnings, debug });
+      assert.deepEqual(play(script), { warnings, debug, info });
     });
   }
 });

@@ -149,7 +149,7 @@ function reasonOf(error: unknown): string {
 export function makeTeeTransportFactory(tee: TeeTransportOptions) {
   const { sinks, sendToNetwork, failures = { count: 0 }, prepare = (envelope: Envelope) => envelope, logger = SILENT_LOGGER } = tee;
   return (options: BaseTransportOptions): Transport => {
-    const failureWarning = new FailureWarning(logger);
+    const failureWarning = new FailureWarning(logger, (lost) => `delivery to Sentry resumed: ${lost} envelope(s) were lost while it failed.`);
     const bufferSize = options.bufferSize ?? SENTRY_SEND_BUFFER_SIZE;
     const overflowWarning = new DropWarning(
       logger,
@@ -192,12 +192,12 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
               else {
                 failures.count += 1;
                 // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
-                if (response.statusCode !== undefined) failureWarning.failed(sent, `an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED, LATER_ARRIVED);
+                if (response.statusCode !== undefined) failureWarning.failed(sent, 1, `an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED, LATER_ARRIVED);
               }
             },
             (error: unknown) => {
               failures.count += 1;
-              failureWarning.failed(sent, `an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED, LATER_ARRIVED);
+              failureWarning.failed(sent, 1, `an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED, LATER_ARRIVED);
             },
           );
         });

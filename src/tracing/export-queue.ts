@@ -81,7 +81,10 @@ export class ExportQueue {
       options.dropWarningIntervalMs,
       (dropped) => `span queue for ${options.name} is full (${options.maxQueueSize}): dropped ${dropped} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
     );
-    this.failureWarning = new FailureWarning(options.logger);
+    this.failureWarning = new FailureWarning(
+      options.logger,
+      (lost) => `span export to ${options.name} resumed: ${lost} span(s) were lost while it failed.`,
+    );
   }
 
   push(span: ReadableSpan): void {
@@ -232,6 +235,7 @@ export class ExportQueue {
         this.stats.failed += count;
         this.failureWarning.failed(
           sent,
+          count,
           `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`,
           'Later failures are counted (telemetry.spanStats()) until an export succeeds again.',
           'A later export succeeded since; other late failures of that time are counted (telemetry.spanStats()).',

@@ -12,9 +12,10 @@ function capture(client: Client, message: string): void {
   client.captureException(error, { originalException: error }, scope);
 }
 
-function recordingLogger(): Logger & { warnings: string[] } {
+function recordingLogger(): Logger & { warnings: string[]; infos: string[] } {
   const warnings: string[] = [];
-  return { warnings, debug: () => undefined, info: () => undefined, warn: (line) => warnings.push(line), error: (line) => warnings.push(line) };
+  const infos: string[] = [];
+  return { warnings, infos, debug: () => undefined, info: (line) => infos.push(line), warn: (line) => warnings.push(line), error: (line) => warnings.push(line) };
 }
 
 describe("Sentry's transport (makeTeeTransportFactory): bursts and failures", () => {
@@ -74,5 +75,22 @@ describe("Sentry's transport (makeTeeTransportFactory): bursts and failures", ()
     assert.equal(logger.warnings.length, 2, logger.warnings.join('\n'));
     assert.match(logger.warnings[1], /an envelope did not reach Sentry: .*ECONNREFUSED/);
     assert.doesNotMatch(logger.warnings.join('\n'), /public@|sentry_key/);
+  });
+
+  it('delivery that resumes after a warned outage is said once, with the envelopes lost meanwhile', async () => {
+    const logger = recordingLogger();
+    const client = clientWith(logger);
+    await sentry.setMode('refuse');
+    capture(client, 'lost 1');
+    await client.flush(2000);
+    capture(client, 'lost 2');
+    await client.flush(2000);
+    await sentry.setMode('ok');
+    capture(client, 'arrives 1');
+    await client.flush(2000);
+    capture(client, 'arrives 2');
+    await client.close(2000);
+    assert.equal(logger.warnings.length, 1, logger.warnings.join('\n'));
+    assert.deepEqual(logger.infos, ['delivery to Sentry resumed: 2 envelope(s) were lost while it failed.']);
   });
 });
