@@ -19,8 +19,9 @@ export class FailureWarning {
   private latestSuccess = 0;
   /** Failures of sends started before this one belong to an outage already warned of. */
   private coveredBefore = 0;
-  /** Items lost that no line has given the number of yet. */
+  /** Items lost that no line has given the number of yet, and the last reason known (for the shutdown's line). */
   private unreported = 0;
+  private lastReason: string | undefined;
 
   /** `resumed` words the line of a recovery, given the items lost since the last such line. */
   constructor(
@@ -47,8 +48,8 @@ export class FailureWarning {
    * `line` says what failed and why; `untilRecovered` is added to the warning of an outage that lasts,
    * `laterArrived` to the warning of one that ended before this failure was known. `lost` items did not arrive.
    */
-  failed(send: number, lost: number, line: string, untilRecovered: string, laterArrived: string): void {
-    this.unreported += lost;
+  failed(send: number, lost: number, reason: string, line: string, untilRecovered: string, laterArrived: string): void {
+    this.lost(lost, reason);
     if (this.failingSince !== undefined || send < this.coveredBefore) {
       this.logger.debug(line);
       return;
@@ -61,6 +62,26 @@ export class FailureWarning {
     this.logger.warn(`${line}. ${untilRecovered}`);
     this.failingSince = send;
   }
+
+  /** Items that did not arrive without a send failing (given up on at shutdown), said in `takeUnreported`'s line only. */
+  lost(count: number, reason?: string): void {
+    this.unreported += count;
+    if (reason !== undefined) this.lastReason = reason;
+  }
+
+  /** What was lost that no line has counted yet, with the last real reason known; counted from now on. */
+  takeUnreported(): Undelivered | undefined {
+    if (this.unreported === 0) return undefined;
+    const undelivered = { count: this.unreported, reason: this.lastReason };
+    this.unreported = 0;
+    return undelivered;
+  }
+}
+
+/** Items that did not arrive, and the last reason known (a network error, a status, a timeout). */
+export interface Undelivered {
+  count: number;
+  reason: string | undefined;
 }
 
 /**

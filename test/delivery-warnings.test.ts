@@ -22,7 +22,7 @@ function play(script: string): { warnings: string[]; debug: number; info: string
     const send = Number(step.slice(1));
     if (step[0] === 's') tokens.set(send, warning.started());
     else if (step[0] === '+') warning.succeeded(tokens.get(send)!);
-    else warning.failed(tokens.get(send)!, 1, `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
+    else warning.failed(tokens.get(send)!, 1, 'refused', `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
   }
   return {
     warnings: logger.lines.filter((line) => line.level === 'warn').map((line) => line.message),

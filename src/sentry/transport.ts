@@ -9,7 +9,7 @@ import {
   type TransportRequest,
 } from '@sentry/core';
 import type { makeNodeTransport } from '@sentry/node';
-import { DropWarning, FailureWarning } from '../delivery-warnings';
+import { DropWarning, FailureWarning, type Undelivered } from '../delivery-warnings';
 import { HOLD_PROCESS_MS, HttpClient } from '../http-client/client';
 import { SILENT_LOGGER, type Logger } from '../logger';
 
@@ -117,6 +117,11 @@ const OVERFLOW_WARNING_INTERVAL_MS = 60_000;
 /** Envelopes that did not arrive: refused (not 2xx), failed on the network, or dropped before sending. */
 export interface DeliveryFailures {
   count: number;
+  /**
+   * Set by the transport: what did not arrive and no line counted yet, the envelopes still waiting for
+   * an answer included (for the one line at shutdown: a process on its way out loses them).
+   */
+  undelivered?: () => Undelivered | undefined;
 }
 
 function arrived(response: TransportMakeRequestResponse): boolean {
@@ -164,6 +169,16 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
       ? makeNetworkTransport({ ...(options as NodeTransportOptions), bufferSize, recordDroppedEvent })
       : undefined;
     const sender = new AsyncResource('express-otel-sentry.SentryTransport');
+    /** Envelopes sent and not answered yet. */
+    let waiting = 0;
+    failures.undelivered = () => {
+      const lost = failureWarning.takeUnreported();
+      if (waiting === 0) return lost;
+      // Said once: those still waiting are counted now, whatever their answer.
+      const unanswered = { count: (lost?.count ?? 0) + waiting, reason: lost?.reason ?? 'Sentry had not answered yet' };
+      waiting = 0;
+      return unanswered;
+    };
     return {
       send(raw: Envelope): PromiseLike<TransportMakeRequestResponse> {
         let envelope: Envelope;
@@ -185,19 +200,26 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
         // Sentry answered; with Sentry slow, every failed request stayed in memory. Sentry's transport
         // keeps the send in its buffer (flush waits for it) and records what it loses itself.
         const sent = failureWarning.started();
+        waiting += 1;
         sender.runInAsyncScope(() => {
-          network.send(envelope).then(
+          Promise.resolve(network.send(envelope)).finally(() => {
+            waiting = Math.max(waiting - 1, 0); // those counted at shutdown were set aside already
+          }).then(
             (response) => {
               if (arrived(response)) failureWarning.succeeded(sent);
               else {
                 failures.count += 1;
                 // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
-                if (response.statusCode !== undefined) failureWarning.failed(sent, 1, `an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED, LATER_ARRIVED);
+                if (response.statusCode !== undefined) {
+                  const reason = `it answered ${response.statusCode}`;
+                  failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL_RECOVERED, LATER_ARRIVED);
+                }
               }
             },
             (error: unknown) => {
               failures.count += 1;
-              failureWarning.failed(sent, 1, `an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED, LATER_ARRIVED);
+              const reason = reasonOf(error);
+              failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL_RECOVERED, LATER_ARRIVED);
             },
           );
         });
