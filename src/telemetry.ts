@@ -145,6 +145,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   const sayUndelivered = () => {
     if (undeliveredSaid) return;
     undeliveredSaid = true;
+    deliveryFailures.close?.();
     const lost = spanProcessor.takeUndelivered().map(({ destination, count, reason }) => `${count} span(s) to ${destination}${reason ? ` (${reason})` : ''}`);
     const events = deliveryFailures.undelivered?.();
     if (events) lost.unshift(`${events.count} envelope(s) to Sentry${events.reason ? ` (${events.reason})` : ''}`);

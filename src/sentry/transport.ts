@@ -122,6 +122,8 @@ export interface DeliveryFailures {
    * an answer included (for the one line at shutdown: a process on its way out loses them).
    */
   undelivered?: () => Undelivered | undefined;
+  /** Set by the transport: at shutdown, says what its send buffer dropped since its last warning (see DropWarning.stop). */
+  close?: () => void;
 }
 
 function arrived(response: TransportMakeRequestResponse): boolean {
@@ -159,10 +161,15 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
     const overflowWarning = new DropWarning(
       logger,
       OVERFLOW_WARNING_INTERVAL_MS,
-      (dropped) => `Sentry's send buffer is full (${bufferSize} envelopes waiting): dropped ${dropped} item(s). Sentry is slow or unreachable.`,
+      (dropped) => `Sentry's send buffer is full (${bufferSize} envelopes waiting): dropped ${dropped} item(s), ${overflowed} in total. Sentry is slow or unreachable.`,
     );
+    let overflowed = 0;
+    failures.close = () => overflowWarning.stop();
     const recordDroppedEvent: BaseTransportOptions['recordDroppedEvent'] = (reason, category, quantity) => {
-      if (reason === 'queue_overflow') overflowWarning.count(quantity ?? 1);
+      if (reason === 'queue_overflow') {
+        overflowed += quantity ?? 1;
+        overflowWarning.count(quantity ?? 1);
+      }
       options.recordDroppedEvent(reason, category, quantity);
     };
     const network = sendToNetwork

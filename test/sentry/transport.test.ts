@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Scope, type Client } from '@sentry/core';
 import { NodeRuntimeClient, nodeStackParser } from '../../src/sentry/node/client';
-import { makeTeeTransportFactory, SENTRY_SEND_BUFFER_SIZE } from '../../src/sentry/transport';
+import { makeTeeTransportFactory, SENTRY_SEND_BUFFER_SIZE, type DeliveryFailures } from '../../src/sentry/transport';
 import type { Logger } from '../../src/logger';
 import { startFakeSentry, type FakeSentry } from '../support/fake-sentry';
 
@@ -55,6 +55,24 @@ describe("Sentry's transport (makeTeeTransportFactory): bursts and failures", ()
     assert.equal(sentry.events().length, 2);
     assert.equal(logger.warnings.length, 1, logger.warnings.join('\n'));
     assert.match(logger.warnings[0], /send buffer is full \(2 envelopes waiting\): dropped 1 item/);
+  });
+
+  it('what a full send buffer dropped after its warning is summed up at shutdown, with the total', async () => {
+    await sentry.setMode({ delayMs: 300 });
+    const logger = recordingLogger();
+    const failures: DeliveryFailures = { count: 0 };
+    const client = new NodeRuntimeClient({
+      dsn: sentry.dsn,
+      integrations: [],
+      sendClientReports: false,
+      stackParser: nodeStackParser,
+      transport: makeTeeTransportFactory({ sinks: new Set(), sendToNetwork: true, logger, failures }),
+      transportOptions: { bufferSize: 2 },
+    });
+    for (let i = 0; i < 10; i++) capture(client, `overflow ${i}`);
+    await client.close(5000);
+    failures.close?.();
+    assert.deepEqual(logger.warnings.map((line) => /dropped (\d+) item\(s\), (\d+) in total/.exec(line)?.slice(1).map(Number)), [[1, 1], [7, 8]]);
   });
 
   it('a refusing Sentry is warned of at the first failure, naming the status, and again only after one arrived', async () => {
