@@ -12,6 +12,7 @@ import type { makeNodeTransport } from '@sentry/node';
 import { DropWarning, FailureWarning, type Undelivered } from '../delivery-warnings';
 import { HOLD_PROCESS_MS, HttpClient } from '../http-client/client';
 import { SILENT_LOGGER, type Logger } from '../logger';
+import { sentryRefusal, type RefusalLasts } from '../sentry-refusal';
 
 const gzipAsync = promisify(gzip);
 
@@ -176,6 +177,7 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
       ? makeNetworkTransport({ ...(options as NodeTransportOptions), bufferSize, recordDroppedEvent })
       : undefined;
     const sender = new AsyncResource('express-otel-sentry.SentryTransport');
+    const host = hostOf(options.url);
     /** Envelopes sent and not answered yet. */
     let waiting = 0;
     failures.undelivered = () => {
@@ -218,15 +220,15 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
                 failures.count += 1;
                 // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
                 if (response.statusCode !== undefined) {
-                  const reason = `it answered ${response.statusCode}`;
-                  failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL_RECOVERED, LATER_ARRIVED);
+                  const { reason, lasts } = sentryRefusal(response.statusCode, host, 'events', response.headers?.['retry-after']);
+                  failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL[lasts], LATER_ARRIVED);
                 }
               }
             },
             (error: unknown) => {
               failures.count += 1;
               const reason = reasonOf(error);
-              failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL_RECOVERED, LATER_ARRIVED);
+              failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL['until-recovered'], LATER_ARRIVED);
             },
           );
         });
@@ -239,5 +241,19 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
   };
 }
 
-const UNTIL_RECOVERED = 'Events are lost until Sentry accepts one again; later failures are logged at debug level.';
+/** The envelope URL's host alone: its query holds the DSN's key. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'Sentry';
+  }
+}
+
+// Said of whatever the envelope held (an event, a session, a client report), and of what follows it.
+const UNTIL: Record<RefusalLasts, string> = {
+  'until-recovered': 'What is sent to Sentry (events, sessions, client reports) is lost until it accepts an envelope again; later failures are logged at debug level.',
+  'until-dsn-fixed': 'Nothing sent to Sentry arrives until the DSN is corrected; later failures are logged at debug level.',
+  'while-rate-limited': 'What is sent to Sentry is dropped while the limit lasts; later failures are logged at debug level.',
+};
 const LATER_ARRIVED = 'Sentry has accepted envelopes sent after it, so that outage is over; envelopes of that time that fail late are logged at debug level.';

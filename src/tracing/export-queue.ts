@@ -265,7 +265,8 @@ export class ExportQueue {
       }
       resolve();
     };
-    const timeout = setTimeout(() => finish(false, 'timeout', 'network_error'), this.options.exportTimeoutMillis);
+    // Worded as the HTTP client words a request's own timeout (and the events' warning with it).
+    const timeout = setTimeout(() => finish(false, `no response within ${this.options.exportTimeoutMillis} ms`, 'network_error'), this.options.exportTimeoutMillis);
     timeout.unref();
     this.giveUpInFlight = () => {
       if (settled) return;

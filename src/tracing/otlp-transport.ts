@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { HttpClient, type HttpClientError } from '../http-client/client';
+import { sentryRefusal } from '../sentry-refusal';
 import { RATE_LIMITED } from './export-queue';
 import type { SentryRateLimits } from './sentry-rate-limits';
 
@@ -26,6 +27,8 @@ export interface OtlpTransportSettings {
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 const USER_AGENT = 'express-otel-sentry OTLP/HTTP';
+/** Sentry's answers to a DSN with a wrong key or project. */
+const SENTRY_DSN_STATUS = new Set([401, 403, 404]);
 
 /** Retry-After in milliseconds (seconds or an HTTP date), as OpenTelemetry reads it. */
 export function retryAfterMillis(value: string | undefined): number | undefined {
@@ -85,7 +88,11 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
         if (limits) {
           limits.update(response.statusCode, response.headers);
           // Sentry's 429 is a rate limit to wait out, not an answer to retry within the export.
-          if (response.statusCode === 429) return { status: 'failure', error: new OTLPExporterError(`${answer}: Sentry is rate limiting spans`, 429) };
+          if (response.statusCode === 429) return { status: 'failure', error: new OTLPExporterError(sentryRefusal(429, url.host, 'spans', response.headers['retry-after']).reason, 429) };
+          // A wrong key or project: say which, as the events' warning does.
+          if (SENTRY_DSN_STATUS.has(response.statusCode)) {
+            return { status: 'failure', error: new OTLPExporterError(sentryRefusal(response.statusCode, url.host, 'spans').reason, response.statusCode, response.body.toString('utf8')) };
+          }
         }
         if (response.statusCode <= 299) {
           const rejected = rejectedSpans(response.body);

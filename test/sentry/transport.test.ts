@@ -83,7 +83,7 @@ describe("Sentry's transport (makeTeeTransportFactory): bursts and failures", ()
     capture(client, 'refused 2');
     await client.flush(2000);
     assert.equal(logger.warnings.length, 1, logger.warnings.join('\n'));
-    assert.match(logger.warnings[0], /an envelope did not reach Sentry: it answered 403/);
+    assert.match(logger.warnings[0], /an envelope did not reach Sentry: 127\.0\.0\.1:\d+ answered 403: it refuses the DSN's key .*Nothing sent to Sentry arrives until the DSN is corrected/);
     await sentry.setMode('ok');
     capture(client, 'accepted');
     await client.flush(2000);
@@ -93,6 +93,17 @@ describe("Sentry's transport (makeTeeTransportFactory): bursts and failures", ()
     assert.equal(logger.warnings.length, 2, logger.warnings.join('\n'));
     assert.match(logger.warnings[1], /an envelope did not reach Sentry: .*ECONNREFUSED/);
     assert.doesNotMatch(logger.warnings.join('\n'), /public@|sentry_key/);
+  });
+
+  it('a 429 names the host and the rate limit, and what it drops is not called lost events (a client report is no event)', async () => {
+    const logger = recordingLogger();
+    const client = clientWith(logger);
+    await sentry.setMode({ status: 429, retryAfter: 60 });
+    capture(client, 'limited');
+    await client.close(2000);
+    assert.equal(logger.warnings.length, 1, logger.warnings.join('\n'));
+    assert.match(logger.warnings[0], /^an envelope did not reach Sentry: 127\.0\.0\.1:\d+ answered 429: Sentry is rate limiting events \(Retry-After: 60\)\. What is sent to Sentry is dropped while the limit lasts/);
+    assert.doesNotMatch(logger.warnings.join('\n'), /Events are lost|public@|sentry_key|0123456789abcdef/);
   });
 
   it('delivery that resumes after a warned outage is said once, with the envelopes lost meanwhile', async () => {
