@@ -3,22 +3,85 @@ import type { Logger } from './logger';
 /**
  * The first failure after a success is a warning (a wrong port, key, protocol or certificate shows at
  * once); the ones after it, while the destination stays down, are logged at debug until one succeeds.
+ *
+ * Sends finish out of order (envelopes go out concurrently; a hung one fails at its timeout, long after
+ * newer ones arrived), so the state follows the order sends were started: each send takes a number
+ * from `started()`, and an outcome says something about now only if no later-started send has been
+ * heard of. A late failure of a send started before the latest success belongs to an outage that is
+ * over: it is warned of once as such (if its outage was not warned of already), never as "failing now".
+ * The first success after a warned failure says so, with what was lost meanwhile, at info.
  */
 export class FailureWarning {
-  private failing = false;
+  private sends = 0;
+  /** The send whose failure was warned of while the destination fails; undefined while it delivers. */
+  private failingSince: number | undefined;
+  /** The latest-started send that arrived. */
+  private latestSuccess = 0;
+  /** Failures of sends started before this one belong to an outage already warned of. */
+  private coveredBefore = 0;
+  /** Items lost that no line has given the number of yet, and the last reason known (for the shutdown's line). */
+  private unreported = 0;
+  private lastReason: string | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  /** `resumed` words the line of a recovery, given the items lost since the last such line. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly resumed: (lost: number) => string,
+  ) {}
 
-  succeeded(): void {
-    this.failing = false;
+  /** Numbers a send in the order sends start; pass it to `succeeded` or `failed`. */
+  started(): number {
+    return ++this.sends;
   }
 
-  /** `line` says what failed and why; `untilRecovered` is added to the warning only. */
-  failed(line: string, untilRecovered: string): void {
-    if (this.failing) this.logger.debug(line);
-    else this.logger.warn(`${line}. ${untilRecovered}`);
-    this.failing = true;
+  succeeded(send: number): void {
+    this.latestSuccess = Math.max(this.latestSuccess, send);
+    // An older send arriving late says nothing about whether the destination accepts sends now.
+    if (this.failingSince === undefined || send < this.failingSince) return;
+    this.failingSince = undefined;
+    this.coveredBefore = Math.max(this.coveredBefore, send);
+    this.logger.info(this.resumed(this.unreported));
+    this.unreported = 0;
   }
+
+  /**
+   * `line` says what failed and why; `untilRecovered` is added to the warning of an outage that lasts,
+   * `laterArrived` to the warning of one that ended before this failure was known. `lost` items did not arrive.
+   */
+  failed(send: number, lost: number, reason: string, line: string, untilRecovered: string, laterArrived: string): void {
+    this.lost(lost, reason);
+    if (this.failingSince !== undefined || send < this.coveredBefore) {
+      this.logger.debug(line);
+      return;
+    }
+    if (send < this.latestSuccess) {
+      this.logger.warn(`${line}. ${laterArrived}`);
+      this.coveredBefore = this.latestSuccess;
+      return;
+    }
+    this.logger.warn(`${line}. ${untilRecovered}`);
+    this.failingSince = send;
+  }
+
+  /** Items that did not arrive without a send failing (given up on at shutdown), said in `takeUnreported`'s line only. */
+  lost(count: number, reason?: string): void {
+    this.unreported += count;
+    if (reason !== undefined) this.lastReason = reason;
+  }
+
+  /** What was lost that no line has counted yet, with the last real reason known; counted from now on. */
+  takeUnreported(): Undelivered | undefined {
+    if (this.unreported === 0) return undefined;
+    const undelivered = { count: this.unreported, reason: this.lastReason };
+    this.unreported = 0;
+    return undelivered;
+  }
+}
+
+/** Items that did not arrive, and the last reason known (a network error, a status, a timeout). */
+export interface Undelivered {
+  count: number;
+  reason: string | undefined;
 }
 
 /**

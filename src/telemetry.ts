@@ -140,7 +140,19 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   const deliveryFailures: DeliveryFailures = { count: 0 };
   // What did not arrive, of events and of spans (each destination): flush compares it before and after.
   const undelivered = () => Object.values(spanProcessor.stats()).reduce((sum, stats) => sum + stats.failed + stats.dropped, deliveryFailures.count);
-  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, requestContext, deliveryFailures });
+  // Said once, on the way out (a shutdown, the exit after an uncaught exception, a script's end): a
+  // process stopped during an outage loses what waits, and the outage's warning may never have come.
+  let undeliveredSaid = false;
+  const sayUndelivered = () => {
+    if (undeliveredSaid) return;
+    undeliveredSaid = true;
+    deliveryFailures.close?.();
+    const lost = spanProcessor.takeUndelivered().map(({ destination, count, reason }) => `${count} span(s) to ${destination}${reason ? ` (${reason})` : ''}`);
+    const events = deliveryFailures.undelivered?.();
+    if (events) lost.unshift(`${events.count} envelope(s) to Sentry${events.reason ? ` (${events.reason})` : ''}`);
+    if (lost.length > 0) logger.warn(`shutdown: not delivered, and not counted in an earlier line: ${lost.join(', ')}.`);
+  };
+  initSentry({ config, scrubber, logger, sinks: envelopeSinks, categorize, requestContext, deliveryFailures, onClose: sayUndelivered });
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
@@ -157,6 +169,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     process.off('beforeExit', exportSpansOnExit);
     void withTimeout(spanProcessor.forceFlush(), DEFAULT_FLUSH_TIMEOUT_MS).then(async (delivered) => {
       if (!delivered) await spanProcessor.abort();
+      sayUndelivered();
     });
   };
   process.on('beforeExit', exportSpansOnExit);
@@ -195,7 +208,8 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     },
     shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
       process.off('beforeExit', exportSpansOnExit);
-      stopped ??= withTimeout(shutDown(timeoutMs), timeoutMs, false);
+      // Said when the client closes, or at the deadline if it has not closed by then.
+      stopped ??= withTimeout(shutDown(timeoutMs), timeoutMs, false).finally(sayUndelivered);
       return stopped;
     },
   };

@@ -66,6 +66,8 @@ export interface SentrySetup {
   requestContext?: RequestContextHook;
   /** Counts envelopes that were sent and did not arrive (for `flush`'s answer). */
   deliveryFailures?: DeliveryFailures;
+  /** Runs when the client closes (a shutdown, and the exit after an uncaught exception). */
+  onClose?: () => void;
 }
 
 /**
@@ -127,7 +129,7 @@ export function initSentry(setup: SentrySetup): void {
   ];
   // No tracesSampleRate: Sentry's own tracing stays off (unlike Sentry.init, the client reads no
   // SENTRY_TRACES_SAMPLE_RATE; ours is OpenTelemetry's sampler's).
-  initNodeClient({
+  const client = initNodeClient({
     defaultIntegrations: keptDefaultIntegrations(),
     dsn: config.dsn ?? LOCAL_DSN,
     environment: config.environment,
@@ -168,4 +170,5 @@ export function initSentry(setup: SentrySetup): void {
     beforeSendLog: (log) => scrubLog(setup.scrubber, log),
     beforeSendMetric: (metric) => scrubMetric(setup.scrubber, metric),
   });
+  if (setup.onClose) client.on('close', setup.onClose);
 }

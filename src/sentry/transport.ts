@@ -9,9 +9,10 @@ import {
   type TransportRequest,
 } from '@sentry/core';
 import type { makeNodeTransport } from '@sentry/node';
-import { DropWarning, FailureWarning } from '../delivery-warnings';
+import { DropWarning, FailureWarning, type Undelivered } from '../delivery-warnings';
 import { HOLD_PROCESS_MS, HttpClient } from '../http-client/client';
 import { SILENT_LOGGER, type Logger } from '../logger';
+import { sentryRefusal, type RefusalLasts } from '../sentry-refusal';
 
 const gzipAsync = promisify(gzip);
 
@@ -117,6 +118,13 @@ const OVERFLOW_WARNING_INTERVAL_MS = 60_000;
 /** Envelopes that did not arrive: refused (not 2xx), failed on the network, or dropped before sending. */
 export interface DeliveryFailures {
   count: number;
+  /**
+   * Set by the transport: what did not arrive and no line counted yet, the envelopes still waiting for
+   * an answer included (for the one line at shutdown: a process on its way out loses them).
+   */
+  undelivered?: () => Undelivered | undefined;
+  /** Set by the transport: at shutdown, says what its send buffer dropped since its last warning (see DropWarning.stop). */
+  close?: () => void;
 }
 
 function arrived(response: TransportMakeRequestResponse): boolean {
@@ -149,21 +157,37 @@ function reasonOf(error: unknown): string {
 export function makeTeeTransportFactory(tee: TeeTransportOptions) {
   const { sinks, sendToNetwork, failures = { count: 0 }, prepare = (envelope: Envelope) => envelope, logger = SILENT_LOGGER } = tee;
   return (options: BaseTransportOptions): Transport => {
-    const failureWarning = new FailureWarning(logger);
+    const failureWarning = new FailureWarning(logger, (lost) => `delivery to Sentry resumed: ${lost} envelope(s) were lost while it failed.`);
     const bufferSize = options.bufferSize ?? SENTRY_SEND_BUFFER_SIZE;
     const overflowWarning = new DropWarning(
       logger,
       OVERFLOW_WARNING_INTERVAL_MS,
-      (dropped) => `Sentry's send buffer is full (${bufferSize} envelopes waiting): dropped ${dropped} item(s). Sentry is slow or unreachable.`,
+      (dropped) => `Sentry's send buffer is full (${bufferSize} envelopes waiting): dropped ${dropped} item(s), ${overflowed} in total. Sentry is slow or unreachable.`,
     );
+    let overflowed = 0;
+    failures.close = () => overflowWarning.stop();
     const recordDroppedEvent: BaseTransportOptions['recordDroppedEvent'] = (reason, category, quantity) => {
-      if (reason === 'queue_overflow') overflowWarning.count(quantity ?? 1);
+      if (reason === 'queue_overflow') {
+        overflowed += quantity ?? 1;
+        overflowWarning.count(quantity ?? 1);
+      }
       options.recordDroppedEvent(reason, category, quantity);
     };
     const network = sendToNetwork
       ? makeNetworkTransport({ ...(options as NodeTransportOptions), bufferSize, recordDroppedEvent })
       : undefined;
     const sender = new AsyncResource('express-otel-sentry.SentryTransport');
+    const host = hostOf(options.url);
+    /** Envelopes sent and not answered yet. */
+    let waiting = 0;
+    failures.undelivered = () => {
+      const lost = failureWarning.takeUnreported();
+      if (waiting === 0) return lost;
+      // Said once: those still waiting are counted now, whatever their answer.
+      const unanswered = { count: (lost?.count ?? 0) + waiting, reason: lost?.reason ?? 'Sentry had not answered yet' };
+      waiting = 0;
+      return unanswered;
+    };
     return {
       send(raw: Envelope): PromiseLike<TransportMakeRequestResponse> {
         let envelope: Envelope;
@@ -184,19 +208,27 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
         // request's context, or awaited there, kept that context (its request, body included) alive until
         // Sentry answered; with Sentry slow, every failed request stayed in memory. Sentry's transport
         // keeps the send in its buffer (flush waits for it) and records what it loses itself.
+        const sent = failureWarning.started();
+        waiting += 1;
         sender.runInAsyncScope(() => {
-          network.send(envelope).then(
+          Promise.resolve(network.send(envelope)).finally(() => {
+            waiting = Math.max(waiting - 1, 0); // those counted at shutdown were set aside already
+          }).then(
             (response) => {
-              if (arrived(response)) failureWarning.succeeded();
+              if (arrived(response)) failureWarning.succeeded(sent);
               else {
                 failures.count += 1;
                 // No status: dropped unsent (rate limited, or the buffer full), recorded as such by Sentry's transport.
-                if (response.statusCode !== undefined) failureWarning.failed(`an envelope did not reach Sentry: it answered ${response.statusCode}`, UNTIL_RECOVERED);
+                if (response.statusCode !== undefined) {
+                  const { reason, lasts } = sentryRefusal(response.statusCode, host, 'events', response.headers?.['retry-after']);
+                  failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL[lasts], LATER_ARRIVED);
+                }
               }
             },
             (error: unknown) => {
               failures.count += 1;
-              failureWarning.failed(`an envelope did not reach Sentry: ${reasonOf(error)}`, UNTIL_RECOVERED);
+              const reason = reasonOf(error);
+              failureWarning.failed(sent, 1, reason, `an envelope did not reach Sentry: ${reason}`, UNTIL['until-recovered'], LATER_ARRIVED);
             },
           );
         });
@@ -209,4 +241,19 @@ export function makeTeeTransportFactory(tee: TeeTransportOptions) {
   };
 }
 
-const UNTIL_RECOVERED = 'Events are lost until Sentry accepts one again; later failures are logged at debug level.';
+/** The envelope URL's host alone: its query holds the DSN's key. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'Sentry';
+  }
+}
+
+// Said of whatever the envelope held (an event, a session, a client report), and of what follows it.
+const UNTIL: Record<RefusalLasts, string> = {
+  'until-recovered': 'What is sent to Sentry (events, sessions, client reports) is lost until it accepts an envelope again; later failures are logged at debug level.',
+  'until-dsn-fixed': 'Nothing sent to Sentry arrives until the DSN is corrected; later failures are logged at debug level.',
+  'while-rate-limited': 'What is sent to Sentry is dropped while the limit lasts; later failures are logged at debug level.',
+};
+const LATER_ARRIVED = 'Sentry has accepted envelopes sent after it, so that outage is over; envelopes of that time that fail late are logged at debug level.';

@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { DropWarning, FailureWarning } from '../delivery-warnings';
+import { DropWarning, FailureWarning, type Undelivered } from '../delivery-warnings';
 import type { Logger } from '../logger';
 
 export interface ExportQueueOptions {
@@ -65,6 +65,8 @@ export class ExportQueue {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
+  /** Ends the export in flight as given up on (at `abort`). */
+  private giveUpInFlight: (() => void) | undefined;
   private readonly dropWarning: DropWarning;
   private readonly failureWarning: FailureWarning;
   private shutDown = false;
@@ -81,7 +83,10 @@ export class ExportQueue {
       options.dropWarningIntervalMs,
       (dropped) => `span queue for ${options.name} is full (${options.maxQueueSize}): dropped ${dropped} span(s), ${this.stats.dropped} in total. The destination is slow or unreachable.`,
     );
-    this.failureWarning = new FailureWarning(options.logger);
+    this.failureWarning = new FailureWarning(
+      options.logger,
+      (lost) => `span export to ${options.name} resumed: ${lost} span(s) were lost while it failed.`,
+    );
   }
 
   push(span: ReadableSpan): void {
@@ -117,17 +122,34 @@ export class ExportQueue {
 
   /**
    * Stops now: what is queued is dropped (and counted), an export in flight is abandoned with its
-   * connection, so that nothing of ours keeps a process alive that is on its way out.
+   * connection, so that nothing of ours keeps a process alive that is on its way out. Neither is
+   * warned of here: both are counted for the one line at shutdown (`takeUndelivered`), with the last
+   * real failure (the retries' connection refused, not the closed connection of the abort).
    */
   async abort(): Promise<void> {
-    // Given up on at shutdown, not dropped from a full queue: counted, not warned of as one.
     this.stats.dropped += this.spans.length;
+    this.failureWarning.lost(this.spans.length, this.lastFailure());
     this.reportLoss('network_error', this.spans.length);
     this.spans = [];
     this.stats.queued = 0;
     this.clearTimer();
+    this.giveUpInFlight?.();
     (this.options.exporter as { abort?: () => void }).abort?.();
     await this.close();
+  }
+
+  /** What did not arrive and no line counted yet (see FailureWarning); counted from now on. */
+  takeUndelivered(): Undelivered | undefined {
+    return this.failureWarning.takeUnreported();
+  }
+
+  /** The exporter's last failed attempt (a retry's), when it tells (see withRetries). */
+  private lastFailure(): string | undefined {
+    try {
+      return (this.options.exporter as { lastFailure?: () => string | undefined }).lastFailure?.();
+    } catch {
+      return undefined;
+    }
   }
 
   private async close(): Promise<void> {
@@ -220,26 +242,45 @@ export class ExportQueue {
       resolve = settle;
     });
     let settled = false;
+    const sent = this.failureWarning.started();
     const finish: ExportFinish = (ok, reason, loss) => {
       if (settled) return;
       settled = true;
+      this.giveUpInFlight = undefined;
       clearTimeout(timeout);
       if (ok) {
         this.stats.exported += count;
-        this.failureWarning.succeeded();
+        this.failureWarning.succeeded(sent);
       } else {
         this.stats.failed += count;
         this.failureWarning.failed(
+          sent,
+          count,
+          reason ?? 'unknown',
           `export of ${count} span(s) to ${this.options.name} failed: ${reason ?? 'unknown'}`,
           'Later failures are counted (telemetry.spanStats()) until an export succeeds again.',
+          'A later export succeeded since; other late failures of that time are counted (telemetry.spanStats()).',
         );
         if (loss) this.reportLoss(loss, count);
       }
       resolve();
     };
     // 0: no limit here (OTEL_BSP_EXPORT_TIMEOUT's meaning); the exporter's requests still time out on their own.
-    const timeout = this.options.exportTimeoutMillis > 0 ? setTimeout(() => finish(false, 'timeout', 'network_error'), this.options.exportTimeoutMillis) : undefined;
+    // Worded as the HTTP client words a request's own timeout (and the events' warning with it).
+    const timeout = this.options.exportTimeoutMillis > 0
+      ? setTimeout(() => finish(false, `no response within ${this.options.exportTimeoutMillis} ms`, 'network_error'), this.options.exportTimeoutMillis)
+      : undefined;
     timeout?.unref();
+    this.giveUpInFlight = () => {
+      if (settled) return;
+      settled = true;
+      this.giveUpInFlight = undefined;
+      clearTimeout(timeout);
+      this.stats.failed += count;
+      this.failureWarning.lost(count, this.lastFailure() ?? 'no answer before the shutdown');
+      this.reportLoss('network_error', count);
+      resolve();
+    };
     return { done, finish };
   }
 }

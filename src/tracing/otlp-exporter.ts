@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { diag } from '@opentelemetry/api';
 import { getStringFromEnv } from '@opentelemetry/core';
-import { createOtlpNetworkExportDelegate, OTLPExporterBase, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions, createOtlpHttpExportDelegate, createOtlpHttpExporterMetrics, type OTLPExporterNodeConfigBase,
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { mergeHeaders } from '../http-client/headers';
 import { createTracesJsonWriter } from './otlp-json';
-import { createOtlpHttpTransport, withRetries } from './otlp-transport';
+import { createOtlpHttpTransport, withRetries, type RetryingTransport } from './otlp-transport';
 import { SentryRateLimits } from './sentry-rate-limits';
 
 function deserializeResponse(data: Uint8Array): object {
@@ -67,7 +67,7 @@ function needsAgentTransport(config: OTLPExporterNodeConfigBase): boolean {
  * bench/NOTES.md, protobuf encoding cost more CPU per span here.
  */
 export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
-  private readonly transport: IExporterTransport | undefined;
+  private readonly transport: RetryingTransport | undefined;
 
   /**
    * @param config as for OTLPTraceExporter: url, headers, keepAlive, timeoutMillis, ...
@@ -104,5 +104,10 @@ export class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> impl
    */
   abort(): void {
     this.transport?.shutdown();
+  }
+
+  /** The last failed attempt's reason (a retry's included), for the line at shutdown (see ExportQueue.abort). */
+  lastFailure(): string | undefined {
+    return this.transport?.lastFailure();
   }
 }

@@ -4,6 +4,7 @@ import { diag } from '@opentelemetry/api';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { HttpClient, type HttpClientError } from '../http-client/client';
 import { mergeHeaders } from '../http-client/headers';
+import { sentryRefusal } from '../sentry-refusal';
 import { RATE_LIMITED } from './export-queue';
 import type { SentryRateLimits } from './sentry-rate-limits';
 
@@ -27,6 +28,8 @@ export interface OtlpTransportSettings {
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 const USER_AGENT = 'express-otel-sentry OTLP/HTTP';
+/** Sentry's answers to a DSN with a wrong key or project. */
+const SENTRY_DSN_STATUS = new Set([401, 403, 404]);
 
 /** Retry-After in milliseconds (seconds or an HTTP date), as OpenTelemetry reads it. */
 export function retryAfterMillis(value: string | undefined): number | undefined {
@@ -84,7 +87,11 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
         if (limits) {
           limits.update(response.statusCode, response.headers);
           // Sentry's 429 is a rate limit to wait out, not an answer to retry within the export.
-          if (response.statusCode === 429) return { status: 'failure', error: new OTLPExporterError(`${answer}: Sentry is rate limiting spans`, 429) };
+          if (response.statusCode === 429) return { status: 'failure', error: new OTLPExporterError(sentryRefusal(429, url.host, 'spans', response.headers['retry-after']).reason, 429) };
+          // A wrong key or project: say which, as the events' warning does.
+          if (SENTRY_DSN_STATUS.has(response.statusCode)) {
+            return { status: 'failure', error: new OTLPExporterError(sentryRefusal(response.statusCode, url.host, 'spans').reason, response.statusCode, response.body.toString('utf8')) };
+          }
         }
         if (response.statusCode <= 299) {
           const rejected = rejectedSpans(response.body);
@@ -126,18 +133,40 @@ const JITTER = 0.2;
 // only briefly (see HOLD_PROCESS_MS); a flush that was asked for holds it itself.
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(ms, 0)).unref());
 
+/** The code of a request failed because our client was closed (a shutdown's abort): not a reason of the destination's. */
+const CLIENT_CLOSED = 'ERR_CLIENT_CLOSED';
+
+function closedByUs(result: ExportResponse): boolean {
+  return result.status !== 'success' && (result.error as HttpClientError | undefined)?.code === CLIENT_CLOSED;
+}
+
+/** A retrying transport that tells the last failed attempt's reason (for the line at shutdown, see ExportQueue.abort). */
+export interface RetryingTransport extends IExporterTransport {
+  lastFailure(): string | undefined;
+}
+
 /**
  * OpenTelemetry's RetryingTransport (not exported by otlp-exporter-base): up to 5 retries of a
  * retryable answer, exponential backoff with jitter or the server's Retry-After, all within the
- * export's timeout.
+ * export's timeout. An attempt cut short by the client's close (a shutdown) does not replace the
+ * failure before it: "connection refused" stays the reason, not "the client is closed".
  */
-export function withRetries(transport: IExporterTransport): IExporterTransport {
+export function withRetries(transport: IExporterTransport): RetryingTransport {
+  let lastFailure: string | undefined;
+  const attempt = async (data: Uint8Array, timeoutMillis: number, previous: ExportResponse | undefined): Promise<ExportResponse> => {
+    const result = await transport.send(data, timeoutMillis);
+    if (result.status === 'success') return result;
+    const previousError = previous?.status === 'retryable' ? previous.error : undefined;
+    if (closedByUs(result) && previousError) return { status: 'failure', error: previousError };
+    if (result.error) lastFailure = result.error.message;
+    return result;
+  };
   return {
     async send(data, timeoutMillis) {
       const deadline = Date.now() + timeoutMillis;
       let nextBackoff = INITIAL_BACKOFF_MS;
-      let result = await transport.send(data, timeoutMillis);
-      for (let attempt = 0; attempt < MAX_ATTEMPTS && result.status === 'retryable'; attempt++) {
+      let result = await attempt(data, timeoutMillis, undefined);
+      for (let retry = 0; retry < MAX_ATTEMPTS && result.status === 'retryable'; retry++) {
         const backoff = Math.max(Math.min(nextBackoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS), 0);
         nextBackoff *= BACKOFF_MULTIPLIER;
         const wait = result.retryInMillis ?? backoff;
@@ -147,10 +176,11 @@ export function withRetries(transport: IExporterTransport): IExporterTransport {
           return result;
         }
         await sleep(wait);
-        result = await transport.send(data, remaining); // what OpenTelemetry's RetryingTransport gives a retry
+        result = await attempt(data, remaining, result); // what OpenTelemetry's RetryingTransport gives a retry
       }
       return result;
     },
+    lastFailure: () => lastFailure,
     shutdown: () => transport.shutdown(),
   };
 }

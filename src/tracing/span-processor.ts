@@ -3,6 +3,7 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Scrubber } from '../scrub';
 import type { Logger } from '../logger';
+import type { Undelivered } from '../delivery-warnings';
 import { ExportQueue, type ExportQueueStats, type SpanLossReason } from './export-queue';
 import { compileSpanScrubber, type SpanScrubber } from './scrub-span';
 
@@ -136,6 +137,16 @@ export class SentryOtlpSpanProcessor implements SpanProcessor {
 
   async shutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.shutdown()));
+  }
+
+  /** Per destination, what did not arrive and no line counted yet (see ExportQueue.takeUndelivered). */
+  takeUndelivered(): Array<{ destination: string } & Undelivered> {
+    const out: Array<{ destination: string } & Undelivered> = [];
+    for (const [destination, queue] of this.queues) {
+      const undelivered = queue.takeUndelivered();
+      if (undelivered) out.push({ destination, ...undelivered });
+    }
+    return out;
   }
 
   /** Stops every destination at once, dropping what waits and abandoning exports in flight (see ExportQueue.abort). */

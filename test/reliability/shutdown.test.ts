@@ -73,10 +73,10 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
     assert.doesNotMatch(app.output(), /RELIABILITY_UNHANDLED_REJECTION|RELIABILITY_UNCAUGHT_EXCEPTION/);
   });
 
-  const down: Array<{ name: string; mode: FakeSentryMode }> = [
-    { name: 'refusing connections', mode: 'refuse' },
-    { name: 'black hole (accepts, never answers)', mode: 'blackhole' },
-    { name: 'slow (5 s answers)', mode: { delayMs: 5000 } },
+  const down: Array<{ name: string; mode: FakeSentryMode; undelivered: RegExp }> = [
+    { name: 'refusing connections', mode: 'refuse', undelivered: /\d+ span\(s\) to sentry \(connect ECONNREFUSED [\d.:]+\), \d+ span\(s\) to otlp \(connect ECONNREFUSED/ },
+    { name: 'black hole (accepts, never answers)', mode: 'blackhole', undelivered: /\d+ envelope\(s\) to Sentry \(Sentry had not answered yet\), \d+ span\(s\) to sentry \(no answer before the shutdown\)/ },
+    { name: 'slow (5 s answers)', mode: { delayMs: 5000 }, undelivered: /\d+ envelope\(s\) to Sentry \(Sentry had not answered yet\), \d+ span\(s\) to sentry \(no answer before the shutdown\)/ },
   ];
   for (const backend of down) {
     it(`backend ${backend.name}: the process still ends by the signal within the bound`, async () => {
@@ -90,6 +90,11 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
         assert.equal(exit.signal, 'SIGTERM', app.output());
         assert.ok(exit.ms < EXIT_BOUND_MS, `exit took ${exit.ms} ms`);
         assert.doesNotMatch(app.output(), /RELIABILITY_UNHANDLED_REJECTION|RELIABILITY_UNCAUGHT_EXCEPTION/);
+        // What the outage cost is said once on the way out, with the destination's reason, not the abort's.
+        const shutdownLines = app.output().split('\n').filter((line) => line.includes('shutdown: not delivered'));
+        assert.equal(shutdownLines.length, 1, app.output());
+        assert.match(shutdownLines[0], backend.undelivered, app.output());
+        assert.doesNotMatch(app.output(), /the client is closed/);
       } finally {
         await fake.setMode('ok');
       }
@@ -139,6 +144,19 @@ describe('reliability: SIGTERM with events and spans in flight', function () {
       assert.ok(fake.events().some((e) => e.level === 'fatal' && e.exception?.values?.[0]?.value === 'uncaught crash after the response'), fake.summary());
       for (const route of ['/ok', '/crash-later']) {
         assert.ok(fake.spans().some((s) => s.kind === 'SERVER' && s.attributes['http.route'] === route), `no span of ${route}: ${fake.summary()}`);
+      }
+    });
+
+    it('an uncaught exception while Sentry never answers: the exit says the fatal event was not delivered', async () => {
+      const app = await startReliabilityApp(fake, {}, join(__dirname, 'fixtures', 'lifecycle-app.cjs'));
+      await fake.setMode('blackhole');
+      try {
+        assert.equal((await app.fetch('/crash-later')).status, 200);
+        const exit = await app.exited;
+        assert.equal(exit.code, 1, app.output());
+        assert.match(app.output(), /shutdown: not delivered, and not counted in an earlier line: \d+ envelope\(s\) to Sentry \(Sentry had not answered yet\)/);
+      } finally {
+        await fake.setMode('ok');
       }
     });
 

@@ -204,6 +204,16 @@ describe("createOtlpHttpTransport to Sentry: its rate limits are obeyed", () => 
     });
   }
 
+  for (const code of [401, 403, 404]) {
+    it(`Sentry's ${code} to spans names the host and points at the DSN, as the events' warning does`, async () => {
+      const { url } = await collector(status(code, {}, '{"detail":"bad key"}'));
+      const result = await transportTo(url, { sentryRateLimits: new SentryRateLimits() }).send(PAYLOAD, 2000);
+      const { error } = result as Extract<ExportResponse, { status: 'failure' }>;
+      assert.equal(result.status, 'failure');
+      assert.match(error.message, new RegExp(`^127\\.0\\.0\\.1:\\d+ answered ${code}: .*compare SENTRY_DSN`));
+    });
+  }
+
   it('a limit ends: batches are sent again', () => {
     const limits = new SentryRateLimits();
     limits.update(429, { 'retry-after': '2' }, 1_000_000);

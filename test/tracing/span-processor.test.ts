@@ -152,6 +152,30 @@ describe('SentryOtlpSpanProcessor', () => {
     assert.equal(processor.stats().collector.failed, 3);
   });
 
+  it('an export that succeeds after a warned failure says that export resumed, with the spans lost meanwhile', async () => {
+    const infos: string[] = [];
+    const { processor, tracer } = setup({ scheduledDelayMillis: 60_000, logger: { ...quiet, info: (line: string) => infos.push(line) } });
+    const answers = [true, false, false, true, true];
+    processor.addExporter('collector', {
+      export: (_spans: ReadableSpan[], done: (result: ExportResult) => void) =>
+        done(answers.shift() ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('connect ECONNREFUSED 127.0.0.1:4318') }),
+      shutdown: async () => undefined,
+    });
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i <= round; i++) tracer.startSpan(`span ${round}.${i}`).end();
+      await processor.forceFlush();
+    }
+    assert.deepEqual(infos, ['span export to collector resumed: 5 span(s) were lost while it failed.']);
+  });
+
+  it('an export that gets no answer in time is worded as an envelope that gets none: "no response within N ms"', async () => {
+    const { processor, tracer, warnings } = setup({ scheduledDelayMillis: 60_000, exportTimeoutMillis: 50 });
+    processor.addExporter('collector', new StuckExporter());
+    tracer.startSpan('hung').end();
+    await processor.forceFlush();
+    assert.deepEqual(warnings, ['export of 1 span(s) to collector failed: no response within 50 ms. Later failures are counted (telemetry.spanStats()) until an export succeeds again.']);
+  });
+
   it('under a steady stream of spans, a due batch leaves on the next turn instead of waiting for the stream to pause', async () => {
     const { processor, tracer } = setup({ maxQueueSize: 1000, maxExportBatchSize: 50, exportThreshold: 10, scheduledDelayMillis: 60_000 });
     const exporter = new RecordingExporter();
