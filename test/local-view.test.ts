@@ -6,7 +6,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Envelope } from '@sentry/core';
 import type { Event } from '@sentry/node';
 import { attachLocalView } from '../src/local-view';
-import { formatEvent, formatTrace, painter } from '../src/local-view/format';
+import { formatEvent, formatTrace, ownCodeDirectory, painter } from '../src/local-view/format';
 import { defaultScrubber } from '../src/scrub';
 import type { EnvelopeSink } from '../src/sentry/transport';
 import { SentryOtlpSpanProcessor } from '../src/tracing/span-processor';
@@ -153,4 +153,16 @@ describe('local view: a stdout whose reader went away', function () {
     assert.match(stderr, /STILL SERVING/, stderr);
     assert.equal(code, 0, stderr);
   });
+});
+
+describe('local view: which stack frames are this library\'s own', () => {
+  const cases: Array<[name: string, dir: string, expected: string]> = [
+    ['installed (dist/src/local-view): the package\'s dist/', '/app/node_modules/express-otel-sentry/dist/src/local-view', '/app/node_modules/express-otel-sentry/dist/'],
+    ['run from source (src/local-view): src/', '/work/main/src/local-view', '/work/main/src/'],
+    ['bundled into the app (the bundle\'s folder): none, or every app frame would be hidden', '/app/dist', '\0'],
+    ['bundled at the root of a project', '/srv/app', '\0'],
+  ];
+  for (const [name, dir, expected] of cases) {
+    it(name, () => assert.equal(ownCodeDirectory(dir), expected));
+  }
 });

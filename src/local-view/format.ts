@@ -7,14 +7,20 @@ import { printable } from '../printable';
  * This library's own compiled code (its wrappers sit on the stack of every route handler). Installed, it
  * is under node_modules and Sentry marks it not in-app; run from a checkout (the examples), it would show.
  */
-function ownCodeDirectory(): string {
+export function ownCodeDirectory(dir?: string): string {
   try {
-    const compiled = resolve(__dirname, '..', '..'); // dist/, above dist/src and dist/middleware
-    return (basename(compiled) === 'dist' ? compiled : resolve(__dirname, '..')) + sep; // run from source: src/
+    const here = dir ?? __dirname;
+    const compiled = resolve(here, '..', '..'); // dist/, above dist/src and dist/middleware
+    if (basename(compiled) === 'dist') return compiled + sep;
+    const source = resolve(here, '..'); // run from source: src/
+    // Anything else is a bundle, where __dirname is the bundle's folder and the app's code sits beside ours.
+    return basename(source) === 'src' ? source + sep : NOTHING_OURS;
   } catch {
-    return '\0'; // bundled into an ES module, where there is no __dirname: no frame is ours to hide
+    return NOTHING_OURS; // bundled into an ES module, where there is no __dirname
   }
 }
+/** No file name starts with it: no frame is hidden. */
+const NOTHING_OURS = '\0';
 let ownCode: string | undefined;
 
 /** One line per span of a trace, indented as a tree. */
