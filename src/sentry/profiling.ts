@@ -1,4 +1,4 @@
-import type { Integration } from '@sentry/core';
+import { SDK_VERSION, type Integration } from '@sentry/core';
 import type { Logger } from '../logger';
 
 const PROFILING_PACKAGE = '@sentry/profiling-node';
@@ -18,7 +18,8 @@ function versionOf(packageName: string): string | undefined {
  */
 export function profilingIntegration(rate: number, logger: Logger): Integration | undefined {
   if (rate <= 0) return undefined;
-  const ours = versionOf('@sentry/node');
+  // SDK_VERSION is built in (Sentry's packages share one version): a bundle ships no package.json to read.
+  const ours = versionOf('@sentry/node') ?? SDK_VERSION;
   const theirs = versionOf(PROFILING_PACKAGE);
   if (!theirs) {
     // Its releases lag @sentry/node's (11.1.0 against our 11.12.0): the advice must say which one, and
