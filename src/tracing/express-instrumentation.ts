@@ -18,6 +18,8 @@ interface Layer {
   /** Set on match by Express 4's Layer only; upstream names the span after the route when it is set. */
   path?: unknown;
   route?: unknown;
+  /** The name of the function given to `use`/`route`, set by Express before any wrapper replaces the handle. */
+  name?: unknown;
   [PATCHED]?: true;
 }
 
@@ -61,11 +63,21 @@ function wantsChildSpan(parent: Span | undefined): boolean {
   return parent !== undefined && (parent.isRecording() || (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0);
 }
 
-/** A router, an app given to `router.use`, or the wrapper `app.use` makes around a sub-app. */
-function isMount(handle: Handle): boolean {
+/**
+ * A router, an app given to `router.use`, or the wrapper `app.use` makes around a sub-app. Also when a
+ * wrapper stands between the layer and them: express-async-errors (which README recommends on Express 4)
+ * replaces every handle with a function that copies only the handle's own properties, so a router keeps
+ * its `stack` but loses `handle` (on its prototype), and `mounted_app` is renamed. The layer's name is
+ * taken from the function given to `use` before any wrapper (Express 4 and 5 alike).
+ */
+function isMount(layer: Layer): boolean {
+  const handle = layer.handle;
   return (
-    (typeof handle.handle === 'function' && (Array.isArray(handle.stack) || typeof handle.set === 'function')) ||
-    handle.name === 'mounted_app'
+    Array.isArray(handle.stack) ||
+    (typeof handle.handle === 'function' && typeof handle.set === 'function') ||
+    handle.name === 'mounted_app' ||
+    layer.name === 'router' ||
+    layer.name === 'mounted_app'
   );
 }
 
@@ -159,7 +171,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
           // `use(path, a, b, ...)` adds one layer per function; plain middleware stays unwrapped.
           for (let i = before; i < stack.length; i++) {
             const layer = stack[i];
-            if (typeof layer?.handle === 'function' && layer.handle.length !== 4 && isMount(layer.handle)) {
+            if (typeof layer?.handle === 'function' && layer.handle.length !== 4 && isMount(layer)) {
               wrapMount(layer, template);
             }
           }
