@@ -1,5 +1,5 @@
 import { context, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { contributes, isFailure, layerPathOf, mountPathOf, type RouteSpanInfo } from './express-route';
 import { enterMount, finish, RouteRecord, routeSlotsOf, watchResponse, type Request, type Response } from './express-request';
@@ -18,6 +18,8 @@ interface Layer {
   /** Set on match by Express 4's Layer only; upstream names the span after the route when it is set. */
   path?: unknown;
   route?: unknown;
+  /** The name of the function given to `use`/`route`, set by Express before any wrapper replaces the handle. */
+  name?: unknown;
   [PATCHED]?: true;
 }
 
@@ -61,11 +63,21 @@ function wantsChildSpan(parent: Span | undefined): boolean {
   return parent !== undefined && (parent.isRecording() || (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0);
 }
 
-/** A router, an app given to `router.use`, or the wrapper `app.use` makes around a sub-app. */
-function isMount(handle: Handle): boolean {
+/**
+ * A router, an app given to `router.use`, or the wrapper `app.use` makes around a sub-app. Also when a
+ * wrapper stands between the layer and them: express-async-errors (which README recommends on Express 4)
+ * replaces every handle with a function that copies only the handle's own properties, so a router keeps
+ * its `stack` but loses `handle` (on its prototype), and `mounted_app` is renamed. The layer's name is
+ * taken from the function given to `use` before any wrapper (Express 4 and 5 alike).
+ */
+function isMount(layer: Layer): boolean {
+  const handle = layer.handle;
   return (
-    (typeof handle.handle === 'function' && (Array.isArray(handle.stack) || typeof handle.set === 'function')) ||
-    handle.name === 'mounted_app'
+    Array.isArray(handle.stack) ||
+    (typeof handle.handle === 'function' && typeof handle.set === 'function') ||
+    handle.name === 'mounted_app' ||
+    layer.name === 'router' ||
+    layer.name === 'mounted_app'
   );
 }
 
@@ -80,9 +92,10 @@ function routerPrototype(exports: ExpressModule): RouterPrototype | undefined {
 /**
  * Express spans as @opentelemetry/instrumentation-express 0.72 makes them with
  * `ignoreLayersType: [MIDDLEWARE, ROUTER]`, for a fraction of its cost: only route layers (`app.get`,
- * `router.route`...) are wrapped; middleware layers are left as they are (upstream wraps every layer and
- * does its route bookkeeping for each, even those it ignores); mounted routers and apps get one push per
- * request so that a route learns its full template (`/api/users/:id`).
+ * `router.route`...) are wrapped for spans; middleware layers are left as they are (upstream wraps every
+ * layer and does its route bookkeeping for each, even those it ignores), except middleware mounted at a
+ * path, which names the requests it answers (wrapMountedMiddleware); mounted routers and apps get one
+ * push per request so that a route learns its full template (`/api/users/:id`).
  *
  * A route layer's span is named `request handler - <template>` (Express 4; `request handler` where
  * Express does not record the matched path, as upstream), carries `http.route`, `express.name` and
@@ -146,6 +159,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
 
   private patchUse(original: Method): Method {
     const wrapMount = (layer: Layer, template: string) => this.wrapMount(layer, template);
+    const wrapMountedMiddleware = (layer: Layer, path: string) => this.wrapMountedMiddleware(layer, path);
     return function use(this: Router) {
       const before = Array.isArray(this?.stack) ? this.stack.length : -1;
       // eslint-disable-next-line prefer-rest-params
@@ -156,12 +170,13 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
           // eslint-disable-next-line prefer-rest-params
           const path = mountPathOf(arguments);
           const template = contributes(path) ? path : '';
-          // `use(path, a, b, ...)` adds one layer per function; plain middleware stays unwrapped.
+          // `use(path, a, b, ...)` adds one layer per function; middleware mounted at the root (`use(fn)`,
+          // `use('/', fn)`: loggers, parsers, a catch-all 404) and error handlers stay unwrapped.
           for (let i = before; i < stack.length; i++) {
             const layer = stack[i];
-            if (typeof layer?.handle === 'function' && layer.handle.length !== 4 && isMount(layer.handle)) {
-              wrapMount(layer, template);
-            }
+            if (typeof layer?.handle !== 'function' || layer.handle.length === 4) continue;
+            if (isMount(layer)) wrapMount(layer, template);
+            else if (template !== '') wrapMountedMiddleware(layer, template);
           }
         }
       } catch {
@@ -184,6 +199,50 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
       }
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as Parameters<Handle>);
+    } as Handle;
+    layer.handle = mirror(original, wrapper);
+  }
+
+  /**
+   * Middleware mounted at a path (`use('/static', serveStatic)`, a proxy, a GraphQL endpoint): while it
+   * has the request, the request is named after its mount template (parent mounts included), as Sentry
+   * names it; so a request it answers, or whose failure it throws or passes to `next`, keeps that name.
+   * When it passes the request on (`next()`), the name goes back to what it was: a later route names
+   * the request, and a request nothing routes stays unnamed (one `GET`, not one name per prefix it went
+   * through). No span, as for other middleware.
+   */
+  private wrapMountedMiddleware(layer: Layer, path: string): void {
+    const original = layer.handle;
+    if (layer[PATCHED]) return;
+    layer[PATCHED] = true;
+    const record = new RouteRecord(path);
+    const wrapper = function mountedMiddleware(this: unknown, req: Request, res: Response, next: Next) {
+      let rpc: RPCMetadata | undefined;
+      let named: string | undefined;
+      let previous: string | undefined;
+      try {
+        rpc = getRPCMetadata(context.active());
+        if (rpc?.type === RPCType.HTTP) {
+          named = record.infoFor(routeSlotsOf(rpc, res), req).httpRoute;
+          previous = rpc.route;
+          rpc.route = named;
+        }
+      } catch {
+        named = undefined;
+      }
+      if (rpc === undefined || named === undefined || typeof next !== 'function') {
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as Parameters<Handle>);
+      }
+      const metadata = rpc;
+      const passOn: Next = function (this: unknown) {
+        // eslint-disable-next-line prefer-rest-params
+        const error = arguments[0] as unknown;
+        if (!isFailure(error) && metadata.route === named) metadata.route = previous;
+        // eslint-disable-next-line prefer-rest-params
+        return next.apply(this, arguments as unknown as [unknown]);
+      };
+      return original.call(this, req, res, passOn);
     } as Handle;
     layer.handle = mirror(original, wrapper);
   }

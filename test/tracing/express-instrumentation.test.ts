@@ -29,13 +29,25 @@ interface Traced {
 
 /** One child app: an Express version, loaded one way, with one instrumentation. */
 class SpansApp {
-  private constructor(private readonly child: ChildProcess, readonly url: string, readonly version: string) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly version: string,
+    /** How express-async-errors was applied, when it was. */
+    readonly asyncErrors: string | undefined,
+  ) {}
 
-  static start(options: { main: string; esm?: boolean; instrumentation?: 'lean' | 'upstream' }): Promise<SpansApp> {
+  static start(options: { main: string; esm?: boolean; instrumentation?: 'lean' | 'upstream'; asyncErrors?: boolean }): Promise<SpansApp> {
     const child = fork(APP, [], {
       cwd: ROOT,
       execArgv: ['--require', 'tsx/cjs'],
-      env: { ...process.env, EXPRESS_MAIN: options.main, EXPRESS_ESM: options.esm ? '1' : '', EXPRESS_INSTRUMENTATION: options.instrumentation ?? 'lean' },
+      env: {
+        ...process.env,
+        EXPRESS_MAIN: options.main,
+        EXPRESS_ESM: options.esm ? '1' : '',
+        EXPRESS_INSTRUMENTATION: options.instrumentation ?? 'lean',
+        EXPRESS_ASYNC_ERRORS: options.asyncErrors ? '1' : '',
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     let output = '';
@@ -50,10 +62,10 @@ class SpansApp {
         clearTimeout(timer);
         reject(new Error(`the span app exited (${code}) before listening:\n${output}`));
       });
-      child.on('message', (message: { type?: string; port?: number; version?: string }) => {
+      child.on('message', (message: { type?: string; port?: number; version?: string; asyncErrors?: string }) => {
         if (message.type !== 'listening') return;
         clearTimeout(timer);
-        resolve(new SpansApp(child, `http://127.0.0.1:${message.port}`, message.version ?? '?'));
+        resolve(new SpansApp(child, `http://127.0.0.1:${message.port}`, message.version ?? '?', message.asyncErrors));
       });
     });
   }
@@ -343,6 +355,40 @@ describe('LeanExpressInstrumentation (child processes: real TracerProvider, expr
       });
     });
   }
+
+  describe('Express 4 with express-async-errors (its wrapper hides what a router or a sub-app is from the handle)', () => {
+    let app: SpansApp;
+    before(async () => {
+      app = await SpansApp.start({ main: EXPRESS_4, asyncErrors: true });
+      assert.ok(app.asyncErrors, 'express-async-errors was not applied');
+    });
+    after(() => app?.stop());
+
+    it('keeps the mount paths of routers, nested routers and sub-apps in http.route and the server span name', async () => {
+      for (const [path, template] of [
+        ['/api/users/42', '/api/users/:id'],
+        ['/orgs/o1/teams/t2/members/m3', '/orgs/:orgId/teams/:teamId/members/:memberId'],
+        ['/admin/stats/7', '/admin/stats/:id'],
+        ['/rooted/5', '/rooted/:id'],
+        ['/shop/special', '/shop/special'],
+      ]) {
+        const traced = await app.trace(path);
+        assert.equal(traced.status, 200, path);
+        assert.equal(only(traced).attributes['http.route'], template, path);
+        assert.equal(traced.server.attributes['http.route'], template, path);
+        assert.equal(traced.server.name, `GET ${template}`, path);
+      }
+    });
+
+    it('still records a thrown error and an async handler’s rejection (which the package passes to next)', async () => {
+      for (const [path, message] of [['/throw', 'thrown error'], ['/reject', 'rejected error']]) {
+        const traced = await app.trace(path);
+        assert.equal(traced.status, 500, path);
+        assert.deepEqual(only(traced).status, { code: ERROR, message }, path);
+      }
+      assert.deepEqual(await app.problems(), []);
+    });
+  });
 
   describe('same spans as @opentelemetry/instrumentation-express 0.72 (ignoreLayersType MIDDLEWARE, ROUTER)', () => {
     const SAME = [
