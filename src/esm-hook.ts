@@ -7,7 +7,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as nodeModule from 'node:module';
 import * as threads from 'node:worker_threads';
-import { readNearestPackage } from './config/package-info';
+import { appEntryFile, readNearestPackage } from './config/package-info';
 import { parseSwitch } from './config/switch';
 
 /** An ES module by its extension, else by the nearest package.json's `type`. */
@@ -24,17 +24,9 @@ function forced(): boolean | undefined {
   return parseSwitch(process.env.EXPRESS_OTEL_SENTRY_ESM_HOOK) ?? undefined;
 }
 
-/** pm2 runs an app from a container script of its own, and names the app's script in `pm_exec_path`. */
-const PM2_CONTAINER = /[\\/]pm2[\\/]lib[\\/]ProcessContainer\w*\.js$/;
-
-/**
- * The app: its entry file (`node --import … app.mjs`) decides. Under pm2, `argv[1]` is pm2's own
- * (CommonJS) container, and the app's script is in `pm_exec_path` (which the app's own child processes
- * inherit, so it counts only inside the container).
- */
+/** The app: its entry file decides (see appEntryFile for pm2). */
 export function entryIsEsm(): boolean {
-  const script = process.argv[1];
-  const entry = script && PM2_CONTAINER.test(script) && process.env.pm_exec_path ? process.env.pm_exec_path : script;
+  const entry = appEntryFile();
   return forced() ?? (entry ? isEsmFile(entry) : false);
 }
 

@@ -92,6 +92,9 @@ function logStartup(config: ResolvedConfig, logger: Logger, startedBy: StartedBy
   if (config.dsn) logger.info(`Sentry initialized for environment: ${config.environment}`);
   // A rejected DSN was just reported as such: calling it empty as well would contradict that line.
   else if (!config.dsnRejected) logger.info(`Sentry is disabled: ${config.dsnSource === 'SENTRY_DSN' ? 'SENTRY_DSN' : 'the dsn option'} is empty, so no events or spans are sent to Sentry.`);
+  if (config.dsn && !config.release) {
+    logger.warn('No release: SENTRY_RELEASE is not set and no package.json with a name and version was found near the entry file or the working directory, so Sentry gets no release health (sessions). Set SENTRY_RELEASE.');
+  }
   if (config.environment === 'production' && config.tracesSampleRate === 1) {
     logger.warn('The trace sample rate is 1.0 in production: every request is traced and exported. Set SENTRY_TRACES_SAMPLE_RATE to 0.2 or less (S4).');
   }

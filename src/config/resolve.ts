@@ -1,7 +1,7 @@
 import { makeDsn } from '@sentry/core';
 import { defaultScrubber } from '../scrub';
 import { checkTelemetryOptions } from './check-options';
-import { readNearestPackage } from './package-info';
+import { readAppPackage } from './package-info';
 import {
   checkOtlpExportSettings, checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveSpanLimits, resolveTracesExporter,
 } from './otel-env';
@@ -197,7 +197,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   }
   const { options, problems } = checkTelemetryOptions(given);
   const strict = options.strict ?? resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_STRICT', 'Not strict: bad values are logged and that part disabled.', problems) ?? false;
-  const pkg = readNearestPackage();
+  const pkg = readAppPackage();
 
   // A platform's OTEL_RESOURCE_ATTRIBUTES fill in what nothing more specific sets (the resource then
   // carries the same values as Sentry's events).

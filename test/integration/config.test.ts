@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, startChildApp } from '../support/child-app';
+import { FIXTURES, ROOT, startChildApp } from '../support/child-app';
 import { startConnectProxy } from '../support/connect-proxy';
 import { useFakeBackend } from '../support/hooks';
 
@@ -138,6 +138,33 @@ describe('configuration from the environment (child processes)', function () {
     assert.equal(event.release, 'express-otel-sentry@0.1.0');
     assert.equal(event.environment, 'production');
     // No Sentry stack trace of a 500 leaks to the client in production.
+  });
+
+  const registerByPath = ['--import', pathToFileURL(join(ROOT, 'dist', 'src', 'register.js')).href];
+
+  it('started from / (systemd\'s default working directory): the release is still the app\'s package, from its entry file', async () => {
+    const app = await startChildApp({ entry: APP, cwd: '/', execArgv: registerByPath, env: { SENTRY_DSN: backend.fake.dsn } });
+    await app.fetch('/boom');
+    const [event] = await backend.fake.waitForEvents(1);
+    await app.stop('SIGTERM');
+    assert.equal(event.release, 'express-otel-sentry@0.1.0');
+    assert.doesNotMatch(app.output(), /No release/);
+  });
+
+  it('no package.json near the entry file or the working directory: one warning that release health is off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'no-package-'));
+    try {
+      const entry = join(dir, 'server.cjs');
+      writeFileSync(entry, `require(${JSON.stringify(join(FIXTURES, APP))});\n`);
+      const app = await startChildApp({ entry, cwd: dir, execArgv: registerByPath, env: { SENTRY_DSN: backend.fake.dsn } });
+      await app.fetch('/boom');
+      const [event] = await backend.fake.waitForEvents(1);
+      await app.stop('SIGTERM');
+      assert.equal(event.release, undefined);
+      assert.equal(app.output().split('\n').filter((line) => line.includes('No release')).length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const B3_TRACE_ID = '80f198ee56343ba864fe8b2a57d3eff7';
