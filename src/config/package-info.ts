@@ -6,6 +6,8 @@ export interface PackageInfo {
   version?: string;
   /** `module` for an ES module package. */
   type?: string;
+  /** A monorepo's root (it lists workspaces): a folder of apps, not an app. */
+  workspaces?: boolean;
 }
 
 function readPackage(file: string): PackageInfo {
@@ -15,6 +17,7 @@ function readPackage(file: string): PackageInfo {
       name: typeof parsed.name === 'string' ? parsed.name : undefined,
       version: typeof parsed.version === 'string' ? parsed.version : undefined,
       type: typeof parsed.type === 'string' ? parsed.type : undefined,
+      workspaces: parsed.workspaces !== undefined,
     };
   } catch {
     return {};
@@ -55,14 +58,17 @@ export function appEntryFile(argv: readonly string[] = process.argv, env: NodeJS
 const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
 
 /**
- * The app's package: the named package.json nearest to its entry file, so that a service started from a
- * monorepo's root (`node apps/api/server.js`) or from `/` (systemd) is named and released as itself; else
- * the working directory's. An entry under node_modules is a tool's (mocha, a CLI), not the app's.
+ * The app's package: the package.json nearest to the working directory, as API.md has it, unless that is
+ * a monorepo's root or names nothing (a service started from the repository's root, `node
+ * apps/api/server.js`, or from `/` by systemd): then the named one nearest to the entry file. An entry
+ * under node_modules is a tool's (mocha, a CLI), not the app's.
  */
 export function readAppPackage(entry: string | undefined = appEntryFile(), cwd: string = process.cwd()): PackageInfo {
+  const fromCwd = readNearestPackage(cwd);
+  if (fromCwd.name && !fromCwd.workspaces) return fromCwd;
   if (entry && !IN_NODE_MODULES.test(entry)) {
     const fromEntry = readNearestPackage(dirname(resolve(cwd, entry)), true);
     if (fromEntry.name) return fromEntry;
   }
-  return readNearestPackage(cwd);
+  return fromCwd;
 }

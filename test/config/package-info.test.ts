@@ -12,7 +12,8 @@ describe('config/package-info: the app\'s package', () => {
   };
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'package-info-'));
-    write('.', { name: 'acme-monorepo', version: '1.0.0' });
+    write('.', { name: 'acme-monorepo', version: '1.0.0', workspaces: ['apps/*'] });
+    write('tools/cli', { name: 'acme-cli', version: '0.1.0' });
     write('apps/api', { name: 'booking-api', version: '2.0.0' });
     write('apps/api/dist', { type: 'commonjs' }); // tsc's output marker: no name
     write('node_modules/mocha', { name: 'mocha', version: '11.0.0' });
@@ -25,7 +26,8 @@ describe('config/package-info: the app\'s package', () => {
     ['an absolute entry, started from elsewhere (systemd from /)', '<root>/apps/api/server.js', '/', 'booking-api'],
     ['a compiled entry under a nameless package.json: the named one above it', 'apps/api/dist/server.js', '.', 'booking-api'],
     ['a tool under node_modules (mocha): the working directory\'s', 'node_modules/mocha/bin/mocha.js', 'apps/api', 'booking-api'],
-    ['no entry (node -e, a REPL): the working directory\'s', undefined, '.', 'acme-monorepo'],
+    ['started from an app\'s own folder: that app, whatever the entry (API.md: nearest to the working directory)', '<root>/apps/api/server.js', 'tools/cli', 'acme-cli'],
+    ['no entry (node -e, a REPL): the working directory\'s, a monorepo\'s root too', undefined, '.', 'acme-monorepo'],
     ['an entry with no package.json above it and none at the working directory', '/nonexistent-dir/server.js', '/', undefined],
   ];
   for (const [name, entry, cwd, expected] of cases) {
