@@ -38,6 +38,16 @@ interface ExpressModule {
 
 const PATCHED = Symbol('express-otel-sentry.express-layer');
 
+/**
+ * The layer's handle replaced by an own property: express-async-errors (Express 4) turns `handle` into a
+ * setter that wraps what is set in its own promise catcher, so an async middleware wrapped again by us
+ * would pass one rejection to `next` twice (the second reaching Express's own handler, its HTML page
+ * and stack).
+ */
+function setHandle(layer: Layer, handle: Handle): void {
+  Object.defineProperty(layer, 'handle', { value: handle, writable: true, configurable: true, enumerable: true });
+}
+
 /** Keeps the original handle's own and inherited properties (a router's `stack`, `params`...) reachable, as upstream does. */
 function mirror(original: Handle, wrapper: Handle): Handle {
   for (const key in original) {
@@ -200,7 +210,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as Parameters<Handle>);
     } as Handle;
-    layer.handle = mirror(original, wrapper);
+    setHandle(layer, mirror(original, wrapper));
   }
 
   /**
@@ -244,7 +254,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
       };
       return original.call(this, req, res, passOn);
     } as Handle;
-    layer.handle = mirror(original, wrapper);
+    setHandle(layer, mirror(original, wrapper));
   }
 
   /** A route layer (its handle dispatches to the route's handlers): one span per dispatch. */
@@ -310,6 +320,6 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
         if (!watched) finish(routeSlots, routeSpan, undefined, false);
       }
     } as Handle;
-    layer.handle = mirror(original, wrapper);
+    setHandle(layer, mirror(original, wrapper));
   }
 }

@@ -380,6 +380,13 @@ describe('LeanExpressInstrumentation (child processes: real TracerProvider, expr
       }
     });
 
+    it('an async middleware mounted at a path that rejects: its failure reaches the error handler once', async () => {
+      const traced = await app.trace('/mounted-reject');
+      assert.equal(traced.status, 500);
+      assert.equal(traced.server.attributes['http.route'], '/mounted-reject');
+      assert.deepEqual(await app.problems(), []);
+    });
+
     it('still records a thrown error and an async handler’s rejection (which the package passes to next)', async () => {
       for (const [path, message] of [['/throw', 'thrown error'], ['/reject', 'rejected error']]) {
         const traced = await app.trace(path);
