@@ -47,6 +47,13 @@ for (const { name, express } of EXPRESS_VERSIONS) {
         status: 401, expose: false, headers: { 'WWW-Authenticate': 'Bearer realm="api"', 'Content-Length': '1', 'X-Bad\r\nName': 'v' },
       })));
       instance.get('/retry-later', (_req, _res, next) => next(Object.assign(new Error('overloaded'), { status: 503, headers: { 'Retry-After': 120 } })));
+      // An upstream's failure that carries the upstream's response headers, and no status of its own.
+      instance.get('/upstream-failure', (_req, _res, next) => next(Object.assign(new Error('upstream failed'), {
+        headers: { 'set-cookie': 'upstream_session=abc', 'content-encoding': 'br', 'x-upstream': '1' },
+      })));
+      instance.get('/bad-gateway', (_req, _res, next) => next(Object.assign(new Error('upstream failed'), {
+        status: 502, headers: { 'content-encoding': 'br', 'x-upstream': '1' },
+      })));
       // S6: reported by the app with its details, then thrown on to the handler.
       instance.get('/reported-first', () => {
         const error = new PaymentError('gateway answered 500');
@@ -110,6 +117,17 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.equal(Number(challenged.headers['content-length']), Buffer.byteLength(JSON.stringify(challenged.body)));
       const busy = await request(app()).get('/retry-later').expect(503);
       assert.equal(busy.headers['retry-after'], '120');
+    });
+
+    it('an error without a status of its own brings no headers (an upstream\'s Set-Cookie is not this answer\'s), and no error changes the body\'s encoding', async () => {
+      const failed = await request(app()).get('/upstream-failure').expect(500);
+      assert.equal(failed.headers['set-cookie'], undefined);
+      assert.equal(failed.headers['x-upstream'], undefined);
+      assert.equal(failed.headers['content-encoding'], undefined);
+      const badGateway = await request(app()).get('/bad-gateway').expect(502);
+      assert.equal(badGateway.headers['x-upstream'], '1');
+      assert.equal(badGateway.headers['content-encoding'], undefined);
+      assert.equal(badGateway.body.error, 'Bad Gateway');
     });
 
     it('an error marked expose shows its own message', async () => {
