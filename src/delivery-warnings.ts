@@ -19,7 +19,9 @@ export class FailureWarning {
   private latestSuccess = 0;
   /** Failures of sends started before this one belong to an outage already warned of. */
   private coveredBefore = 0;
-  /** Items lost that no line has given the number of yet, and the last reason known (for the shutdown's line). */
+  /** Items lost since the last recovery line (what the next one says was lost while it failed). */
+  private lostInOutage = 0;
+  /** Items lost that no line has named yet, and the last reason known (for the shutdown's line). */
   private unreported = 0;
   private lastReason: string | undefined;
 
@@ -40,7 +42,8 @@ export class FailureWarning {
     if (this.failingSince === undefined || send < this.failingSince) return;
     this.failingSince = undefined;
     this.coveredBefore = Math.max(this.coveredBefore, send);
-    this.logger.info(this.resumed(this.unreported));
+    this.logger.info(this.resumed(this.lostInOutage));
+    this.lostInOutage = 0;
     this.unreported = 0;
   }
 
@@ -49,11 +52,14 @@ export class FailureWarning {
    * `laterArrived` to the warning of one that ended before this failure was known. `lost` items did not arrive.
    */
   failed(send: number, lost: number, reason: string, line: string, untilRecovered: string, laterArrived: string): void {
-    this.lost(lost, reason);
     if (this.failingSince !== undefined || send < this.coveredBefore) {
+      this.lost(lost, reason);
       this.logger.debug(line);
       return;
     }
+    // Warned of below, with its items named in `line`: the shutdown's line does not count them again.
+    this.lostInOutage += lost;
+    this.lastReason = reason;
     if (send < this.latestSuccess) {
       this.logger.warn(`${line}. ${laterArrived}`);
       this.coveredBefore = this.latestSuccess;
@@ -65,6 +71,7 @@ export class FailureWarning {
 
   /** Items that did not arrive without a send failing (given up on at shutdown), said in `takeUnreported`'s line only. */
   lost(count: number, reason?: string): void {
+    this.lostInOutage += count;
     this.unreported += count;
     if (reason !== undefined) this.lastReason = reason;
   }

@@ -77,3 +77,25 @@ describe('FailureWarning: one warning per outage, in the order sends were starte
     });
   }
 });
+
+describe('FailureWarning: what the shutdown line counts', () => {
+  const cases: Array<[name: string, script: string, unreported: number | undefined]> = [
+    ['a warned failure names its items: not counted again', 's1 -1', undefined],
+    ['the failures after it, at debug only, are', 's1 -1 s2 -2 s3 -3', 2],
+    ['a recovery line counted them all', 's1 -1 s2 -2 s3 +3', undefined],
+    ['a late failure warned of as such names its items', 's1 s2 +2 -1', undefined],
+  ];
+  for (const [name, script, unreported] of cases) {
+    it(`${name}: ${script}`, () => {
+      const warning = new FailureWarning(recordingLogger(), (lost) => `resumed, ${lost} lost`);
+      const tokens = new Map<number, number>();
+      for (const step of script.split(' ')) {
+        const send = Number(step.slice(1));
+        if (step[0] === 's') tokens.set(send, warning.started());
+        else if (step[0] === '+') warning.succeeded(tokens.get(send)!);
+        else warning.failed(tokens.get(send)!, 1, 'refused', `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
+      }
+      assert.equal(warning.takeUnreported()?.count, unreported);
+    });
+  }
+});
