@@ -163,10 +163,13 @@ export const AUTH_SCHEME_SOURCE = '(?<![A-Za-z0-9_])(bearer|basic)([ \\t]{1,16})
 
 /**
  * `key=`, `key:`, `"key": `, `key := `, `user[password]=` in free text; the key is judged in code. Keys
- * may be written in any script (`contraseña=`, `пароль:`): compiled with the `u` flag.
+ * may be written in any script (`contraseña=`, `пароль:`): compiled with the `u` flag. A key starts where
+ * a word does; an ASCII key also right after other scripts' letters or digits, as before they could be
+ * part of a key (`password=` after a long CJK text with no space, `٣password=`). Either way each start
+ * reads a key of one kind of letters only once: linear on hostile text.
  */
 export const PAIR_KEY_SOURCE =
-  '(?<![\\p{L}\\p{M}\\p{N}_.\\-])([\\p{L}_][\\p{L}\\p{M}\\p{N}_.\\-]{0,127})(\\\\?["\']\\]?|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
+  '(?<![A-Za-z0-9_.\\-])((?<![\\p{L}\\p{M}\\p{N}])[\\p{L}_][\\p{L}\\p{M}\\p{N}_.\\-]{0,127}|[A-Za-z_][A-Za-z0-9_.\\-]{0,127})(\\\\?["\']\\]?|\\])?[ \\t]{0,4}(?::=|==?|:)[ \\t]{0,4}';
 
 /** Start of a PEM private key block; the end is found in code so an unterminated block costs O(n). */
 export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----';
