@@ -9,6 +9,13 @@
 /** What the lines before left open: nothing, a template literal (`` `…``), or a block comment. */
 type Open = 'code' | 'template' | 'comment';
 
+interface ScannedLine {
+  line: string;
+  open: Open;
+  /** A comment's end (star, slash) was read as code: a block comment may have opened above the window. */
+  strayClose: boolean;
+}
+
 export interface CodeLineRules {
   /** Text inside the code: every rule, `name: value` pairs included. */
   text(text: string): string;
@@ -54,8 +61,10 @@ function endOfQuoted(line: string, from: number, close: number): number {
  * expression is text to the end of the line (a misread errs towards more scrubbing); a line that starts
  * with `*` is a block comment's (the window of lines may start inside one).
  */
-function scrubLine(line: string, open: Open, rules: CodeLineRules): { line: string; open: Open } {
-  if (open === 'code' && line.trimStart().startsWith('*')) return { line: rules.text(line), open: 'code' };
+function scrubLine(line: string, open: Open, rules: CodeLineRules): ScannedLine {
+  // A comment's line read where code was expected: the comment opened above the window.
+  if (open === 'code' && line.trimStart().startsWith('*')) return { line: rules.text(line), open: 'code', strayClose: true };
+  let strayClose = false;
   let out = '';
   // Code from `code` to `i` is copied as it is when text starts (or the line ends).
   let code = 0;
@@ -69,7 +78,7 @@ function scrubLine(line: string, open: Open, rules: CodeLineRules): { line: stri
       const end = open === 'template' ? endOfQuoted(line, i, BACKTICK) : line.indexOf('*/', i);
       if (end === -1) {
         text(i, line.length);
-        return { line: out, open };
+        return { line: out, open, strayClose };
       }
       text(i, open === 'template' ? end - 1 : end);
       i = open === 'template' ? end : end + 2;
@@ -80,14 +89,14 @@ function scrubLine(line: string, open: Open, rules: CodeLineRules): { line: stri
     if (c === QUOTE || c === APOS) {
       const end = endOfQuoted(line, i + 1, c);
       text(i + 1, end === -1 ? line.length : end - 1);
-      if (end === -1) return { line: out, open };
+      if (end === -1) return { line: out, open, strayClose };
       i = end;
     } else if (c === BACKTICK) {
       open = 'template';
       i++;
     } else if (c === SLASH && line.charCodeAt(i + 1) === SLASH) {
       text(i + 2, line.length);
-      return { line: out, open };
+      return { line: out, open, strayClose };
     } else if (c === SLASH && line.charCodeAt(i + 1) === STAR) {
       open = 'comment';
       i += 2;
@@ -95,26 +104,47 @@ function scrubLine(line: string, open: Open, rules: CodeLineRules): { line: stri
       // A regular expression's text (`/token=\w+/`) is text; its end is found as a string's is.
       const end = endOfRegex(line, i + 1);
       text(i + 1, end === -1 ? line.length : end - 1);
-      if (end === -1) return { line: out, open };
+      if (end === -1) return { line: out, open, strayClose };
       i = end;
     } else {
+      // A comment's end in code closes one opened above the window (or is a misread): the window is ambiguous.
+      if (c === STAR && line.charCodeAt(i + 1) === SLASH) strayClose = true;
       i++;
     }
   }
-  return { line: out + line.slice(code), open };
+  return { line: out + line.slice(code), open, strayClose };
 }
+
+/** The window's lines scrubbed as if it started in `start`, and whether the scan contradicts itself. */
+function scan(lines: readonly unknown[], start: Open, rules: CodeLineRules): { lines: unknown[]; ambiguous: boolean } {
+  let open = start;
+  let ambiguous = false;
+  const out = lines.map((line) => {
+    if (typeof line !== 'string') return line;
+    const scanned = scrubLine(line, open, rules);
+    open = scanned.open;
+    ambiguous ||= scanned.strayClose;
+    return rules.code(scanned.line);
+  });
+  return { lines: out, ambiguous: ambiguous || open !== 'code' };
+}
+
+const FILTERED_MARK = /\[Filtered\]/g;
+const filteredCount = (line: unknown): number => (typeof line === 'string' ? line.match(FILTERED_MARK)?.length ?? 0 : 0);
 
 /**
  * A frame's context lines (`pre_context`, `context_line`, `post_context` in order), each line's text
  * parts scrubbed as text and then the line as code. A template literal or block comment left open
- * carries on to the next lines; the first line is taken to start in code.
+ * carries on to the next lines. The window is read as starting in code; when that reading contradicts
+ * itself (a comment's end with no start, or a template or comment still open at the end: the window may have
+ * started inside one, whose lines, `password: hunter2` in a YAML template, would pass for code), it is
+ * read again as starting inside a template and inside a comment, and each line keeps the reading that
+ * filtered the most.
  */
 export function scrubCodeLines(lines: readonly unknown[], rules: CodeLineRules): unknown[] {
-  let open: Open = 'code';
-  return lines.map((line) => {
-    if (typeof line !== 'string') return line;
-    const scrubbed = scrubLine(line, open, rules);
-    open = scrubbed.open;
-    return rules.code(scrubbed.line);
-  });
+  const fromCode = scan(lines, 'code', rules);
+  if (!fromCode.ambiguous) return fromCode.lines;
+  const others = [scan(lines, 'template', rules).lines, scan(lines, 'comment', rules).lines];
+  return fromCode.lines.map((line, i) =>
+    others.reduce((kept, other) => (filteredCount(other[i]) > filteredCount(kept) ? other[i] : kept), line));
 }

@@ -19,6 +19,29 @@ describe('scrubCodeLines: the text inside a source line is read as text, the lin
   ];
   for (const [name, input, expected] of rows) it(name, () => assert.deepEqual(scrubCodeLines(input, marking), expected));
 
+  // What the pair rule filters, for the windows below: `key: value` in text, or written tight in code.
+  const pairs: CodeLineRules = {
+    text: (text) => text.replace(/(password|token)(\s*[:=]\s*)\S+/gi, '$1$2[Filtered]'),
+    code: (line) => line.replace(/(password|token)([:=])\S+/gi, '$1$2[Filtered]'),
+  };
+  const windows: Array<[string, string[], number[]]> = [
+    ['a template literal opened above the window (a YAML string)', ['  database:', '    password: Sup3rS3cret', '    token: 9f8e7d6c5b4a', '`;', 'throw new Error("x")'], [1, 2]],
+    ['a block comment opened above the window, without stars', ['   Test account:', '   password: Sup3rS3cret', '*/', 'function f() {'], [1]],
+    ['a template literal opened in the window and still open at its end', ['const session: Session = load();', 'const env = `', 'DB_PASSWORD = Sup3rS3cret'], [2]],
+  ];
+  for (const [name, lines, secretLines] of windows) {
+    it(`${name}: its lines are read as text, not as code`, () => {
+      const scrubbed = scrubCodeLines(lines, pairs) as string[];
+      for (const at of secretLines) assert.match(scrubbed[at], /\[Filtered\]/, scrubbed[at]);
+      assert.doesNotMatch(scrubbed.join('\n'), /Sup3rS3cret|9f8e7d6c5b4a/);
+    });
+  }
+
+  it('a window whose templates and comments open and close in it is read as code alone', () => {
+    const lines = ['const session: Session = load();', 'const a = `x`; /* note */', 'password: hashed,'];
+    assert.deepEqual(scrubCodeLines(lines, pairs), lines);
+  });
+
   it('hostile lines stay linear', () => {
     const M = 1_000_000;
     const rules: CodeLineRules = { text: (t) => t, code: (l) => l };
