@@ -33,6 +33,27 @@ export interface TextScrubber {
 /** Which `key=value` pairs a run filters. */
 type PairRule = 'all' | 'tight' | 'none';
 
+/** What may follow a value in code: an operator, a separator, a closing bracket, a call or member access. */
+const CODE_CONTINUATION = /[,;)\]}=?:<>+\-*/&|{(.!]/;
+/** Words that start an expression or a statement (`case 'token': return x`, `key: await load()`). */
+const CODE_WORDS = new Set(['return', 'await', 'new', 'typeof', 'void', 'yield', 'throw', 'function', 'async', 'this', 'true', 'false', 'null', 'undefined', 'delete', 'instanceof', 'in', 'of', 'as', 'satisfies', 'keyof', 'readonly']);
+
+/**
+ * In source code, `key: value` and `key = value` written with spaces are mostly types, calls and
+ * identifiers (`session: Session = load()`, `token: string,`, `password: hash(pw)`): kept when the value
+ * goes on as code. A bare word that ends the line or is followed by words (`password: hunter2`,
+ * `DB_PASSWORD = s3cret # prod`) is how a YAML or .env text in a template reads, whose start may be above
+ * the lines shown: filtered.
+ */
+function continuesAsCode(s: string, from: number, to: number): boolean {
+  const first = s.charCodeAt(from);
+  const value = s.slice(from, to);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET || /[(.[]/.test(value) || CODE_WORDS.has(value)) return true;
+  let i = to;
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  return i < s.length && CODE_CONTINUATION.test(s[i]);
+}
+
 /** Basic credentials are base64("user:pass"); plain words after "Basic" ("Basic plan") are kept. */
 function looksLikeBasicCredential(b64: string): boolean {
   if (b64.length < 4) return false;
@@ -218,8 +239,11 @@ export function compileTextScrubber(
     while ((m = pairRe.exec(s)) !== null) {
       const pos = pairRe.lastIndex;
       if (pos >= s.length || !isSensitiveKey(m[1]) || s.startsWith(FILTERED, pos)) continue;
-      if (tightOnly && /[ \t]/.test(m[0])) continue;
       const b = valueBounds(s, pos, valueIsWholeLine(m[1]));
+      if (tightOnly && /[ \t]/.test(m[0]) && continuesAsCode(s, b.from, b.to)) {
+        pairRe.lastIndex = Math.max(b.next, pos);
+        continue;
+      }
       const value = s.slice(b.from, b.to);
       if (value !== '' && value !== FILTERED && !placeholderRe.test(value)) {
         out += s.slice(last, b.from) + FILTERED;
