@@ -160,6 +160,10 @@ describe("scrubEvent: a frame's context lines are code: the code is sent, the se
     ["client.login({ user: 'ann', password: 'p@ss' })", "client.login({ user: 'ann', password: '[Filtered]' })"],
     ['const x={password:e,token:t};', 'const x={password:[Filtered],token:[Filtered]};'],
     ["db.query(\"select * from users where password = 'x'\")", "db.query(\"select * from users where password = '[Filtered]'\")"],
+    // Lines of a YAML or .env text in a template literal whose backticks are outside the lines shown.
+    ['  password: Sup3rS3cret', '  password: [Filtered]'],
+    ['DB_PASSWORD = Sup3rS3cret', 'DB_PASSWORD = [Filtered]'],
+    ['SESSION_SECRET = correcthorse # prod', 'SESSION_SECRET = [Filtered] # prod'],
   ];
   const mustStay = [
     'export async function verifyToken(token: string, secret: string): Promise<User> {',
