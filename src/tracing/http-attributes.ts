@@ -2,6 +2,7 @@
  * The URL and host parts of server span attributes, computed as OpenTelemetry's HttpInstrumentation
  * computes them (WHATWG URL rules), but without building a URL object for the common simple path.
  */
+import { METHODS } from 'node:http';
 
 /** Query parameters whose values HttpInstrumentation replaces with REDACTED (signed URLs). */
 const REDACTED_QUERY_PARAMS = ['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
@@ -62,12 +63,17 @@ export function normalizedMethod(method: string): string {
   return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
 }
 
+/** What Node's HTTP/1 parser accepts (PROPFIND, PURGE, REPORT...): a fixed set of about 34. */
+const PARSER_METHODS = new Set(METHODS);
+
 /**
- * The method as span and transaction names show it: `HTTP` for one that is not known, as the conventions
- * name such spans. An HTTP/2 client may send any `:method`; named as sent, each would be a new name.
+ * The method as span and transaction names show it, as @sentry/node names them: upper case, and any
+ * method Node's HTTP/1 parser accepts as it is (`PROPFIND /dav/:id`). An HTTP/2 client may send any
+ * `:method`, and named as sent each would be a new name: one outside that set is `HTTP`, as the
+ * conventions name a span of a method they do not know.
  */
 export function methodForName(method: string): string {
-  const normalized = normalizedMethod(method);
-  return normalized === '_OTHER' ? 'HTTP' : normalized;
+  const upper = method.toUpperCase();
+  return PARSER_METHODS.has(upper) ? upper : 'HTTP';
 }
 

@@ -1,6 +1,6 @@
 /** The pure parts of server span attributes (src/tracing/http-attributes.ts), table-driven. */
 import assert from 'node:assert/strict';
-import { parseHost } from '../../src/tracing/http-attributes';
+import { methodForName, normalizedMethod, parseHost } from '../../src/tracing/http-attributes';
 
 describe('parseHost: server.address and server.port as HttpInstrumentation reads a Host header', () => {
   const cases: Array<[header: string, proto: string | undefined, expected: { host: string; port?: string }]> = [
@@ -19,6 +19,27 @@ describe('parseHost: server.address and server.port as HttpInstrumentation reads
   for (const [header, proto, expected] of cases) {
     it(`${JSON.stringify(header)} over ${proto ?? 'an unknown scheme'}`, () => {
       assert.deepEqual(parseHost(header, proto), expected);
+    });
+  }
+});
+
+describe('request methods: the attribute by the conventions, the name as @sentry/node shows it', () => {
+  const cases: Array<[method: string, attribute: string, name: string]> = [
+    ['GET', 'GET', 'GET'],
+    ['get', 'GET', 'GET'],
+    ['QUERY', 'QUERY', 'QUERY'],
+    // Node's HTTP/1 parser accepts these and no others: named as sent (a WebDAV or cache-purging app's routes).
+    ['PROPFIND', '_OTHER', 'PROPFIND'],
+    ['PURGE', '_OTHER', 'PURGE'],
+    ['REPORT', '_OTHER', 'REPORT'],
+    // An HTTP/2 client's made-up method: one name for all of them.
+    ['X-RANDOM-1', '_OTHER', 'HTTP'],
+    ['BREW', '_OTHER', 'HTTP'],
+  ];
+  for (const [method, attribute, name] of cases) {
+    it(`${method}: http.request.method ${attribute}, named ${name}`, () => {
+      assert.equal(normalizedMethod(method), attribute);
+      assert.equal(methodForName(method), name);
     });
   }
 });
