@@ -146,8 +146,10 @@ export function resolveSpanLimits(env: Env, problems: ConfigError[]): SpanLimitS
     for (const [index, variable] of variables.entries()) {
       const raw = nonEmpty(env[variable]);
       if (raw === undefined) continue;
+      // Read as OpenTelemetry's own environment parsing reads numbers (`1e4`, `128.0` and `+4096` are
+      // whole numbers there, and were honoured before this check existed).
       const value = Number(raw);
-      if (/^\d+$/.test(raw) && Number.isSafeInteger(value)) {
+      if (Number.isSafeInteger(value) && value >= 0) {
         limits[key] = value;
         break;
       }
