@@ -248,8 +248,10 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   const otlpHeaders = parseOtlpHeaders(env, problems);
   const sendSpansToSentry = options.sendSpansToSentry
     ?? (tracesExporter !== 'none' && (resolveSwitch(env, 'EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY', 'Spans go to Sentry, as by default.', problems) ?? true));
-  checkOtherSwitches(env, problems);
   if (strict && problems.length > 0) throw problems[0];
+  // Logged, never thrown on, even in strict mode: each already falls back to what it means when unset
+  // (OTEL_SDK_DISABLED=0 is a common "not disabled", read as false by every OpenTelemetry SDK).
+  checkOtherSwitches(env, problems);
 
   const config: ResolvedConfig = {
     dsn,

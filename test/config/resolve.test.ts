@@ -96,10 +96,23 @@ describe('resolveConfig', () => {
     ['an OTLP compression in capitals (OpenTelemetry takes lower case only)', { OTEL_EXPORTER_OTLP_COMPRESSION: 'GZIP' }, /Invalid OTEL_EXPORTER_OTLP_COMPRESSION: received "GZIP"; expected gzip or none \(lower case\)\. Spans are sent uncompressed\./, {}],
     ['an on/off variable that is neither', { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'maybe' }, /Invalid EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: received "maybe"; expected 1, true, yes, on \(on\) or 0, false, no, off \(off\), in any case\. Spans go to Sentry, as by default\.$/, { sendSpansToSentry: true }],
     ['SENTRY_LOCAL_VIEW neither on nor off', { SENTRY_LOCAL_VIEW: 'maybe' }, /Invalid SENTRY_LOCAL_VIEW: received "maybe".*The default applies/, { localView: true }],
-    ['EXPRESS_OTEL_SENTRY_DEBUG neither on nor off', { EXPRESS_OTEL_SENTRY_DEBUG: 'verbose' }, /Invalid EXPRESS_OTEL_SENTRY_DEBUG: received "verbose".*Debug lines stay off\.$/, {}],
-    ['EXPRESS_OTEL_SENTRY_ESM_HOOK neither on nor off', { EXPRESS_OTEL_SENTRY_ESM_HOOK: 'auto' }, /Invalid EXPRESS_OTEL_SENTRY_ESM_HOOK: received "auto"/, {}],
-    ["OTEL_SDK_DISABLED=1 (the specification's Boolean is true or false)", { OTEL_SDK_DISABLED: '1' }, /Invalid OTEL_SDK_DISABLED: received "1"; expected true \(on\) or false \(off\), in any case\. Read as false/, {}],
   ];
+  // Read elsewhere, each falls back to what it means unset: logged, never thrown on, even in strict mode.
+  const loggedOnly: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+    ['EXPRESS_OTEL_SENTRY_DEBUG neither on nor off', { EXPRESS_OTEL_SENTRY_DEBUG: 'verbose' }, /Invalid EXPRESS_OTEL_SENTRY_DEBUG: received "verbose".*Debug lines stay off\.$/],
+    ['EXPRESS_OTEL_SENTRY_ESM_HOOK neither on nor off', { EXPRESS_OTEL_SENTRY_ESM_HOOK: 'auto' }, /Invalid EXPRESS_OTEL_SENTRY_ESM_HOOK: received "auto"/],
+    ["OTEL_SDK_DISABLED=1 (the specification's Boolean is true or false)", { OTEL_SDK_DISABLED: '1' }, /Invalid OTEL_SDK_DISABLED: received "1"; expected true \(on\) or false \(off\), in any case\. Read as false/],
+    ['OTEL_SDK_DISABLED=0, a common "not disabled"', { OTEL_SDK_DISABLED: '0' }, /Invalid OTEL_SDK_DISABLED: received "0".*Read as false/],
+  ];
+  for (const [name, env, message] of loggedOnly) {
+    it(`logs, and starts even in strict mode: ${name}`, () => {
+      for (const config of [resolveConfig({}, env), resolveConfig({ strict: true }, env)]) {
+        assert.equal(config.problems.length, 1);
+        assert.match(config.problems[0], message);
+      }
+    });
+  }
+
   for (const [name, env, message, expected] of invalid) {
     it(`logs and disables: ${name}`, () => {
       const config = resolveConfig({}, env);
