@@ -21,7 +21,11 @@ export function sentryRefusal(status: number, host: string, items: 'events' | 's
     case 403:
       return { reason: `${answered}: it refuses the DSN's key (disabled, or not this project's); ${CHECK_DSN}`, lasts: 'until-dsn-fixed' };
     case 404:
-      return { reason: `${answered}: no project matches the DSN's project id; ${CHECK_DSN}`, lasts: 'until-dsn-fixed' };
+      // Spans go to Sentry's OTLP endpoint, which a Sentry without OTLP ingestion (an older self-hosted
+      // one) does not have, while it takes events from the same DSN.
+      return items === 'spans'
+        ? { reason: `${answered}: no project matches the DSN's project id, or this Sentry takes no OTLP spans (self-hosted before OTLP ingestion: set sendSpansToSentry: false); ${CHECK_DSN}`, lasts: 'until-dsn-fixed' }
+        : { reason: `${answered}: no project matches the DSN's project id; ${CHECK_DSN}`, lasts: 'until-dsn-fixed' };
     case 429:
       return { reason: `${answered}: Sentry is rate limiting ${items}${retryAfter ? ` (Retry-After: ${retryAfter})` : ''}`, lasts: 'while-rate-limited' };
     default:
