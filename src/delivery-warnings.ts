@@ -58,20 +58,22 @@ export class FailureWarning {
       return;
     }
     // Warned of below, with its items named in `line`: the shutdown's line does not count them again.
-    this.lostInOutage += lost;
     this.lastReason = reason;
     if (send < this.latestSuccess) {
+      // Of an outage that is over: no recovery line will follow to count it.
       this.logger.warn(`${line}. ${laterArrived}`);
       this.coveredBefore = this.latestSuccess;
       return;
     }
     this.logger.warn(`${line}. ${untilRecovered}`);
     this.failingSince = send;
+    this.lostInOutage = lost;
   }
 
   /** Items that did not arrive without a send failing (given up on at shutdown), said in `takeUnreported`'s line only. */
   lost(count: number, reason?: string): void {
-    this.lostInOutage += count;
+    // Counted for the recovery line only while an outage it will end lasts (a late failure of one that is over is not).
+    if (this.failingSince !== undefined) this.lostInOutage += count;
     this.unreported += count;
     if (reason !== undefined) this.lastReason = reason;
   }

@@ -70,6 +70,21 @@ describe('FailureWarning: one warning per outage, in the order sends were starte
       info: ['resumed, 3 lost'],
     },
     { name: 'successes without a failure say nothing', script: 's1 +1 s2 +2', warnings: [], debug: 0 },
+    {
+      // A late failure of an outage that was over, then a new outage of one send: the recovery counts that one.
+      name: 'the recovery line counts the failures of its own outage only',
+      script: 's1 s2 +2 -1 s3 +3 s4 -4 s5 +5',
+      warnings: ['send 1 failed. LATER ARRIVED', 'send 4 failed. UNTIL RECOVERED'],
+      debug: 0,
+      info: ['resumed, 1 lost'],
+    },
+    {
+      name: 'late failures of a covered outage, at debug, are not counted for the next outage',
+      script: 's1 s2 s3 -1 s4 +4 -2 -3 s5 -5 s6 +6',
+      warnings: ['send 1 failed. UNTIL RECOVERED', 'send 5 failed. UNTIL RECOVERED'],
+      debug: 2,
+      info: ['resumed, 1 lost', 'resumed, 1 lost'],
+    },
   ];
   for (const { name, script, warnings, debug, info = [] } of cases) {
     it(`${name}: ${script}`, () => {
