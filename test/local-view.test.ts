@@ -161,6 +161,7 @@ describe('local view: which stack frames are this library\'s own', () => {
     ['run from source (src/local-view): src/', '/work/main/src/local-view', '/work/main/src/'],
     ['bundled into the app (the bundle\'s folder): none, or every app frame would be hidden', '/app/dist', '\0'],
     ['bundled at the root of a project', '/srv/app', '\0'],
+    ['bundled two folders under a dist/ (Nx: dist/apps/api)', '/srv/app/dist/apps/api', '\0'],
   ];
   for (const [name, dir, expected] of cases) {
     it(name, () => assert.equal(ownCodeDirectory(dir), expected));

@@ -1,4 +1,4 @@
-import { basename, resolve, sep } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import type { Event } from '@sentry/node';
 import { isMessageEvent } from '../sentry/event-kind';
 import { printable } from '../printable';
@@ -9,12 +9,12 @@ import { printable } from '../printable';
  */
 export function ownCodeDirectory(dir?: string): string {
   try {
-    const here = dir ?? __dirname;
+    const here = resolve(dir ?? __dirname);
+    // This file is src/local-view/format: anything else is a bundle, where __dirname is the bundle's
+    // folder (dist/apps/api for Nx) and the app's code sits beside ours.
+    if (basename(here) !== 'local-view' || basename(dirname(here)) !== 'src') return NOTHING_OURS;
     const compiled = resolve(here, '..', '..'); // dist/, above dist/src and dist/middleware
-    if (basename(compiled) === 'dist') return compiled + sep;
-    const source = resolve(here, '..'); // run from source: src/
-    // Anything else is a bundle, where __dirname is the bundle's folder and the app's code sits beside ours.
-    return basename(source) === 'src' ? source + sep : NOTHING_OURS;
+    return (basename(compiled) === 'dist' ? compiled : dirname(here)) + sep; // run from source: src/
   } catch {
     return NOTHING_OURS; // bundled into an ES module, where there is no __dirname
   }
