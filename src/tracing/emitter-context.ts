@@ -81,7 +81,8 @@ function wrappedRemove(original: Method): Method {
   return function removeWithContext(this: Emitter, event, listener) {
     const triples = this[BINDING]?.wrapped;
     if (triples && listener) {
-      for (let i = 0; i < triples.length; i += 3) {
+      // From the last: Node removes the listener added last of those that match.
+      for (let i = triples.length - 3; i >= 0; i -= 3) {
         if (triples[i] === event && triples[i + 1] === listener) {
           const wrapped = triples[i + 2] as Listener;
           triples.splice(i, 3);

@@ -48,6 +48,21 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(body, { runs: 1, left: 0 });
     });
 
+    it('on, once, removeListener of one listener: the once (added last) goes, as without us', async () => {
+      const app = appRunning((res) => {
+        let runs = 0;
+        const listener = () => (runs += 1);
+        res.on('tick', listener);
+        res.once('tick', listener);
+        res.removeListener('tick', listener);
+        res.emit('tick');
+        res.emit('tick');
+        return { runs, left: res.listenerCount('tick') };
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, { runs: 2, left: 1 });
+    });
+
     it('removeAllListeners forgets what it removed', async () => {
       const app = appRunning((res) => {
         for (let i = 0; i < 5; i++) res.on('tick', () => undefined);
