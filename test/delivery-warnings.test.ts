@@ -14,9 +14,7 @@ function recordingLogger(): Logger & { lines: Line[] } {
  * A script of sends: `s3` starts send 3 (sends are numbered as they start), `+3` says it arrived,
  * `-3` that it failed. Sends finish in any order, as envelopes sent concurrently do.
  */
-function play(script: string): { warnings: string[]; debug: number; info: string[] } {
-  const logger = recordingLogger();
-  const warning = new FailureWarning(logger, (lost) => `resumed, ${lost} lost`);
+function playSends(warning: FailureWarning, script: string): void {
   const tokens = new Map<number, number>();
   for (const step of script.split(' ')) {
     const send = Number(step.slice(1));
@@ -24,6 +22,11 @@ function play(script: string): { warnings: string[]; debug: number; info: string
     else if (step[0] === '+') warning.succeeded(tokens.get(send)!);
     else warning.failed(tokens.get(send)!, 1, 'refused', `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
   }
+}
+
+function play(script: string): { warnings: string[]; debug: number; info: string[] } {
+  const logger = recordingLogger();
+  playSends(new FailureWarning(logger, (lost) => `resumed, ${lost} lost`), script);
   return {
     warnings: logger.lines.filter((line) => line.level === 'warn').map((line) => line.message),
     debug: logger.lines.filter((line) => line.level === 'debug').length,
@@ -103,13 +106,7 @@ describe('FailureWarning: what the shutdown line counts', () => {
   for (const [name, script, unreported] of cases) {
     it(`${name}: ${script}`, () => {
       const warning = new FailureWarning(recordingLogger(), (lost) => `resumed, ${lost} lost`);
-      const tokens = new Map<number, number>();
-      for (const step of script.split(' ')) {
-        const send = Number(step.slice(1));
-        if (step[0] === 's') tokens.set(send, warning.started());
-        else if (step[0] === '+') warning.succeeded(tokens.get(send)!);
-        else warning.failed(tokens.get(send)!, 1, 'refused', `send ${send} failed`, 'UNTIL RECOVERED', 'LATER ARRIVED');
-      }
+      playSends(warning, script);
       assert.equal(warning.takeUnreported()?.count, unreported);
     });
   }
