@@ -33,25 +33,46 @@ export interface TextScrubber {
 /** Which `key=value` pairs a run filters. */
 type PairRule = 'all' | 'tight' | 'none';
 
-/** What may follow a value in code: an operator, a separator, a closing bracket, a call or member access. */
-const CODE_CONTINUATION = /[,;)\]}=?:<>+\-*/&|{(.!]/;
 /** Words that start an expression or a statement (`case 'token': return x`, `key: await load()`). */
-const CODE_WORDS = new Set(['return', 'await', 'new', 'typeof', 'void', 'yield', 'throw', 'function', 'async', 'this', 'true', 'false', 'null', 'undefined', 'delete', 'instanceof', 'in', 'of', 'as', 'satisfies', 'keyof', 'readonly']);
+const CODE_WORDS = new Set(['return', 'await', 'new', 'typeof', 'void', 'yield', 'throw', 'function', 'async', 'this', 'true', 'false', 'null', 'undefined', 'delete', 'break', 'continue']);
+/** A call, or a call at the end of a member chain: `hash(pw)`, `z.string().min(8)`, `new Stripe(`, `store.get<User>(`. */
+const CALL = /^(?:new\s+|await\s+)?[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*(?:<[^<>()]{0,64}>)?\s*\(/;
+/** What TypeScript emits for an imported function's call: `(0, session_1.requireSession)(…)`. */
+const COMPILED_CALL = /^\(0, [\w$]+\.[\w$]+\)\(/;
+/** A primitive type (`token: string,`, `apiKey: string;`, `ids: number[]`). */
+const PRIMITIVE_TYPE = /^(?:string|number|boolean|bigint|symbol|object|unknown|any|never|void|undefined|null)\[?$/;
+const AFTER_TYPE = /^\s*(?:$|[,;)=|&>\]])/;
+/** A type in a typed declaration: `session: Session = …` (an `=` that is not a comparison). */
+const DECLARED_TYPE = /^[A-Za-z_$][\w$.]*(?:<[^<>]{0,64}>)?$/;
+const THEN_ASSIGNED = /^\s*=(?![=>])/;
+/** A member chain read as a fallback or an argument (`process.env.TOKEN || 'dev'`, `f(config.token)`). */
+const MEMBER_CHAIN = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
+const THEN_OPERATOR = /^\s*(?:\|\||\?\?|&&|\)|;|\?\s)/;
 
 /**
- * In source code, `key: value` and `key = value` written with spaces are mostly types, calls and
- * identifiers (`session: Session = load()`, `token: string,`, `password: hash(pw)`): kept when the value
- * goes on as code. A bare word that ends the line or is followed by words (`password: hunter2`,
- * `DB_PASSWORD = s3cret # prod`) is how a YAML or .env text in a template reads, whose start may be above
- * the lines shown: filtered.
+ * In source code, `key: value` and `key = value` written with spaces are often types, calls and
+ * comparisons, which context lines must show as they are. A sensitive key's spaced value is kept only
+ * when it can be nothing but code: a comparison or an arrow (`password === confirm`), a call
+ * (`password: hash(pw)`, `z.string().min(8)`), a keyword, a member chain before an operator
+ * (`process.env.TOKEN || …`), a primitive type, a type followed by its assignment
+ * (`session: Session = load()`), or a structure with pairs of its own (read on inside). Anything
+ * else is filtered: a YAML or .env text in a template, whose backticks may be outside the lines shown,
+ * reads `password: Winter.2024`, `token = abc123;` or `{ password: hunter2 }` the same way code could.
  */
-function continuesAsCode(s: string, from: number, to: number): boolean {
-  const first = s.charCodeAt(from);
-  const value = s.slice(from, to);
-  if (first === OPEN_BRACE || first === OPEN_BRACKET || /[(.[]/.test(value) || CODE_WORDS.has(value)) return true;
-  let i = to;
-  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
-  return i < s.length && CODE_CONTINUATION.test(s[i]);
+function isCodeValue(s: string, pos: number, to: number, separator: string): boolean {
+  const first = s[pos];
+  if (first === '=' || first === '>') return true;
+  const rest = s.slice(pos, pos + 256);
+  if (first === '{' || first === '[') return /[:=]/.test(s.slice(pos + 1, to));
+  const call = CALL.exec(rest);
+  // A call closes (`s3cr(3t` in a YAML text does not).
+  if ((call && rest.includes(')', call[0].length)) || COMPILED_CALL.test(rest)) return true;
+  const value = s.slice(pos, to);
+  if (CODE_WORDS.has(value)) return true;
+  if (MEMBER_CHAIN.test(value) && THEN_OPERATOR.test(s.slice(to, to + 8))) return true;
+  if (!separator.includes(':')) return false;
+  const after = s.slice(to, to + 16);
+  return (PRIMITIVE_TYPE.test(value) && AFTER_TYPE.test(after)) || (DECLARED_TYPE.test(value) && THEN_ASSIGNED.test(after));
 }
 
 /** Basic credentials are base64("user:pass"); plain words after "Basic" ("Basic plan") are kept. */
@@ -240,8 +261,8 @@ export function compileTextScrubber(
       const pos = pairRe.lastIndex;
       if (pos >= s.length || !isSensitiveKey(m[1]) || s.startsWith(FILTERED, pos)) continue;
       const b = valueBounds(s, pos, valueIsWholeLine(m[1]));
-      if (tightOnly && /[ \t]/.test(m[0]) && continuesAsCode(s, b.from, b.to)) {
-        pairRe.lastIndex = Math.max(b.next, pos);
+      if (tightOnly && /[ \t]/.test(m[0]) && isCodeValue(s, pos, b.to, m[0])) {
+        pairRe.lastIndex = pos; // what the code holds is read on (a structure's own pairs)
         continue;
       }
       const value = s.slice(b.from, b.to);
