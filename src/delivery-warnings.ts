@@ -19,10 +19,12 @@ export class FailureWarning {
   private latestSuccess = 0;
   /** Failures of sends started before this one belong to an outage already warned of. */
   private coveredBefore = 0;
-  /** Items lost since the last recovery line (what the next one says was lost while it failed). */
-  private lostInOutage = 0;
-  /** Items lost that no line has named yet, and the last reason known (for the shutdown's line). */
-  private unreported = 0;
+  /** Items of the current outage named in its warning line: the recovery line counts them. */
+  private outageWarned = 0;
+  /** Items of the current outage no visible line named (debug only): the recovery line, else the shutdown's, counts them. */
+  private outageUnnamed = 0;
+  /** Items lost outside a current outage that no visible line named (late failures of one that is over): the shutdown's line only. */
+  private stray = 0;
   private lastReason: string | undefined;
 
   /** `resumed` words the line of a recovery, given the items lost since the last such line. */
@@ -42,9 +44,9 @@ export class FailureWarning {
     if (this.failingSince === undefined || send < this.failingSince) return;
     this.failingSince = undefined;
     this.coveredBefore = Math.max(this.coveredBefore, send);
-    this.logger.info(this.resumed(this.lostInOutage));
-    this.lostInOutage = 0;
-    this.unreported = 0;
+    this.logger.info(this.resumed(this.outageWarned + this.outageUnnamed));
+    this.outageWarned = 0;
+    this.outageUnnamed = 0;
   }
 
   /**
@@ -52,38 +54,44 @@ export class FailureWarning {
    * `laterArrived` to the warning of one that ended before this failure was known. `lost` items did not arrive.
    */
   failed(send: number, lost: number, reason: string, line: string, untilRecovered: string, laterArrived: string): void {
-    if (this.failingSince !== undefined || send < this.coveredBefore) {
-      this.lost(lost, reason);
+    this.lastReason = reason;
+    // Started before a recovery already logged: of an outage that is over, whatever is failing now.
+    if (send < this.coveredBefore) {
+      this.stray += lost;
       this.logger.debug(line);
       return;
     }
-    // Warned of below, with its items named in `line`: the shutdown's line does not count them again.
-    this.lastReason = reason;
+    if (this.failingSince !== undefined) {
+      this.outageUnnamed += lost;
+      this.logger.debug(line);
+      return;
+    }
     if (send < this.latestSuccess) {
-      // Of an outage that is over: no recovery line will follow to count it.
+      // Of an outage that is over, named in this line: no recovery line will follow to count it.
       this.logger.warn(`${line}. ${laterArrived}`);
       this.coveredBefore = this.latestSuccess;
       return;
     }
     this.logger.warn(`${line}. ${untilRecovered}`);
     this.failingSince = send;
-    this.lostInOutage = lost;
+    this.outageWarned = lost;
+    this.outageUnnamed = 0;
   }
 
   /** Items that did not arrive without a send failing (given up on at shutdown), said in `takeUnreported`'s line only. */
   lost(count: number, reason?: string): void {
-    // Counted for the recovery line only while an outage it will end lasts (a late failure of one that is over is not).
-    if (this.failingSince !== undefined) this.lostInOutage += count;
-    this.unreported += count;
+    if (this.failingSince !== undefined) this.outageUnnamed += count;
+    else this.stray += count;
     if (reason !== undefined) this.lastReason = reason;
   }
 
-  /** What was lost that no line has counted yet, with the last real reason known; counted from now on. */
+  /** What was lost that no visible line has named yet, with the last real reason known; counted from now on. */
   takeUnreported(): Undelivered | undefined {
-    if (this.unreported === 0) return undefined;
-    const undelivered = { count: this.unreported, reason: this.lastReason };
-    this.unreported = 0;
-    return undelivered;
+    const count = this.stray + this.outageUnnamed;
+    if (count === 0) return undefined;
+    this.stray = 0;
+    this.outageUnnamed = 0;
+    return { count, reason: this.lastReason };
   }
 }
 

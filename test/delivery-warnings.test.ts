@@ -74,6 +74,14 @@ describe('FailureWarning: one warning per outage, in the order sends were starte
     },
     { name: 'successes without a failure say nothing', script: 's1 +1 s2 +2', warnings: [], debug: 0 },
     {
+      // Send 2 started before outage A's recovery and fails during outage B: it is A's.
+      name: 'a late failure of an earlier outage is not counted by the next one\'s recovery line',
+      script: 's1 s2 -1 s3 +3 s4 -4 -2 s5 +5',
+      warnings: ['send 1 failed. UNTIL RECOVERED', 'send 4 failed. UNTIL RECOVERED'],
+      debug: 1,
+      info: ['resumed, 1 lost', 'resumed, 1 lost'],
+    },
+    {
       // A late failure of an outage that was over, then a new outage of one send: the recovery counts that one.
       name: 'the recovery line counts the failures of its own outage only',
       script: 's1 s2 +2 -1 s3 +3 s4 -4 s5 +5',
@@ -102,6 +110,7 @@ describe('FailureWarning: what the shutdown line counts', () => {
     ['the failures after it, at debug only, are', 's1 -1 s2 -2 s3 -3', 2],
     ['a recovery line counted them all', 's1 -1 s2 -2 s3 +3', undefined],
     ['a late failure warned of as such names its items', 's1 s2 +2 -1', undefined],
+    ['a late failure at debug between two outages stays counted after the second one recovers', 's1 s2 -1 s3 +3 -2 s4 -4 s5 +5', 1],
   ];
   for (const [name, script, unreported] of cases) {
     it(`${name}: ${script}`, () => {
