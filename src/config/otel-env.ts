@@ -136,8 +136,7 @@ const SPAN_LIMIT_VARIABLES: ReadonlyArray<[keyof SpanLimitSettings, ReadonlyArra
 ];
 
 /**
- * The span limits, each a whole number, 0 or more (the specification's Integer: a negative one is invalid
- * and the default applies). A bad value is reported and the next variable or OpenTelemetry's default is
+ * The span limits, each a number, 0 or more (a negative one is invalid and the default applies). A bad value is reported and the next variable or OpenTelemetry's default is
  * used: a negative count limit would otherwise strip every attribute from every span, silently.
  */
 export function resolveSpanLimits(env: Env, problems: ConfigError[]): SpanLimitSettings {
@@ -146,15 +145,16 @@ export function resolveSpanLimits(env: Env, problems: ConfigError[]): SpanLimitS
     for (const [index, variable] of variables.entries()) {
       const raw = nonEmpty(env[variable]);
       if (raw === undefined) continue;
-      // Read as OpenTelemetry's own environment parsing reads numbers (`1e4`, `128.0` and `+4096` are
-      // whole numbers there, and were honoured before this check existed).
+      // Read as OpenTelemetry's own environment parsing reads numbers, which honoured them before this
+      // check existed: `1e4`, `128.0`, `+4096`, `0x10`, and `Infinity` for no limit. Only a value it
+      // cannot read, or a negative one (which strips every attribute), is refused.
       const value = Number(raw);
-      if (Number.isSafeInteger(value) && value >= 0) {
+      if (value >= 0) {
         limits[key] = value;
         break;
       }
       const next = variables[index + 1];
-      problems.push(new ConfigError(variable, raw, 'a whole number, 0 or more', next ? `${next} or the default applies.` : 'The default applies.'));
+      problems.push(new ConfigError(variable, raw, 'a number, 0 or more', next ? `${next} or the default applies.` : 'The default applies.'));
     }
   }
   return limits;

@@ -87,7 +87,7 @@ export interface ResolvedConfig {
   maxQueuedSpans: number;
   /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE, _SCHEDULE_DELAY, _EXPORT_TIMEOUT when set (OTEL_BSP_MAX_QUEUE_SIZE is maxQueuedSpans). */
   batch: { maxExportBatchSize?: number; scheduledDelayMillis?: number; exportTimeoutMillis?: number };
-  /** OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits that are set and valid (a whole number, 0 or more); the rest are OpenTelemetry's defaults. */
+  /** OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits that are set and valid (a number, 0 or more, as OpenTelemetry reads it); the rest are OpenTelemetry's defaults. */
   spanLimits: SpanLimitSettings;
   ignoreErrors: ReadonlyArray<string | RegExp>;
   spotlight: boolean | string;
