@@ -77,15 +77,42 @@ function wrappedAdd(original: Method, once: boolean): Method {
   };
 }
 
+/** The record of `listener` whose wrapper `entry` is (a once-listener's entry is Node's wrapper around ours). */
+function recordOf(triples: unknown[], event: string | symbol, listener: Listener, entry: Listener & { listener?: Listener }): number {
+  for (let i = 0; i < triples.length; i += 3) {
+    if (triples[i] === event && triples[i + 1] === listener && (triples[i + 2] === entry || triples[i + 2] === entry.listener)) return i;
+  }
+  return -1;
+}
+
 function wrappedRemove(original: Method): Method {
   return function removeWithContext(this: Emitter, event, listener) {
     const triples = this[BINDING]?.wrapped;
-    if (triples && listener) {
-      // From the last: Node removes the listener added last of those that match.
-      for (let i = triples.length - 3; i >= 0; i -= 3) {
+    if (triples && listener && triples.length > 0) {
+      let only = -1;
+      let matches = 0;
+      for (let i = 0; i < triples.length; i += 3) {
         if (triples[i] === event && triples[i + 1] === listener) {
-          const wrapped = triples[i + 2] as Listener;
-          triples.splice(i, 3);
+          only = i;
+          matches++;
+        }
+      }
+      if (matches === 0) return original.call(this, event, listener);
+      if (matches === 1) {
+        const wrapped = triples[only + 2] as Listener;
+        triples.splice(only, 3);
+        return original.call(this, event, wrapped);
+      }
+      // The same listener more than once: Node removes the last in its list that matches (prepended
+      // ones sit first), the same here.
+      const entries = (this as unknown as { rawListeners(event: string | symbol): Array<Listener & { listener?: Listener }> }).rawListeners(event);
+      for (let r = entries.length - 1; r >= 0; r--) {
+        const entry = entries[r];
+        if (entry === listener || entry.listener === listener) break; // added unwrapped: Node's own removal
+        const at = recordOf(triples, event, listener, entry);
+        if (at !== -1) {
+          const wrapped = triples[at + 2] as Listener;
+          triples.splice(at, 3);
           return original.call(this, event, wrapped);
         }
       }

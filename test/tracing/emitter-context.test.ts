@@ -63,6 +63,27 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(body, { runs: 2, left: 1 });
     });
 
+    it('prepended listeners: removeListener takes the one Node takes (the last in the list)', async () => {
+      const app = appRunning((res) => {
+        const runs: number[] = [];
+        const first = () => runs.push(1);
+        res.on('a', first);
+        res.prependOnceListener('a', first);
+        res.removeListener('a', first); // Node removes the `on` (last in the list); the prepended once stays
+        res.emit('a');
+        res.emit('a');
+        const second = () => runs.push(2);
+        res.once('b', second);
+        res.prependListener('b', second);
+        res.removeListener('b', second); // Node removes the once: the prepended `on` runs on every emit
+        res.emit('b');
+        res.emit('b');
+        return { runs, left: res.listenerCount('a') + res.listenerCount('b') };
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, { runs: [1, 2, 2], left: 1 });
+    });
+
     it('removeAllListeners forgets what it removed', async () => {
       const app = appRunning((res) => {
         for (let i = 0; i < 5; i++) res.on('tick', () => undefined);
