@@ -55,7 +55,7 @@ describe('loadDotEnv', () => {
     const script = `const loaded = require(${JSON.stringify(join(__dirname, '..', 'dist', 'src', 'dotenv.js'))}).loadDotEnv(${JSON.stringify(dir)}); console.log('loaded', JSON.stringify(loaded));`;
     if (!asRoot) chmodSync(join(dir, '.env'), 0o000);
     const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
-    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.status, 0, run.error ? `${String(run.error)}: can nobody run ${process.execPath}?` : run.stderr);
     assert.equal(run.stdout.trim(), 'loaded []');
     assert.match(run.stderr.trim(), new RegExp(`^\\[express-otel-sentry\\] ${join(dir, '.env')} was not loaded \\(EACCES: permission denied, open '[^']+'\\); telemetry is configured from the environment alone\\.$`));
   });
