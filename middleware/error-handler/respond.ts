@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { statusOf } from '../../src/classify';
 
 /** Reads a property without trusting the thrown value (getters may throw, proxies may lie). */
 export function readProperty(value: unknown, key: string): unknown {
@@ -47,25 +48,16 @@ export function errorBody(error: unknown, status: number, eventId: string | unde
   return body;
 }
 
+const BODY_HEADERS = /^(?:content-(?:length|type|encoding|range)|transfer-encoding)$/i;
+
 /**
  * The headers an error asks for (http-errors' `headers`: `WWW-Authenticate` on a 401, `Allow` on a 405,
  * `Retry-After` on a 503), as Express's own handler sends them; names and values Node would refuse are skipped.
  */
-const BODY_HEADERS = /^(?:content-(?:length|type|encoding|range)|transfer-encoding)$/i;
-
-/** The error's own 4xx or 5xx status (`status`, else `statusCode`), as Express's handler reads it. */
-function ownErrorStatus(error: unknown): number | undefined {
-  for (const key of ['status', 'statusCode']) {
-    const status = readProperty(error, key);
-    if (typeof status === 'number' && status >= 400 && status <= 599) return status;
-  }
-  return undefined;
-}
-
 function applyErrorHeaders(res: Response, error: unknown): void {
-  // Only an error that says what it answers: one without a status may carry an upstream's headers
-  // (its Set-Cookie, its Content-Encoding), which are not this answer's.
-  if (ownErrorStatus(error) === undefined) return;
+  // Only an error that says what it answers (its own 4xx or 5xx): one without a status may carry an
+  // upstream's headers (its Set-Cookie, its Content-Encoding), which are not this answer's.
+  if (!((statusOf(error) ?? 0) >= 400)) return;
   const headers = readProperty(error, 'headers');
   if (headers === null || typeof headers !== 'object') return;
   try {
