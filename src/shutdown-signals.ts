@@ -1,12 +1,11 @@
 import type { Telemetry } from './telemetry';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, parseShutdownTimeout, SHUTDOWN_TIMEOUT_VARIABLE } from './config/values';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-/** @default 2000 ms, or EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS */
-const DEFAULT_TIMEOUT_MS = 2000;
 
+/** A bad value was reported at start-up (resolveConfig), where every variable is checked. */
 function timeoutFromEnv(): number {
-  const raw = Number(process.env.EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS);
-  return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIMEOUT_MS;
+  return parseShutdownTimeout(process.env[SHUTDOWN_TIMEOUT_VARIABLE]) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { installShutdownHandlers } from '../src/shutdown-signals';
+import { parseShutdownTimeout } from '../src/config/values';
 import type { Telemetry } from '../src/telemetry';
 
 /** A telemetry handle that records what the signal handler asked of it (its pipelines are not what is tested). */
@@ -34,4 +35,21 @@ describe('installShutdownHandlers', () => {
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /PID 1.*docker run --init/);
   });
+});
+
+describe('parseShutdownTimeout (EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS; a bad value is reported by resolveConfig)', () => {
+  const cases: Array<[string | undefined, number | undefined]> = [
+    ['5000', 5000],
+    [' 250 ', 250],
+    ['1.5', 1.5],
+    [undefined, undefined],
+    ['', undefined],
+    ['0', undefined],
+    ['-1', undefined],
+    ['5s', undefined],
+    ['Infinity', undefined],
+  ];
+  for (const [raw, expected] of cases) {
+    it(`${JSON.stringify(raw)} → ${expected}`, () => assert.equal(parseShutdownTimeout(raw), expected));
+  }
 });

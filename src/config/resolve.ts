@@ -9,7 +9,7 @@ import type { ResolvedConfig, TelemetryOptions } from './types';
 import { mergeHeaders } from '../http-client/headers';
 import { isWritableHeader } from '../http-client/request';
 import { OTEL_BOOLEAN_WORDS, parseSwitch, switchForm, SWITCH_WORDS, type SwitchWords } from './switch';
-import { ConfigError, nonEmpty, parseRate, RATE_FORM, type Env } from './values';
+import { ConfigError, DEFAULT_SHUTDOWN_TIMEOUT_MS, nonEmpty, parseRate, parseShutdownTimeout, RATE_FORM, SHUTDOWN_TIMEOUT_VARIABLE, type Env } from './values';
 
 export { ConfigError } from './values';
 
@@ -164,6 +164,13 @@ function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: Conf
 }
 
 /** Strings and RegExps only (a JavaScript caller may pass `[process.env.UNSET]` or one string); the rest is dropped and reported. */
+function checkShutdownTimeout(env: Env, problems: ConfigError[]): void {
+  const raw = nonEmpty(env[SHUTDOWN_TIMEOUT_VARIABLE]);
+  if (raw !== undefined && parseShutdownTimeout(raw) === undefined) {
+    problems.push(new ConfigError(SHUTDOWN_TIMEOUT_VARIABLE, raw, 'a number of milliseconds above 0, e.g. 5000', `On SIGTERM/SIGINT the preload flushes for at most ${DEFAULT_SHUTDOWN_TIMEOUT_MS} ms, its default.`));
+  }
+}
+
 function resolveIgnoreErrors(value: unknown, problems: ConfigError[]): ReadonlyArray<string | RegExp> {
   if (value === undefined) return [];
   const list: unknown[] = Array.isArray(value) ? value : [value];
@@ -244,6 +251,7 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   const otlpEndpoint = options.otlpEndpoint === undefined && tracesExporter === 'none' ? undefined : resolveOtlpEndpoint(options, env, problems);
   if (otlpEndpoint) checkOtlpProtocol(env, problems);
   checkOtlpExportSettings(env, problems);
+  checkShutdownTimeout(env, problems);
   const propagators = resolvePropagators(env, problems);
   const otlpHeaders = parseOtlpHeaders(env, problems);
   const sendSpansToSentry = options.sendSpansToSentry

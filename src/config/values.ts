@@ -28,3 +28,14 @@ export function parseRate(raw: unknown): number | undefined {
   const value = typeof raw === 'number' ? raw : Number(raw);
   return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
 }
+
+export const SHUTDOWN_TIMEOUT_VARIABLE = 'EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS';
+/** The preload's flush bound on SIGTERM/SIGINT, in ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2000;
+
+/** EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS: a finite number of milliseconds above 0; undefined when unset or not that. */
+export function parseShutdownTimeout(raw: string | undefined): number | undefined {
+  const text = nonEmpty(raw);
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+}

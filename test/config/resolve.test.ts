@@ -48,6 +48,7 @@ describe('resolveConfig', () => {
     ['span limits in the forms OpenTelemetry reads as whole numbers', {}, { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '128.0', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1e4', OTEL_SPAN_EVENT_COUNT_LIMIT: '+64' }, { spanLimits: { attributeCountLimit: 128, attributeValueLengthLimit: 10000, eventCountLimit: 64 } }],
     ['span limits OpenTelemetry honours: Infinity for none, 0x10', {}, { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: 'Infinity', OTEL_SPAN_LINK_COUNT_LIMIT: '0x10' }, { spanLimits: { attributeCountLimit: Infinity, linkCountLimit: 16 } }],
     ['OTLP export timeout and compression as OpenTelemetry takes them', {}, { OTEL_EXPORTER_OTLP_TIMEOUT: '30000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: ' gzip ', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none' }, {}],
+    ['the preload\'s flush bound, blanks trimmed', {}, { EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS: ' 5000 ' }, {}],
     ['the maxQueuedSpans option wins over OTEL_BSP_MAX_QUEUE_SIZE', { maxQueuedSpans: 100 }, { OTEL_BSP_MAX_QUEUE_SIZE: '4096' }, { maxQueuedSpans: 100 }],
     ['service.name from OTEL_RESOURCE_ATTRIBUTES', {}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=salon-web,team=a' }, { serviceName: 'salon-web', resourceAttributes: { 'service.name': 'salon-web', team: 'a' } }],
     ['environment and release from OTEL_RESOURCE_ATTRIBUTES when nothing more specific sets them', {}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,service.version=2.4.1' }, { environment: 'production', release: '2.4.1', tracesSampleRate: 0.2, localView: false }],
@@ -95,6 +96,8 @@ describe('resolveConfig', () => {
     ['an OTLP export timeout that is no number', { OTEL_EXPORTER_OTLP_TIMEOUT: 'ten seconds' }, /Invalid OTEL_EXPORTER_OTLP_TIMEOUT: received "ten seconds"; expected a number of milliseconds above 0, e\.g\. 10000\. The default \(10000\) applies\./, {}],
     ['an OTLP traces export timeout of 0', { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' }, /Invalid OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: received "0".*OTEL_EXPORTER_OTLP_TIMEOUT or the default \(10000\) applies/, {}],
     ['an OTLP compression in capitals (OpenTelemetry takes lower case only)', { OTEL_EXPORTER_OTLP_COMPRESSION: 'GZIP' }, /Invalid OTEL_EXPORTER_OTLP_COMPRESSION: received "GZIP"; expected gzip or none \(lower case\)\. Spans are sent uncompressed\./, {}],
+    ['a flush bound that is no number', { EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS: '5s' }, /Invalid EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS: received "5s"; expected a number of milliseconds above 0, e\.g\. 5000\. On SIGTERM\/SIGINT the preload flushes for at most 2000 ms, its default\.$/, {}],
+    ['a flush bound of 0', { EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS: '0' }, /Invalid EXPRESS_OTEL_SENTRY_SHUTDOWN_TIMEOUT_MS: received "0"/, {}],
     ['an on/off variable that is neither', { SENTRY_DSN: DSN, EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: 'maybe' }, /Invalid EXPRESS_OTEL_SENTRY_SPANS_TO_SENTRY: received "maybe"; expected 1, true, yes, on \(on\) or 0, false, no, off \(off\), in any case\. Spans go to Sentry, as by default\.$/, { sendSpansToSentry: true }],
     ['SENTRY_LOCAL_VIEW neither on nor off', { SENTRY_LOCAL_VIEW: 'maybe' }, /Invalid SENTRY_LOCAL_VIEW: received "maybe".*The default applies/, { localView: true }],
   ];
