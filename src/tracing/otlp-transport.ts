@@ -83,7 +83,9 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
         // Ours replace a configured header of the same name in any case (a `user-agent=` in OTEL_EXPORTER_OTLP_HEADERS).
         const headers = mergeHeaders(await settings.headers(), { 'User-Agent': userAgent }, gzipped ? { 'Content-Encoding': 'gzip' } : undefined);
         const response = await client.request({ path, headers, body, timeoutMs: timeoutMillis });
-        const answer = `the destination answered ${response.statusCode} ${response.statusMessage}`.trimEnd();
+        // The host is named: with a collector and Sentry both configured, the warning's destination name alone
+        // ('otlp') does not say which address refused.
+        const answer = `${url.host} answered ${response.statusCode} ${response.statusMessage}`.trimEnd();
         if (limits) {
           limits.update(response.statusCode, response.headers);
           // Sentry's 429 is a rate limit to wait out, not an answer to retry within the export.
@@ -97,7 +99,7 @@ export function createOtlpHttpTransport(settings: OtlpTransportSettings): IExpor
           const rejected = rejectedSpans(response.body);
           if (rejected === undefined) return { status: 'success', data: response.body };
           // Counted as a failed export (flush answers false): the spans' data did not all arrive.
-          return { status: 'failure', error: new OTLPExporterError(`the destination rejected ${rejected.count} of the spans: ${rejected.message}`, response.statusCode) };
+          return { status: 'failure', error: new OTLPExporterError(`${url.host} rejected ${rejected.count} of the spans: ${rejected.message}`, response.statusCode) };
         }
         if (RETRYABLE_STATUS.has(response.statusCode)) {
           const retryAfter = response.headers['retry-after'];

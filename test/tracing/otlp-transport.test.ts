@@ -100,14 +100,14 @@ describe('createOtlpHttpTransport', () => {
       assert.equal(result.status, 'retryable');
       assert.equal(result.retryInMillis, retryInMillis);
       // What the warning says when the retries are spent: the status, and the server's Retry-After.
-      const answer = `the destination answered ${code} ${http.STATUS_CODES[code]}`;
+      const answer = `${new URL(url).host} answered ${code} ${http.STATUS_CODES[code]}`;
       assert.equal(result.error?.message, retryAfter ? `${answer} (Retry-After: ${retryAfter})` : answer);
     });
   }
 
   const partialAnswers: Array<[string, string, string | undefined]> = [
-    ['rejected spans with a reason', '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"span too old"}}', 'the destination rejected 3 of the spans: span too old'],
-    ['rejected spans as a number, no reason', '{"partialSuccess":{"rejectedSpans":2}}', 'the destination rejected 2 of the spans: no reason given'],
+    ['rejected spans with a reason', '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"span too old"}}', 'rejected 3 of the spans: span too old'],
+    ['rejected spans as a number, no reason', '{"partialSuccess":{"rejectedSpans":2}}', 'rejected 2 of the spans: no reason given'],
     ['a warning without rejections', '{"partialSuccess":{"errorMessage":"deprecated field"}}', undefined],
     ['zero rejected', '{"partialSuccess":{"rejectedSpans":"0"}}', undefined],
     ['not JSON', 'ok', undefined],
@@ -117,7 +117,7 @@ describe('createOtlpHttpTransport', () => {
       const { url } = await collector(status(200, { 'Content-Type': 'application/json' }, body));
       const result = await transportTo(url).send(PAYLOAD, 2000);
       if (failure === undefined) assert.equal(result.status, 'success');
-      else assert.deepEqual([result.status, (result as { error?: Error }).error?.message], ['failure', failure]);
+      else assert.deepEqual([result.status, (result as { error?: Error }).error?.message], ['failure', `${new URL(url).host} ${failure}`]);
     });
   }
 
@@ -130,7 +130,7 @@ describe('createOtlpHttpTransport', () => {
       assert.ok(error instanceof OTLPExporterError);
       assert.equal(error.code, code);
       assert.equal(error.data, `{"message":"no ${code}"}`);
-      assert.equal(error.message, `the destination answered ${code} ${http.STATUS_CODES[code]}`);
+      assert.equal(error.message, `${new URL(url).host} answered ${code} ${http.STATUS_CODES[code]}`);
     });
   }
 
