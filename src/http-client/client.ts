@@ -4,7 +4,7 @@ import * as tls from 'node:tls';
 import { Connection, type Pending } from './connection';
 import type { HttpResponse } from './response-parser';
 import { clientError, requestHead, type HttpClientError, type HttpRequest } from './request';
-import { connectThroughProxy, endpointOf } from './tunnel';
+import { connectThroughProxy, endpointOf, throughProxy } from './tunnel';
 import { HTTP_CLIENT_DEFAULTS as DEFAULTS, type HttpClientOptions } from './types';
 
 export { requestHead, type HttpClientError, type HttpRequest } from './request';
@@ -149,7 +149,8 @@ export class HttpClient {
     this.connections.add(connection);
     const onTunnelTimeout = () => this.onTimeout(connection);
     raw.on('timeout', onTunnelTimeout);
-    raw.on('error', (error: HttpClientError) => this.onClose(connection, error));
+    // Until the tunnel is open the socket is the proxy's: its ECONNREFUSED names the proxy's address, not the destination's.
+    raw.on('error', (error: HttpClientError) => this.onClose(connection, connection.tunnelling ? throughProxy(error, proxy) : error));
     raw.on('close', () => this.onClose(connection));
     return connection;
   }

@@ -45,3 +45,9 @@ export function connectThroughProxy(proxy: URL, target: { host: string; port: nu
   socket.on('data', onAnswer);
   return socket;
 }
+
+/** A failure of the proxy connection itself, said to be the proxy's (its code, e.g. ECONNREFUSED, is kept). */
+export function throughProxy<E extends Error>(error: E, proxy: URL): E {
+  error.message = `the proxy at ${proxy.host}: ${error.message}`;
+  return error;
+}

@@ -373,6 +373,15 @@ describe('HttpClient', () => {
     assert.equal(requests.length, 0);
   });
 
+  it('says that a refused connection is the proxy\'s, keeping its code (the address alone read as the destination\'s)', async () => {
+    const { url } = await serve();
+    const proxyPort = await closedPort();
+    const error = await clientFor(url, { proxy: `http://user:secret@127.0.0.1:${proxyPort}` }).request(post('x')).then(() => assert.fail('resolved'), (e: NodeJS.ErrnoException) => e);
+    assert.equal(error.code, 'ECONNREFUSED');
+    assert.match(error.message, new RegExp(`^the proxy at 127\\.0\\.0\\.1:${proxyPort}: connect ECONNREFUSED`));
+    assert.doesNotMatch(error.message, /secret/);
+  });
+
   it('a proxy password that is not valid percent-encoding is sent as written, and the tunnel opens', async () => {
     const { url } = await serve();
     const proxy = await connectProxy();
