@@ -2,6 +2,7 @@
  * The OpenTelemetry SDK's own environment variables we honour, read as its specification has them:
  * OTEL_TRACES_SAMPLER (+ _ARG), OTEL_PROPAGATORS and OTEL_RESOURCE_ATTRIBUTES.
  */
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { defaultScrubber } from '../scrub';
 import { parseResourceAttributes } from './resource-attributes';
 import type { PropagatorName } from './types';
@@ -181,6 +182,33 @@ export function checkOtlpExportSettings(env: Env, problems: ConfigError[]): void
     const raw = nonEmpty(env[variable]);
     if (raw !== undefined && !OTLP_COMPRESSIONS.has(raw)) {
       problems.push(new ConfigError(variable, raw, 'gzip or none (lower case)', variable.includes('TRACES') ? 'OTEL_EXPORTER_OTLP_COMPRESSION or none applies.' : 'Spans are sent uncompressed.'));
+    }
+  }
+}
+
+const TLS_FILES: ReadonlyArray<[name: string, consequence: string]> = [
+  ['CERTIFICATE', "The collector's certificate is checked against Node's CAs only."],
+  ['CLIENT_CERTIFICATE', 'No client certificate is presented to the collector.'],
+  ['CLIENT_KEY', 'No client certificate is presented to the collector.'],
+];
+
+/**
+ * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE, CLIENT_CERTIFICATE and CLIENT_KEY name files the collector's
+ * exporter reads; one that cannot be read is left out there with a line on OpenTelemetry's diagnostic
+ * logger only (silent unless OTEL_LOG_LEVEL is set), and the connection then fails on TLS for no visible
+ * reason. Only the variable that is read is checked: the TRACES_ one when set.
+ */
+export function checkOtlpTlsFiles(env: Env, problems: ConfigError[]): void {
+  for (const [name, consequence] of TLS_FILES) {
+    const specific = `OTEL_EXPORTER_OTLP_TRACES_${name}`;
+    const variable = nonEmpty(env[specific]) !== undefined ? specific : `OTEL_EXPORTER_OTLP_${name}`;
+    const path = nonEmpty(env[variable]);
+    if (path === undefined) continue;
+    try {
+      accessSync(path, fsConstants.R_OK);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      problems.push(new ConfigError(variable, path, `a readable PEM file (${reason})`, consequence));
     }
   }
 }

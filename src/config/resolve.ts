@@ -3,7 +3,7 @@ import { defaultScrubber } from '../scrub';
 import { checkTelemetryOptions } from './check-options';
 import { readAppPackage } from './package-info';
 import {
-  checkOtlpExportSettings, checkOtlpProtocol, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveSpanLimits, resolveTracesExporter,
+  checkOtlpExportSettings, checkOtlpProtocol, checkOtlpTlsFiles, otelSamplerRate, resolveBatchSettings, resolvePropagators, resolveResourceAttributes, resolveSpanLimits, resolveTracesExporter,
 } from './otel-env';
 import type { ResolvedConfig, TelemetryOptions } from './types';
 import { mergeHeaders } from '../http-client/headers';
@@ -249,7 +249,10 @@ export function resolveTelemetryOptions(given: TelemetryOptions = {}, env: Env =
   const ignoreErrors = resolveIgnoreErrors(options.ignoreErrors, problems);
   const tracesExporter = resolveTracesExporter(env, problems);
   const otlpEndpoint = options.otlpEndpoint === undefined && tracesExporter === 'none' ? undefined : resolveOtlpEndpoint(options, env, problems);
-  if (otlpEndpoint) checkOtlpProtocol(env, problems);
+  if (otlpEndpoint) {
+    checkOtlpProtocol(env, problems);
+    checkOtlpTlsFiles(env, problems);
+  }
   checkOtlpExportSettings(env, problems);
   checkShutdownTimeout(env, problems);
   const propagators = resolvePropagators(env, problems);

@@ -30,7 +30,7 @@ const spanCount = { name: 'span' as const, countItems: (spans: ReadableSpan[]) =
 /**
  * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE, CLIENT_KEY and CLIENT_CERTIFICATE: file paths, read once, for
  * our client (OpenTelemetry's own transport would read them too, but only when no agent options are given).
- * A file that cannot be read is reported on the diagnostic logger and left out, as OpenTelemetry does.
+ * A file that cannot be read is left out, as OpenTelemetry does; resolveConfig has reported it (checkOtlpTlsFiles).
  */
 function tlsFromEnv(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
   const read = (name: string): Buffer | undefined => {
