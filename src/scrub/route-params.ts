@@ -46,12 +46,16 @@ export function compileRouteParamMask(route: string, isSensitiveKey: (key: strin
 }
 
 /**
- * A path (or absolute URL, or `METHOD /path` line) with the segments the mask names filtered, when its
+ * A path (or absolute URL, or `METHOD /path` or `METHOD http://host/path` line) with the segments the mask names filtered, when its
  * literal segments are the template's; any other path is returned as it is.
  */
 export function maskRouteParams(text: string, mask: RouteParamMask): string {
-  const origin = URL_ORIGIN.exec(text)?.[0] ?? (text.startsWith('/') ? '' : /^[A-Z]+ (?=\/)/.exec(text)?.[0]);
-  if (origin === undefined) return text;
+  // A request line's target may be absolute (`GET http://host/reset/<token>`: a forward proxy's form).
+  const method = /^[A-Z]+ (?=\/|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.exec(text)?.[0] ?? '';
+  const target = method === '' ? text : text.slice(method.length);
+  const host = URL_ORIGIN.exec(target)?.[0] ?? (target.startsWith('/') ? '' : undefined);
+  if (host === undefined) return text;
+  const origin = method + host;
   const queryAt = text.slice(origin.length).search(/[?#]/);
   const end = queryAt === -1 ? text.length : origin.length + queryAt;
   const segments = text.slice(origin.length, end).split('/');

@@ -11,6 +11,8 @@ describe('route parameters with sensitive names', () => {
     ['query and fragment kept', '/reset/:token', '/reset/9f86d0?lang=en#top', `/reset/${F}?lang=en#top`],
     ['an absolute URL', '/reset/:token', 'https://salon.example/reset/9f86d0?x=1', `https://salon.example/reset/${F}?x=1`],
     ['a breadcrumb line', '/reset/:token', 'GET /reset/9f86d0', `GET /reset/${F}`],
+    ['a breadcrumb line with an absolute-form target (a forward proxy\'s)', '/reset/:token', 'GET http://api.example/reset/9f86d0?x=1', `GET http://api.example/reset/${F}?x=1`],
+    ['a method before text that is no target', '/reset/:token', 'GET reset/9f86d0', 'GET reset/9f86d0'],
     ['Express matches without case', '/reset/:token', '/Reset/9f86d0', `/Reset/${F}`],
     ['a percent-encoded literal', '/réinitialiser/:token', '/r%C3%A9initialiser/9f86d0', `/r%C3%A9initialiser/${F}`],
     ['mounted, several parameters', '/users/:id/invites/:inviteSecret/accept', '/users/42/invites/abc/accept', `/users/42/invites/${F}/accept`],
