@@ -6,7 +6,7 @@ import {
 import { isolationScopeIn, LazyRequestScopes, useOpenTelemetryContextForScopes, withRequestScopes } from './otel-scopes';
 import { methodForName } from '../tracing/http-attributes';
 import { routeOf, type RequestContextHook } from '../tracing/http-server';
-import { requestServers, type Emit } from '../tracing/request-servers';
+import { handsOverRequest, requestServers, type Emit } from '../tracing/request-servers';
 import { RequestSessionAggregator, type RequestSessionStatus } from './request-sessions';
 
 type RequestPair = { request: http.IncomingMessage; response: http.ServerResponse };
@@ -130,7 +130,7 @@ function installInRequestContext(hook: RequestContextHook, client: Client, start
 function isolatedEmit(original: Emit, client: Client, startSession: StartSession): Emit {
   const wrapped = function emitInRequestScope(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
-    if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
+    if (!handsOverRequest(event) || (res as SessionResponse)[SESSION] !== undefined) return original.apply(this, arguments as unknown as [string]);
     const response = res as SessionResponse;
     const isolationScope = requestIsolationScope(getIsolationScope(), client, req, response);
     startSession(response, isolationScope);

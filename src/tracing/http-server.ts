@@ -8,7 +8,7 @@ import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { methodForName, normalizedMethod, parseHost, requestUrlParts } from './http-attributes';
 import { RequestRecord } from './request-record';
 import { REQUEST_ROOT_CONTEXT } from './lean-context';
-import { requestServers, type Emit, type Scheme } from './request-servers';
+import { handsOverRequest, requestServers, type Emit, type Scheme } from './request-servers';
 
 /** The instrumentation scope of server spans (exported spans name it). */
 export const HTTP_SERVER_SCOPE = 'express-otel-sentry/http-server';
@@ -140,7 +140,7 @@ function onResponseError(this: TracedResponse, error: unknown): void {
 
 /**
  * One server span per incoming request, made where the request is handed to the app
- * (`Server#emit('request')`). It replaces HttpInstrumentation's incoming side, which computes the same
+ * (`Server#emit('request')`, or 'checkContinue' / 'checkExpectation': see handsOverRequest). It replaces HttpInstrumentation's incoming side, which computes the same
  * attributes with much more work per request (URL objects, metrics, hooks, a second set of listeners).
  * The span is active while the app handles the request, listeners added to the request and response
  * run in its context, and Express fills in `http.route` through the RPC metadata, as with
@@ -148,8 +148,11 @@ function onResponseError(this: TracedResponse, error: unknown): void {
  */
 function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: RequestContextHook): Emit {
   const wrapped = function emitWithServerSpan(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
-    // eslint-disable-next-line prefer-rest-params
-    if (event !== 'request') return original.apply(this, arguments as unknown as [string]);
+    // Not a request, or one handed on again (a 'checkContinue' listener that emits 'request'): it has its span.
+    if (!handsOverRequest(event) || (res as TracedResponse)[RECORD] !== undefined) {
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as [string]);
+    }
     const request = req as http.IncomingMessage;
     const response = res as TracedResponse;
     const method = methodForName(request.method || 'GET');

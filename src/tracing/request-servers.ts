@@ -10,6 +10,17 @@ export interface RequestServer {
   scheme: Scheme;
 }
 
+/**
+ * Whether a server event hands a request and its response to the app: 'request', or what Node emits
+ * instead when the app listens for it (`Expect: 100-continue`, another expectation). Node's documented
+ * answer to those is the request handler itself (`res.writeContinue(); app(req, res)`), so their requests
+ * get a span and an isolation scope as any other: without them, one request's user and breadcrumbs
+ * reached another's events through the process-wide scope.
+ */
+export function handsOverRequest(event: string | symbol): boolean {
+  return event === 'request' || event === 'checkContinue' || event === 'checkExpectation';
+}
+
 type Http2 = typeof import('node:http2');
 
 /** Required when telemetry starts, not when this library is imported: loading node:http2 costs a few ms. */
