@@ -138,6 +138,37 @@ function onResponseError(this: TracedResponse, error: unknown): void {
   if (record) failServerSpan(record.span, error);
 }
 
+const QUEUED = Symbol('express-otel-sentry.queued-responses');
+/** A connection's pipelined responses still waiting for it, as flat pairs (record, response). */
+type PipelinedSocket = { [QUEUED]?: unknown[]; once(event: 'close', listener: () => void): unknown };
+
+/**
+ * A pipelined request's response waits for those before it on the connection (Node gives it no socket
+ * yet). When the connection goes first, Node closes the request (maybe long before: once its body was
+ * read) but never that response, and its span stayed open for good. The connection's close ends them.
+ */
+function watchQueuedResponse(socket: PipelinedSocket, record: RequestRecord, response: http.ServerResponse): void {
+  let queued = socket[QUEUED];
+  if (queued === undefined) {
+    queued = socket[QUEUED] = [];
+    socket.once('close', endQueuedSpans);
+  } else if (queued.length >= 32) {
+    // A client that keeps pipelining on one connection: those already answered are let go.
+    socket[QUEUED] = queued = queued.filter((_, i) => !(queued![i - (i % 2)] as RequestRecord).serverSpanEnded);
+  }
+  queued.push(record, response);
+}
+
+function endQueuedSpans(this: PipelinedSocket): void {
+  const queued = this[QUEUED] ?? [];
+  this[QUEUED] = undefined;
+  for (let i = 0; i < queued.length; i += 2) {
+    const record = queued[i] as RequestRecord;
+    record.closeRoute();
+    if (takeOpenRecord(record)) endServerSpan(record, queued[i + 1] as http.ServerResponse);
+  }
+}
+
 /**
  * One server span per incoming request, made where the request is handed to the app
  * (`Server#emit('request')`, or 'checkContinue' / 'checkExpectation': see handsOverRequest). It replaces HttpInstrumentation's incoming side, which computes the same
@@ -166,6 +197,7 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
     response[RECORD] = record;
     response.on('close', onResponseClose);
     response.on(errorMonitor, onResponseError);
+    if (!response.socket && request.socket) watchQueuedResponse(request.socket as unknown as PipelinedSocket, record, response);
     const traced = setRPCMetadata(trace.setSpan(parent, span), record);
     const active = hook.extend ? hook.extend(traced, request, response) : traced;
     bindRequestContext(request, response, active);
