@@ -9,6 +9,7 @@ import { assertEvent, checkMatcher, eventMatches } from './matchers';
 import { findSecrets } from './secrets';
 import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
 import { SpanGenerations } from './generations';
+import { globalTimersRun, realDelay } from './real-time';
 import { givenOptionNames, ignoredOptionsWarning } from '../startup-checks';
 import { registerEsmHook, testRunIsEsm } from '../esm-hook';
 import type { CapturedEvent, SpanNode, Testkit, TestkitOptions, WaitOptions } from './types';
@@ -99,20 +100,31 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   };
   telemetry.spanProcessor.addExporter('testkit', exporter);
 
-  const flush = async () => {
-    await telemetry.flush(DEFAULT_TIMEOUT_MS);
-  };
+  /**
+   * Flushes both pipelines within `timeout`. Sentry's client flush polls on the global setTimeout: while
+   * fake timers hold it, it is not waited for (what it would wait for is promise work, done by then).
+   */
+  async function settle(timeout: number, expired: Promise<void> = realDelay(timeout)): Promise<void> {
+    await Promise.race([telemetry.spanProcessor.forceFlush(), expired]);
+    const flushing = telemetry.flush(timeout);
+    if (await Promise.race([flushing.then(() => true), globalTimersRun()])) await Promise.race([flushing, expired]);
+  }
+
+  const flush = () => settle(DEFAULT_TIMEOUT_MS);
 
   /** Re-checks `done` after every arrival; flushes first so that nothing waits on a batch timer. */
   async function waitUntil<T>(check: () => T | undefined, what: () => string, options: WaitOptions | undefined): Promise<T> {
     const timeout = checkWaitOptions(options);
-    // The first flush counts against the timeout: the whole wait is bounded by it.
-    const deadline = Date.now() + timeout;
-    await telemetry.flush(timeout);
+    // The first flush counts against the timeout: the whole wait is bounded by it, in real time (see real-time.ts).
+    const started = Date.now();
+    const expired = realDelay(timeout);
+    await settle(timeout, expired);
     const first = check();
     if (first !== undefined) return first;
     return new Promise<T>((resolve, reject) => {
+      let settled = false;
       const wake = () => {
+        if (settled) return;
         const result = check();
         if (result === undefined) {
           void flush();
@@ -121,11 +133,18 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
         cleanup();
         resolve(result);
       };
-      const timer = setTimeout(() => {
+      const giveUp = () => {
+        if (settled) return;
         cleanup();
-        reject(new AssertionError({ message: `timed out after ${timeout} ms waiting for ${what()}` }));
-      }, Math.max(0, deadline - Date.now()));
+        const last = check();
+        if (last !== undefined) resolve(last);
+        else reject(new AssertionError({ message: `timed out after ${timeout} ms waiting for ${what()}` }));
+      };
+      // The global timer holds the process open while it waits (the real-time one does not); fake timers hold it back.
+      const timer = setTimeout(giveUp, Math.max(0, started + timeout - Date.now()));
+      void expired.then(giveUp);
       const cleanup = () => {
+        settled = true;
         clearTimeout(timer);
         arrivals.delete(wake);
       };
