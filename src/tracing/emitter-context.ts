@@ -14,9 +14,6 @@ interface Emitter {
  * hidden class per request (see request-record.ts); fields of this class do not.
  */
 class EmitterBinding {
-  /** Flat triples (event, listener, wrapper): a request wraps few listeners, a scan beats maps here. */
-  wrapped: unknown[] | undefined = undefined;
-
   constructor(
     readonly context: Context,
     /** The response of the request (the response itself for a response): once it has finished, nothing is bound. */
@@ -28,109 +25,71 @@ const BINDING = Symbol('express-otel-sentry.emitter-binding');
 /** Marks a listener that needs no context (our own bookkeeping): it is added as is. */
 export const NO_CONTEXT = Symbol.for('express-otel-sentry.no-context');
 const PATCHED = Symbol.for('express-otel-sentry.emitter-context-patched');
-const ADD_METHODS = ['addListener', 'on', 'prependListener'] as const;
-const ONCE_METHODS = ['once', 'prependOnceListener'] as const;
-const REMOVE_METHODS = ['removeListener', 'off'] as const;
+/** Marks our wrappers: one handed back to an add method (from rawListeners) is not wrapped again. */
+const WRAPPER = Symbol('express-otel-sentry.context-wrapper');
 
-/** Set while an add method runs: `once` calls `on` itself, and the listener must be wrapped only once. */
-let adding = false;
+/** A wrapper carries its listener as `.listener`, as Node's own once-wrappers do. */
+type Wrapper = Listener & { listener: Listener; [WRAPPER]: true };
 
-/** Drops the triple of `wrapped`: a once-listener that has run is gone, and Node removes it by its own wrapper. */
-function forget(binding: EmitterBinding, wrapped: Listener): void {
-  const triples = binding.wrapped;
-  if (!triples) return;
-  for (let i = 2; i < triples.length; i += 3) {
-    if (triples[i] === wrapped) {
-      triples.splice(i - 2, 3);
-      return;
-    }
+/** The context `listener` is to run in, or undefined when it is added as is. */
+function contextFor(emitter: Emitter, listener: unknown): Context | undefined {
+  const binding = emitter[BINDING];
+  if (
+    binding === undefined || typeof listener !== 'function' || (listener as { [WRAPPER]?: boolean })[WRAPPER] === true ||
+    // Ours, or Node's once-wrapper around ours (EventEmitter's `once` adds through `on`).
+    (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] === true || (listener as { listener?: { [NO_CONTEXT]?: boolean } }).listener?.[NO_CONTEXT] === true ||
+    // After the response, Node's own cleanup (`req.on('end', clearIncoming)` on every request whose
+    // body was not read) is what adds listeners; the request's context has nothing left to give them.
+    binding.response.writableFinished === true
+  ) {
+    return undefined;
   }
+  return binding.context;
 }
 
-function wrappedAdd(original: Method, once: boolean): Method {
+function marked(wrapper: Listener, listener: Listener): Wrapper {
+  const marking = wrapper as Wrapper;
+  marking.listener = listener;
+  marking[WRAPPER] = true;
+  return marking;
+}
+
+/**
+ * on / addListener / prependListener add the listener wrapped. Node reads a wrapper's `.listener` as the
+ * listener itself (its once-wrappers are made so): removeListener(event, listener), listeners(),
+ * listenerCount(event, listener), 'newListener' and 'removeListener' see the app's function, with no
+ * bookkeeping of ours to go stale.
+ */
+function wrappedAdd(original: Method): Method {
   return function addWithContext(this: Emitter, event, listener) {
-    const binding = this[BINDING];
-    if (
-      binding === undefined || adding || typeof listener !== 'function' || (listener as { [NO_CONTEXT]?: boolean })[NO_CONTEXT] ||
-      // After the response, Node's own cleanup (`req.on('end', clearIncoming)` on every request whose
-      // body was not read) is what adds listeners; the request's context has nothing left to give them.
-      binding.response.writableFinished === true
-    ) {
-      return original.call(this, event, listener);
-    }
-    const bound = binding.context;
-    const wrapped: Listener = function (this: unknown, ...args: unknown[]) {
-      // A streaming response that waits for 'drain' with `once` 60 000 times would otherwise keep
-      // 60 000 triples, and scan them on every removal.
-      if (once) forget(binding, wrapped);
-      return context.with(bound, () => listener.apply(this, args));
-    };
-    const triples = binding.wrapped;
-    if (triples) triples.push(event, listener, wrapped);
-    else binding.wrapped = [event, listener, wrapped];
-    adding = true;
-    try {
-      return original.call(this, event, wrapped);
-    } finally {
-      adding = false;
-    }
+    const bound = contextFor(this, listener);
+    if (bound === undefined) return original.call(this, event, listener);
+    const fn = listener!;
+    return original.call(this, event, marked(function (this: unknown, ...args: unknown[]) {
+      return context.with(bound, () => fn.apply(this, args));
+    }, fn));
   };
 }
 
-/** The record of `listener` whose wrapper `entry` is (a once-listener's entry is Node's wrapper around ours). */
-function recordOf(triples: unknown[], event: string | symbol, listener: Listener, entry: Listener & { listener?: Listener }): number {
-  for (let i = 0; i < triples.length; i += 3) {
-    if (triples[i] === event && triples[i + 1] === listener && (triples[i + 2] === entry || triples[i + 2] === entry.listener)) return i;
-  }
-  return -1;
-}
-
-function wrappedRemove(original: Method): Method {
-  return function removeWithContext(this: Emitter, event, listener) {
-    const triples = this[BINDING]?.wrapped;
-    if (triples && listener && triples.length > 0) {
-      let only = -1;
-      let matches = 0;
-      for (let i = 0; i < triples.length; i += 3) {
-        if (triples[i] === event && triples[i + 1] === listener) {
-          only = i;
-          matches++;
-        }
-      }
-      if (matches === 0) return original.call(this, event, listener);
-      if (matches === 1) {
-        const wrapped = triples[only + 2] as Listener;
-        triples.splice(only, 3);
-        return original.call(this, event, wrapped);
-      }
-      // The same listener more than once: Node removes the last in its list that matches (prepended
-      // ones sit first), the same here.
-      const entries = (this as unknown as { rawListeners(event: string | symbol): Array<Listener & { listener?: Listener }> }).rawListeners(event);
-      for (let r = entries.length - 1; r >= 0; r--) {
-        const entry = entries[r];
-        if (entry === listener || entry.listener === listener) break; // added unwrapped: Node's own removal
-        const at = recordOf(triples, event, listener, entry);
-        if (at !== -1) {
-          const wrapped = triples[at + 2] as Listener;
-          triples.splice(at, 3);
-          return original.call(this, event, wrapped);
-        }
-      }
-    }
-    return original.call(this, event, listener);
-  };
-}
-
-function wrappedRemoveAll(original: Method): Method {
-  return function removeAllWithContext(this: Emitter, event) {
-    const binding = this[BINDING];
-    // eslint-disable-next-line prefer-rest-params
-    const result = original.apply(this, arguments as unknown as [string]);
-    const triples = binding?.wrapped;
-    if (binding && triples) {
-      binding.wrapped = arguments.length === 0 ? undefined : triples.filter((_, i) => triples[i - (i % 3)] !== event);
-    }
-    return result;
+/**
+ * once / prependOnceListener as Node's onceWrapper does it (removed before it runs, at most one run),
+ * added through the unpatched add method: Node's own `once` would wrap our wrapper, and its `.listener`
+ * would then be ours, not the app's.
+ */
+function wrappedOnce(original: Method, add: Method): Method {
+  return function onceWithContext(this: Emitter, event, listener) {
+    const bound = contextFor(this, listener);
+    if (bound === undefined) return original.call(this, event, listener);
+    const fn = listener!;
+    const target = this as unknown as { removeListener(event: string | symbol, listener: Listener): unknown };
+    let fired = false;
+    const wrapper: Wrapper = marked(function (this: unknown, ...args: unknown[]) {
+      if (fired) return undefined;
+      fired = true;
+      target.removeListener(event, wrapper);
+      return context.with(bound, () => fn.apply(this, args));
+    }, fn);
+    return add.call(this, event, wrapper);
   };
 }
 
@@ -143,10 +102,12 @@ function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
     saved.push([name, original, Object.prototype.hasOwnProperty.call(proto, name)]);
     proto[name] = make(original);
   };
-  for (const name of ADD_METHODS) replace(name, (original) => wrappedAdd(original, false));
-  for (const name of ONCE_METHODS) replace(name, (original) => wrappedAdd(original, true));
-  for (const name of REMOVE_METHODS) replace(name, wrappedRemove);
-  replace('removeAllListeners', wrappedRemoveAll);
+  // Read before any is replaced: Readable's `on` (which starts the flow on 'data'), EventEmitter's prepend.
+  const on = proto.on as Method;
+  const prepend = proto.prependListener as Method;
+  for (const name of ['addListener', 'on', 'prependListener']) replace(name, wrappedAdd);
+  replace('once', (original) => wrappedOnce(original, on));
+  replace('prependOnceListener', (original) => wrappedOnce(original, prepend));
   proto[PATCHED] = true;
   return () => {
     for (const [name, original, own] of saved) {
@@ -176,9 +137,4 @@ export function installEmitterContext(): () => void {
 export function bindRequestContext(request: object, response: object, ctx: Context): void {
   (request as Emitter)[BINDING] = new EmitterBinding(ctx, response);
   (response as Emitter)[BINDING] = new EmitterBinding(ctx, response);
-}
-
-/** How many bound listeners an emitter's binding still records (what tests check stays bounded). */
-export function recordedListenerCount(emitter: object): number {
-  return ((emitter as Emitter)[BINDING]?.wrapped?.length ?? 0) / 3;
 }

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Response } from 'express';
 import request from 'supertest';
-import { trace } from '@opentelemetry/api';
-import { recordedListenerCount } from '../../src/tracing/emitter-context';
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 
 for (const { name, express } of EXPRESS_VERSIONS) {
@@ -17,7 +16,7 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       return app;
     }
 
-    it('a listener added with once runs in the request\'s context, and its record goes once it has run', async () => {
+    it('a listener added with once runs in the request\'s context, and is gone once it has run', async () => {
       const app = appRunning(async (res) => {
         const traceId = trace.getActiveSpan()?.spanContext().traceId;
         const seen: Array<string | undefined> = [];
@@ -27,10 +26,10 @@ for (const { name, express } of EXPRESS_VERSIONS) {
           res.emit('tick');
           await fired;
         }
-        return { recorded: recordedListenerCount(res), sameTrace: seen.every((id) => id === traceId), runs: seen.length };
+        return { left: res.listenerCount('tick'), sameTrace: seen.every((id) => id === traceId), runs: seen.length };
       });
       const { body } = await request(app).get('/t').expect(200);
-      assert.deepEqual(body, { recorded: 0, sameTrace: true, runs: 200 });
+      assert.deepEqual(body, { left: 0, sameTrace: true, runs: 200 });
     });
 
     it('once, emit, on, removeListener: the listener runs once and is gone, as without us', async () => {
@@ -84,17 +83,80 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.deepEqual(body, { runs: [1, 2, 2], left: 1 });
     });
 
-    it('removeAllListeners forgets what it removed', async () => {
+    it('removeAllListeners, of one event and of all: what is left runs in the context', async () => {
       const app = appRunning((res) => {
+        const traceId = trace.getActiveSpan()?.spanContext().traceId;
+        let tockInContext = false;
         for (let i = 0; i < 5; i++) res.on('tick', () => undefined);
-        res.on('tock', () => undefined);
+        res.on('tock', () => (tockInContext = trace.getActiveSpan()?.spanContext().traceId === traceId));
         res.removeAllListeners('tick');
-        const afterOne = recordedListenerCount(res);
-        res.removeAllListeners();
-        return { afterOne, afterAll: recordedListenerCount(res) };
+        const afterOne = [res.listenerCount('tick'), res.listenerCount('tock')];
+        res.emit('tock');
+        res.removeAllListeners('tock');
+        return { afterOne, afterAll: res.listenerCount('tock'), tockInContext };
       });
       const { body } = await request(app).get('/t').expect(200);
-      assert.deepEqual(body, { afterOne: 1, afterAll: 0 });
+      assert.deepEqual(body, { afterOne: [0, 1], afterAll: 0, tockInContext: true });
+    });
+
+    it("listeners(), listenerCount(event, listener), 'newListener' and 'removeListener' see the app's function, as without us", async () => {
+      const app = appRunning((res) => {
+        const listener = () => undefined;
+        const once = () => undefined;
+        const announced: unknown[] = [];
+        res.on('newListener', (event, added) => event === 'tick' && announced.push(added === listener || added === once));
+        res.on('removeListener', (event, removed) => event === 'tick' && announced.push(removed === listener || removed === once));
+        res.on('tick', listener);
+        res.once('tick', once);
+        const seen = {
+          listeners: res.listeners('tick').map((fn) => fn === listener || fn === once),
+          counts: [res.listenerCount('tick'), (res.listenerCount as (event: string, fn: unknown) => number)('tick', listener), (res.listenerCount as (event: string, fn: unknown) => number)('tick', once)],
+          onceRaw: (res.rawListeners('tick')[1] as { listener?: unknown }).listener === once,
+        };
+        res.off('tick', once);
+        res.off('tick', listener);
+        return { ...seen, announced, left: res.listenerCount('tick') };
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, { listeners: [true, true], counts: [2, 1, 1], onceRaw: true, announced: [true, true, true, true], left: 0 });
+    });
+
+    it("a listener added from a 'newListener' listener runs in the request's context too", async () => {
+      const app = appRunning((res) => {
+        const traceId = trace.getActiveSpan()?.spanContext().traceId;
+        const inContext: Record<string, boolean> = {};
+        const check = (name: string) => () => (inContext[name] = trace.getActiveSpan()?.spanContext().traceId === traceId);
+        res.on('newListener', (event) => {
+          if (event === 'tick') res.on('tock', check('added from newListener'));
+        });
+        res.on('tick', check('tick'));
+        return new Promise((resolve) => setImmediate(() => {
+          // Emitted outside the request's context, as a socket callback would.
+          context.with(ROOT_CONTEXT, () => {
+            res.emit('tick');
+            res.emit('tock');
+          });
+          resolve(inContext);
+        }));
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, { tick: true, 'added from newListener': true });
+    });
+
+    it('a listener removed through what listeners() returned, then added after the response and removed, is gone (no stale record)', async () => {
+      let res: Response | undefined;
+      const listener = () => undefined;
+      const app = appRunning((response) => {
+        res = response;
+        response.on('tick', listener);
+        for (const fn of response.listeners('tick')) response.off('tick', fn as () => void);
+        return { left: response.listenerCount('tick') };
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, { left: 0 });
+      res!.on('tick', listener); // added as is: the response has finished
+      res!.removeListener('tick', listener);
+      assert.equal(res!.listenerCount('tick'), 0);
     });
   });
 }
