@@ -140,9 +140,10 @@ function isolatedEmit(original: Emit, client: Client, startSession: StartSession
   return wrapped;
 }
 
+/** A later copy of this module (jest: one per test file) takes over from the one before, as tracing's http-server does. */
 function patch(proto: { emit: Emit }, client: Client, startSession: StartSession): void {
-  if ((proto.emit as unknown as Record<symbol, unknown>)[PATCHED]) return;
-  proto.emit = isolatedEmit(proto.emit, client, startSession);
+  const current = proto.emit;
+  proto.emit = isolatedEmit((current as unknown as Record<symbol, Emit | undefined>)[PATCHED] ?? current, client, startSession);
 }
 
 /** The URL as the client sent it (Express's `originalUrl`: its `url` is relative to the current mount). */

@@ -93,28 +93,39 @@ function wrappedOnce(original: Method, add: Method): Method {
   };
 }
 
+const PATCHED_METHODS = ['addListener', 'on', 'prependListener', 'once', 'prependOnceListener'] as const;
+type Originals = Partial<Record<(typeof PATCHED_METHODS)[number], Method>>;
+
+/**
+ * Patches the prototype's add methods. A copy of this module loaded again in the same process with a
+ * fresh global (jest: one per test file, all sharing Node's http) takes over: it wraps the originals the
+ * first copy kept, not that copy's wrappers, which bind nothing for the new copy's requests.
+ */
 function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
-  if (proto[PATCHED]) return () => undefined;
+  const previous = proto[PATCHED];
+  if (previous === true) return () => undefined; // a copy from before originals were kept: it stays
+  const originals: Originals = (previous as Originals | undefined) ?? {};
   const saved: Array<[string, unknown, boolean]> = [];
-  const replace = (name: string, make: (original: Method) => Method) => {
-    const original = proto[name] as Method | undefined;
-    if (typeof original !== 'function') return;
-    saved.push([name, original, Object.prototype.hasOwnProperty.call(proto, name)]);
-    proto[name] = make(original);
+  for (const name of PATCHED_METHODS) {
+    saved.push([name, proto[name], Object.prototype.hasOwnProperty.call(proto, name)]);
+    if (!previous && typeof proto[name] === 'function') originals[name] = proto[name] as Method;
+  }
+  const replace = (name: (typeof PATCHED_METHODS)[number], make: (original: Method) => Method) => {
+    const original = originals[name];
+    if (original) proto[name] = make(original);
   };
-  // Read before any is replaced: Readable's `on` (which starts the flow on 'data'), EventEmitter's prepend.
-  const on = proto.on as Method;
-  const prepend = proto.prependListener as Method;
-  for (const name of ['addListener', 'on', 'prependListener']) replace(name, wrappedAdd);
-  replace('once', (original) => wrappedOnce(original, on));
-  replace('prependOnceListener', (original) => wrappedOnce(original, prepend));
-  proto[PATCHED] = true;
+  for (const name of ['addListener', 'on', 'prependListener'] as const) replace(name, wrappedAdd);
+  // The unwrapped add methods: Readable's `on` (which starts the flow on 'data'), EventEmitter's prepend.
+  if (originals.on) replace('once', (original) => wrappedOnce(original, originals.on!));
+  if (originals.prependListener) replace('prependOnceListener', (original) => wrappedOnce(original, originals.prependListener!));
+  proto[PATCHED] = originals;
   return () => {
-    for (const [name, original, own] of saved) {
-      if (own) proto[name] = original;
+    for (const [name, value, own] of saved) {
+      if (own) proto[name] = value;
       else delete proto[name];
     }
-    delete proto[PATCHED];
+    if (previous === undefined) delete proto[PATCHED];
+    else proto[PATCHED] = previous;
   };
 }
 

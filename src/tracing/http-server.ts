@@ -215,11 +215,16 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
   return wrapped;
 }
 
+/**
+ * A copy of this module loaded again in the same process with a fresh global (jest: one per test file,
+ * all sharing Node's http) takes over from the one before: it wraps that copy's original `emit`, so
+ * requests get the live copy's tracer and scopes, not a dead one's. Its undo puts the older one back.
+ */
 function patch(proto: { emit: Emit }, scheme: Scheme, tracer: Tracer, hook: RequestContextHook): () => void {
   const current = proto.emit;
-  if ((current as unknown as Record<symbol, unknown>)[PATCHED]) return () => undefined;
+  const original = (current as unknown as Record<symbol, Emit | undefined>)[PATCHED] ?? current;
   const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
-  proto.emit = tracedEmit(current, scheme, tracer, hook);
+  proto.emit = tracedEmit(original, scheme, tracer, hook);
   return () => {
     if (hadOwn) proto.emit = current;
     else delete (proto as { emit?: Emit }).emit;
