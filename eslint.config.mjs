@@ -14,4 +14,5 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  { files: ['examples/testing/jest/**'], languageOptions: { globals: globals.jest } },
 );

@@ -11,6 +11,7 @@ import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
 import { OwnEndpoints } from './tracing/instrumentations';
 import { withTimeout } from './with-timeout';
 import { givenOptionNames, ignoredOptionsWarning, loadedTooEarlyWarning, packagesLoadedBefore } from './startup-checks';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { addConfiguredExporters, configureDiagnostics, startTracing, type TracingHandle } from './tracing/sdk';
 import { SentryOtlpSpanProcessor } from './tracing/span-processor';
 import type { RequestContextHook } from './tracing/http-server';
@@ -43,6 +44,8 @@ export interface Telemetry {
   readonly spanProcessor: SentryOtlpSpanProcessor;
   /** @internal For the test kit and the local view. */
   readonly envelopeSinks: Set<EnvelopeSink>;
+  /** @internal For the test kit: the instrumentations tracing registered (none when tracing is off). */
+  readonly instrumentations: readonly Instrumentation[];
   /** @internal The event each error object was last reported as, and in which request (see `safeCaptureException`). */
   readonly reportedErrors: WeakMap<object, ReportedError>;
   readonly logger: Logger;
@@ -200,6 +203,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     spanProcessor,
     envelopeSinks,
     reportedErrors: new WeakMap(),
+    instrumentations: sdk?.instrumentations ?? [],
     categorize,
     spanStats: () => spanProcessor.stats(),
     flush: async (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => {
@@ -219,3 +223,4 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   (globalThis as GlobalWithHandle)[HANDLE] = telemetry;
   return telemetry;
 }
+

@@ -10,6 +10,7 @@ import { findSecrets } from './secrets';
 import { normalizeTracesRequest, type NormalizedSpan } from './otlp-json';
 import { SpanGenerations } from './generations';
 import { globalTimersRun, realDelay } from './real-time';
+import { instrumentRegistryModules, underJest } from './jest-registry';
 import { givenOptionNames, ignoredOptionsWarning } from '../startup-checks';
 import { registerEsmHook, testRunIsEsm } from '../esm-hook';
 import type { CapturedEvent, SpanNode, Testkit, TestkitOptions, WaitOptions } from './types';
@@ -60,6 +61,8 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
   if (!existing && testRunIsEsm()) registerEsmHook();
   // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
   const telemetry: Telemetry = existing ?? startTelemetry({ ...options, tracesSampleRate: options.tracesSampleRate ?? 1, dsn: '', otlpEndpoint: '', localView: false }, 'testkit');
+  // jest's module registry is not Node's require: the instrumentations' hook never sees express, pg and knex.
+  if (underJest()) instrumentRegistryModules(telemetry.instrumentations, require);
 
   let events: CapturedEvent[] = [];
   let spans: NormalizedSpan[] = [];

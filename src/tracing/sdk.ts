@@ -3,7 +3,7 @@ import {
   CompositePropagator, diagLogLevelFromString, getStringFromEnv, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { getClient } from '@sentry/core';
 import type { Logger } from '../logger';
@@ -116,6 +116,8 @@ function createPropagators(config: ResolvedConfig, scrubber: Scrubber): TextMapP
 /** What `startTracing` returns; `shutdown()` flushes and stops the span pipeline. */
 export interface TracingHandle {
   shutdown(): Promise<void>;
+  /** The instrumentations registered (see instrumentations.ts). */
+  readonly instrumentations: readonly Instrumentation[];
 }
 
 /**
@@ -132,7 +134,8 @@ export interface TracingHandle {
 export function startTracing(
   config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, scrubber: Scrubber, requestContext?: RequestContextHook,
 ): TracingHandle {
-  registerInstrumentations({ instrumentations: createInstrumentations(own) });
+  const instrumentations = createInstrumentations(own);
+  registerInstrumentations({ instrumentations });
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: createPropagators(config, scrubber) }));
@@ -154,6 +157,7 @@ export function startTracing(
   trace.setGlobalTracerProvider(provider);
   const untrace = traceIncomingRequests(provider.getTracer(HTTP_SERVER_SCOPE), requestContext);
   const handle: TracingHandle = {
+    instrumentations,
     shutdown: async () => {
       untrace();
       await provider.shutdown();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../support/child-app';
+import { getTestDatabase } from '../support/database';
 
 describe('the test kit under other runners', () => {
   for (const file of ['kit.test.js', 'kit.test.mjs']) {
@@ -16,4 +17,16 @@ describe('the test kit under other runners', () => {
       assert.match(result.stdout, /(#|ℹ) pass 1\b/);
     });
   }
+
+  // Two files in one worker (-i): each has its own module registry, so its own copy of the library, sharing Node's http.
+  it('jest, two test files in one worker: route and query spans, and each file its own user and breadcrumbs', async () => {
+    const result = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '-c', 'examples/testing/jest/jest.config.js', '-i', '--ci'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SENTRY_DSN: '', DATABASE_URL: (await getTestDatabase()).url },
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stderr, /Tests: {7}4 passed, 4 total/);
+  });
 });

@@ -1,0 +1,2 @@
+'use strict';
+require('./salon-suite')('first file');
