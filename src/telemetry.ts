@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
 import { entryIsEsm, isLoaderHooksThread, registerEsmHook } from './esm-hook';
@@ -8,6 +9,7 @@ import { createConsoleLogger, safeLogger, SILENT_LOGGER, type Logger } from './l
 import { createScrubber, defaultScrubber, type Scrubber, type ScrubOptions } from './scrub';
 import { initSentry } from './sentry/init';
 import type { DeliveryFailures, EnvelopeSink } from './sentry/transport';
+import { NodeRuntimeClient } from './sentry/node/client';
 import { OwnEndpoints } from './tracing/instrumentations';
 import { withTimeout } from './with-timeout';
 import { givenOptionNames, ignoredOptionsWarning, loadedTooEarlyWarning, packagesLoadedBefore } from './startup-checks';
@@ -129,6 +131,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   // An ES module app: express, pg and knex imported from here on are instrumented only through the
   // loader hook (the preload and an app calling initTelemetry() before its dynamic imports alike).
   else if (startedBy === 'app' && entryIsEsm()) registerEsmHook();
+  retirePreviousCopy();
   const loadedBefore = packagesLoadedBefore();
   configureDiagnostics();
   const { config, options } = resolveTelemetryOptions(given);
@@ -221,6 +224,32 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
     },
   };
   (globalThis as GlobalWithHandle)[HANDLE] = telemetry;
+  const client = Sentry.getClient();
+  (http.Server.prototype as unknown as Record<symbol, unknown>)[RETIRE] = () => {
+    // Synchronous: its patches, hooks and stores are released now (the sdk's shutdown starts with them).
+    void (sdk ? sdk.shutdown() : spanProcessor.shutdown()).catch(() => undefined);
+    if (client instanceof NodeRuntimeClient) client.retire();
+  };
   return telemetry;
 }
 
+/**
+ * A copy of this library started in the same process whose global is gone: jest loads each test file's
+ * modules anew, with a fresh global, all sharing Node's own modules. The previous file's telemetry (its
+ * timers, Sentry's client, its instrumentations' hooks) kept running and held that file's whole module
+ * graph, ~6 MB per file. It is reached through Node's http, which every copy shares, and stopped
+ * before this one starts (its patches are undone then, so this copy's are not).
+ */
+const RETIRE = Symbol.for('express-otel-sentry.retire-previous-copy');
+
+function retirePreviousCopy(): void {
+  const shared = http.Server.prototype as unknown as Record<symbol, unknown>;
+  const retire = shared[RETIRE];
+  delete shared[RETIRE];
+  if (typeof retire !== 'function') return;
+  try {
+    retire();
+  } catch {
+    // What it still holds stays; this copy starts all the same.
+  }
+}

@@ -116,7 +116,7 @@ function createPropagators(config: ResolvedConfig, scrubber: Scrubber): TextMapP
 /** What `startTracing` returns; `shutdown()` flushes and stops the span pipeline. */
 export interface TracingHandle {
   shutdown(): Promise<void>;
-  /** The instrumentations registered (see instrumentations.ts). */
+  /** The instrumentations registered (see instrumentations.ts); their patches are undone at shutdown. */
   readonly instrumentations: readonly Instrumentation[];
 }
 
@@ -135,7 +135,7 @@ export function startTracing(
   config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, scrubber: Scrubber, requestContext?: RequestContextHook,
 ): TracingHandle {
   const instrumentations = createInstrumentations(own);
-  registerInstrumentations({ instrumentations });
+  const unregister = registerInstrumentations({ instrumentations });
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: createPropagators(config, scrubber) }));
@@ -160,6 +160,10 @@ export function startTracing(
     instrumentations,
     shutdown: async () => {
       untrace();
+      // Their patches and channel subscriptions would otherwise keep this provider (and all it holds) alive,
+      // and an enabled AsyncLocalStorage hands its last values to every async resource made after.
+      unregister();
+      contextManager.disable();
       await provider.shutdown();
     },
   };

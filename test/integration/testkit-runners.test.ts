@@ -29,4 +29,20 @@ describe('the test kit under other runners', () => {
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stderr, /Tests: {7}4 passed, 4 total/);
   });
+
+  // Each file's copy of the library started telemetry whose timers, channel subscription and hooks held
+  // that file's whole module graph (~6 MB a file, without end). The heap may rise for a few files
+  // before the collector lets old contexts go; it must then stop rising.
+  it('jest, sixteen test files in one worker: what each file held is let go (the heap levels off)', () => {
+    const result = spawnSync(process.execPath, ['--expose-gc', require.resolve('jest/bin/jest'), '-c', 'test/integration/fixtures/jest-files/jest.config.js', '-i', '--ci', '--logHeapUsage'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SENTRY_DSN: '' },
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    const heaps = [...result.stderr.matchAll(/\((?:[\d.]+ m?s, )?(\d+) MB heap size\)/g)].map((match) => Number(match[1]));
+    assert.equal(heaps.length, 16, result.stderr);
+    assert.ok(heaps[15] - heaps[11] < 12, `the heap after each file, in MB: ${heaps.join(', ')}`);
+  });
 });

@@ -70,6 +70,17 @@ export class NodeRuntimeClient extends ServerRuntimeClient<ClientOptions> {
     }
   }
 
+  /**
+   * Stops at once, without a flush: what a later copy of the library in the same process does to this
+   * one (see telemetry.ts). A flush there can hang (jest has torn down this copy's globals, timers among
+   * them), and this client's timers and 'close' listeners held the copy's whole module graph.
+   */
+  retire(): void {
+    if (this.clientReportTimer) clearInterval(this.clientReportTimer);
+    this.getOptions().enabled = false;
+    this.emit('close');
+  }
+
   override async close(timeout?: number): Promise<boolean> {
     if (this.clientReportTimer) clearInterval(this.clientReportTimer);
     process.off('beforeExit', this.flushOutcomesOnExit);

@@ -4,9 +4,9 @@
  * to its parent: see global-handlers.ts). Node publishes every new Worker on the `worker_threads`
  * diagnostics channel. An app that does not listen for the worker's errors still crashes with it.
  */
-import { subscribe } from 'node:diagnostics_channel';
+import { channel, type Channel } from 'node:diagnostics_channel';
 import type { Worker } from 'node:worker_threads';
-import { captureException, defineIntegration, isObjectLike } from '@sentry/core';
+import { captureException, defineIntegration, isObjectLike, type Client } from '@sentry/core';
 
 function captureWorkerErrors(worker: Worker): void {
   let threadId: number | undefined;
@@ -24,13 +24,28 @@ function captureWorkerErrors(worker: Worker): void {
     });
 }
 
+/** The subscription of the copy of this library that subscribed last (jest: one copy per test file). */
+const CURRENT = Symbol.for('express-otel-sentry.worker-threads-listener');
+type WorkerChannel = Channel & { [CURRENT]?: (message: unknown) => void };
+
 export const workerThreadsIntegration = defineIntegration(() => {
   return {
     name: 'WorkerThreads' as const,
-    setup() {
+    setup(client: Client) {
+      const onWorker = (message: unknown) => {
+        if (isObjectLike(message) && 'worker' in message) captureWorkerErrors(message.worker as Worker);
+      };
       try {
-        subscribe('worker_threads', (message) => {
-          if (isObjectLike(message) && 'worker' in message) captureWorkerErrors(message.worker as Worker);
+        // Not upstream's: the channel is the process's. One listener at a time, and none once the client
+        // closes: each held its client, and under jest a whole test file's module graph, for good.
+        const workers = channel('worker_threads') as WorkerChannel;
+        const previous = workers[CURRENT];
+        if (previous) workers.unsubscribe(previous);
+        workers.subscribe(onWorker);
+        workers[CURRENT] = onWorker;
+        client.on('close', () => {
+          workers.unsubscribe(onWorker);
+          if (workers[CURRENT] === onWorker) delete workers[CURRENT];
         });
       } catch {
         // A Node without the channel: worker errors stay the app's to report.
