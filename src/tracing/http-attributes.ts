@@ -32,7 +32,9 @@ export function requestUrlParts(target: string, scheme: string, host: string | u
     return { path: rawPath, query: search ? redactQuery(search) : undefined };
   }
   try {
-    const url = new URL(target, `${scheme}://${host || 'localhost'}`);
+    // An origin-form target is a path whole: resolved against a base, `//cdn/a b.png` read as a host (cdn)
+    // and lost its first segment, while `//cdn/a.png` (the plain path above) kept it.
+    const url = target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, `${scheme}://${host || 'localhost'}`);
     return { path: url.pathname, query: url.search ? redactQuery(url.search.slice(1)) : undefined };
   } catch {
     return {};

@@ -1,6 +1,6 @@
 /** The pure parts of server span attributes (src/tracing/http-attributes.ts), table-driven. */
 import assert from 'node:assert/strict';
-import { methodForName, normalizedMethod, parseHost } from '../../src/tracing/http-attributes';
+import { methodForName, normalizedMethod, parseHost, requestUrlParts } from '../../src/tracing/http-attributes';
 
 describe('parseHost: server.address and server.port as HttpInstrumentation reads a Host header', () => {
   const cases: Array<[header: string, proto: string | undefined, expected: { host: string; port?: string }]> = [
@@ -40,6 +40,26 @@ describe('request methods: the attribute by the conventions, the name as @sentry
     it(`${method}: http.request.method ${attribute}, named ${name}`, () => {
       assert.equal(normalizedMethod(method), attribute);
       assert.equal(methodForName(method), name);
+    });
+  }
+});
+
+describe('requestUrlParts: url.path and url.query of a request target', () => {
+  const cases: Array<[target: string, expected: { path?: string; query?: string }]> = [
+    ['/bookings/7', { path: '/bookings/7' }],
+    ['/bookings?page=2', { path: '/bookings', query: 'page=2' }],
+    ['/a/../b', { path: '/b' }],
+    ['/files/a b.png', { path: '/files/a%20b.png' }],
+    // An origin-form target is a path whole (found by a protocol audit): the plain path and the one needing parsing agree.
+    ['//cdn.example/img/a.png', { path: '//cdn.example/img/a.png' }],
+    ['//cdn.example/img/a b.png', { path: '//cdn.example/img/a%20b.png' }],
+    ['//evil.example/p%20q', { path: '//evil.example/p%20q' }],
+    ['http://salon.example/p?x=1', { path: '/p', query: 'x=1' }],
+  ];
+  for (const [target, expected] of cases) {
+    it(JSON.stringify(target), () => {
+      const { path, query } = requestUrlParts(target, 'http', 'salon.example');
+      assert.deepEqual({ path, query }, { query: undefined, ...expected });
     });
   }
 });
