@@ -72,24 +72,27 @@ function wrappedAdd(original: Method): Method {
 }
 
 /**
- * once / prependOnceListener as Node's onceWrapper does it (removed before it runs, at most one run),
- * added through the unpatched add method: Node's own `once` would wrap our wrapper, and its `.listener`
- * would then be ours, not the app's.
+ * once / prependOnceListener as Node's onceWrapper does it (removed before it runs, at most one run, the
+ * emitter as `this`), added as Node adds it: through the emitter's own `on` or `prependListener`, which
+ * an instance may override (compression's `res.on` sends 'drain' listeners to its gzip stream). Our
+ * wrapper is marked, so our own add method adds it as is; Node's `once` would have wrapped it again, and
+ * that wrapper's `.listener` would have been ours, not the app's.
  */
-function wrappedOnce(original: Method, add: Method): Method {
+function wrappedOnce(original: Method, add: 'on' | 'prependListener'): Method {
   return function onceWithContext(this: Emitter, event, listener) {
     const bound = contextFor(this, listener);
     if (bound === undefined) return original.call(this, event, listener);
     const fn = listener!;
-    const target = this as unknown as { removeListener(event: string | symbol, listener: Listener): unknown };
+    const target = this as unknown as Record<'on' | 'prependListener' | 'removeListener', (event: string | symbol, listener: Listener) => unknown>;
     let fired = false;
-    const wrapper: Wrapper = marked(function (this: unknown, ...args: unknown[]) {
+    const wrapper: Wrapper = marked(function (...args: unknown[]) {
       if (fired) return undefined;
       fired = true;
       target.removeListener(event, wrapper);
-      return context.with(bound, () => fn.apply(this, args));
+      return context.with(bound, () => fn.apply(target, args));
     }, fn);
-    return add.call(this, event, wrapper);
+    target[add](event, wrapper);
+    return this;
   };
 }
 
@@ -115,9 +118,8 @@ function patchPrototype(proto: Record<string | symbol, unknown>): () => void {
     if (original) proto[name] = make(original);
   };
   for (const name of ['addListener', 'on', 'prependListener'] as const) replace(name, wrappedAdd);
-  // The unwrapped add methods: Readable's `on` (which starts the flow on 'data'), EventEmitter's prepend.
-  if (originals.on) replace('once', (original) => wrappedOnce(original, originals.on!));
-  if (originals.prependListener) replace('prependOnceListener', (original) => wrappedOnce(original, originals.prependListener!));
+  replace('once', (original) => wrappedOnce(original, 'on'));
+  replace('prependOnceListener', (original) => wrappedOnce(original, 'prependListener'));
   proto[PATCHED] = originals;
   return () => {
     for (const [name, value, own] of saved) {

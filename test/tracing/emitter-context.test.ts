@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { Response } from 'express';
 import request from 'supertest';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
@@ -81,6 +81,45 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       });
       const { body } = await request(app).get('/t').expect(200);
       assert.deepEqual(body, { runs: [1, 2, 2], left: 1 });
+    });
+
+    it("once goes through the response's own on, as Node's does (compression's res.on sends 'drain' listeners to its gzip stream)", async () => {
+      const app = appRunning(async (res) => {
+        const seen: string[] = [];
+        const gzip = new EventEmitter();
+        const ownOn = res.on;
+        res.on = function on(this: Response, event: string | symbol, listener: (...args: unknown[]) => void) {
+          if (event !== 'drain') return ownOn.call(this, event, listener);
+          seen.push('instance on');
+          gzip.on(event, listener);
+          return this;
+        } as typeof res.on;
+        const drained = once(res, 'drain');
+        res.once('drain', function (this: unknown) {
+          seen.push(this === res ? 'once: this is the response' : 'once: another this');
+        });
+        gzip.emit('drain');
+        await drained;
+        res.on = ownOn;
+        return seen;
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, ['instance on', 'instance on', 'once: this is the response']);
+    });
+
+    it('a once-listener called through rawListeners() runs once, with the response as this', async () => {
+      const app = appRunning((res) => {
+        const calls: boolean[] = [];
+        res.once('tick', function (this: unknown) {
+          calls.push(this === res);
+        });
+        const [raw] = res.rawListeners('tick') as Array<() => void>;
+        raw();
+        raw();
+        return { calls, left: res.listenerCount('tick') };
+      });
+      const { body } = await request(app).get('/t').expect(200);
+      assert.deepEqual(body, { calls: [true], left: 0 });
     });
 
     it('removeAllListeners, of one event and of all: what is left runs in the context', async () => {
