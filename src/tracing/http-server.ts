@@ -139,8 +139,14 @@ function onResponseError(this: TracedResponse, error: unknown): void {
 }
 
 const QUEUED = Symbol('express-otel-sentry.queued-responses');
-/** A connection's pipelined responses still waiting for it, as flat pairs (record, response). */
-type PipelinedSocket = { [QUEUED]?: unknown[]; once(event: 'close', listener: () => void): unknown };
+/** The pipelined responses of a connection still waiting for it, as flat pairs (record, response). */
+interface QueuedResponses {
+  pairs: unknown[];
+  /** Those already answered are let go when the list reaches this: twice what was left the last time. */
+  pruneAt: number;
+}
+type PipelinedSocket = { [QUEUED]?: QueuedResponses; once(event: 'close', listener: () => void): unknown };
+const MIN_PRUNE_AT = 32;
 
 /**
  * A pipelined request's response waits for those before it on the connection (Node gives it no socket
@@ -150,17 +156,20 @@ type PipelinedSocket = { [QUEUED]?: unknown[]; once(event: 'close', listener: ()
 function watchQueuedResponse(socket: PipelinedSocket, record: RequestRecord, response: http.ServerResponse): void {
   let queued = socket[QUEUED];
   if (queued === undefined) {
-    queued = socket[QUEUED] = [];
+    queued = socket[QUEUED] = { pairs: [], pruneAt: MIN_PRUNE_AT };
     socket.once('close', endQueuedSpans);
-  } else if (queued.length >= 32) {
-    // A client that keeps pipelining on one connection: those already answered are let go.
-    socket[QUEUED] = queued = queued.filter((_, i) => !(queued![i - (i % 2)] as RequestRecord).serverSpanEnded);
+  } else if (queued.pairs.length >= queued.pruneAt) {
+    // A client that keeps pipelining on one connection: those answered are let go, at most once per
+    // doubling (a filter on every request was quadratic while the earlier ones were still open).
+    const pairs = queued.pairs;
+    queued.pairs = pairs.filter((_, i) => !(pairs[i - (i % 2)] as RequestRecord).serverSpanEnded);
+    queued.pruneAt = Math.max(MIN_PRUNE_AT, queued.pairs.length * 2);
   }
-  queued.push(record, response);
+  queued.pairs.push(record, response);
 }
 
 function endQueuedSpans(this: PipelinedSocket): void {
-  const queued = this[QUEUED] ?? [];
+  const queued = this[QUEUED]?.pairs ?? [];
   this[QUEUED] = undefined;
   for (let i = 0; i < queued.length; i += 2) {
     const record = queued[i] as RequestRecord;
