@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { diag } from '@opentelemetry/api';
-import { getStringFromEnv } from '@opentelemetry/core';
 import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions, createOtlpHttpExportDelegate, createOtlpHttpExporterMetrics, type OTLPExporterNodeConfigBase,
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { nonEmpty } from '../config/values';
 import { mergeHeaders } from '../http-client/headers';
 import { createTracesJsonWriter } from './otlp-json';
 import { createOtlpHttpTransport, withRetries, type RetryingTransport } from './otlp-transport';
@@ -32,9 +32,10 @@ const spanCount = { name: 'span' as const, countItems: (spans: ReadableSpan[]) =
  * our client (OpenTelemetry's own transport would read them too, but only when no agent options are given).
  * A file that cannot be read is left out, as OpenTelemetry does; resolveConfig has reported it (checkOtlpTlsFiles).
  */
-function tlsFromEnv(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+export function tlsFromEnv(env: NodeJS.ProcessEnv = process.env): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
   const read = (name: string): Buffer | undefined => {
-    const path = getStringFromEnv(`OTEL_EXPORTER_OTLP_TRACES_${name}`) ?? getStringFromEnv(`OTEL_EXPORTER_OTLP_${name}`);
+    // Trimmed, as resolveConfig checks it: a path ending in a newline (a YAML block) or a blank (.env) is the file's.
+    const path = nonEmpty(env[`OTEL_EXPORTER_OTLP_TRACES_${name}`]) ?? nonEmpty(env[`OTEL_EXPORTER_OTLP_${name}`]);
     if (path === undefined) return undefined;
     try {
       return readFileSync(path);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resolveConfig } from '../../src/config/resolve';
-import { OtlpJsonTraceExporter } from '../../src/tracing/otlp-exporter';
+import { OtlpJsonTraceExporter, tlsFromEnv } from '../../src/tracing/otlp-exporter';
 
 function oneSpan(): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
@@ -69,4 +70,17 @@ describe('OtlpJsonTraceExporter: headers on the wire', () => {
       assert.deepEqual((await headersSent(env)).filter((line) => pick.test(line)), expected);
     });
   }
+});
+
+describe('tlsFromEnv: the collector TLS files OpenTelemetry variables name', () => {
+  it('reads a path as resolveConfig checks it: trimmed (a YAML block ends it with a newline), the TRACES_ variable first', () => {
+    const tls = tlsFromEnv({ OTEL_EXPORTER_OTLP_CERTIFICATE: `${__filename}\n`, OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: ` ${__filename} `, OTEL_EXPORTER_OTLP_CLIENT_KEY: '/no/such/key.pem' });
+    assert.equal(tls?.ca?.toString(), readFileSync(__filename, 'utf8'));
+    assert.equal(tls?.key?.toString(), readFileSync(__filename, 'utf8'));
+    assert.equal(tls?.cert, undefined);
+  });
+
+  it('no variable set: nothing', () => {
+    assert.equal(tlsFromEnv({}), undefined);
+  });
 });
