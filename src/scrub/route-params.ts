@@ -51,7 +51,7 @@ export function compileRouteParamMask(route: string, isSensitiveKey: (key: strin
  */
 export function maskRouteParams(text: string, mask: RouteParamMask): string {
   // A request line's target may be absolute (`GET http://host/reset/<token>`: a forward proxy's form).
-  const method = /^[A-Z]+ (?=\/|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.exec(text)?.[0] ?? '';
+  const method = /^[A-Z][A-Z-]* (?=\/|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.exec(text)?.[0] ?? '';
   const target = method === '' ? text : text.slice(method.length);
   const host = URL_ORIGIN.exec(target)?.[0] ?? (target.startsWith('/') ? '' : undefined);
   if (host === undefined) return text;

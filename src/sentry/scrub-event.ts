@@ -140,7 +140,7 @@ function scrubSourceLinesOf(scrubber: Scrubber, frame: StackFrame): void {
 }
 
 /** A request's transaction as the request isolation names it: `GET /reset/:token`. */
-const ROUTE_TRANSACTION = /^[A-Z]+ (\/.*)$/;
+const ROUTE_TRANSACTION = /^[A-Z][A-Z-]* (\/.*)$/;
 
 /**
  * The path segments the request's route names with a sensitive parameter (`/reset/:token`), filtered

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import request from 'supertest';
 import { observability } from '../../middleware';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
@@ -70,6 +75,34 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       // The test's own client spans (supertest's requests, traced in this process) have no route to go by.
       const sent = JSON.stringify([events, kit.spans().filter((span) => span.kind !== 'CLIENT')]);
       for (const token of ['rst-9f86d081884c', 'inv-5e884898da28']) assert.ok(!sent.includes(token), `${token} was sent`);
+    });
+
+    it('a method with a hyphen (M-SEARCH, served by app.all): the token is filtered all the same', async () => {
+      const obs = observability({});
+      const instance = express();
+      instance.use(obs.request);
+      instance.all('/reset/:token', () => {
+        throw new Error('reset link expired');
+      });
+      instance.use(obs.errors);
+      const server = instance.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as AddressInfo;
+        // supertest has no M-SEARCH; Node's client sends any method its parser accepts.
+        await context.with(suppressTracing(context.active()), () => new Promise<void>((resolve, reject) => {
+          http.request({ host: '127.0.0.1', port, method: 'M-SEARCH', path: '/reset/rst-m-search-4c1d' }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          }).on('error', reject).end();
+        }));
+      } finally {
+        server.close();
+      }
+      const [event] = await kit.waitForEvents(1);
+      assert.equal(event.transaction, 'M-SEARCH /reset/:token');
+      assert.equal(kit.breadcrumbsOf(event)[0]?.message, 'M-SEARCH /reset/[Filtered]');
+      assert.ok(!JSON.stringify(event).includes('rst-m-search-4c1d'));
     });
 
     it('each part can be switched off', async () => {

@@ -12,6 +12,7 @@ describe('route parameters with sensitive names', () => {
     ['an absolute URL', '/reset/:token', 'https://salon.example/reset/9f86d0?x=1', `https://salon.example/reset/${F}?x=1`],
     ['a breadcrumb line', '/reset/:token', 'GET /reset/9f86d0', `GET /reset/${F}`],
     ['a breadcrumb line with an absolute-form target (a forward proxy\'s)', '/reset/:token', 'GET http://api.example/reset/9f86d0?x=1', `GET http://api.example/reset/${F}?x=1`],
+    ['a method with a hyphen (M-SEARCH, which Node accepts and app.all serves)', '/reset/:token', 'M-SEARCH /reset/9f86d0', `M-SEARCH /reset/${F}`],
     ['a method before text that is no target', '/reset/:token', 'GET reset/9f86d0', 'GET reset/9f86d0'],
     ['Express matches without case', '/reset/:token', '/Reset/9f86d0', `/Reset/${F}`],
     ['a percent-encoded literal', '/réinitialiser/:token', '/r%C3%A9initialiser/9f86d0', `/r%C3%A9initialiser/${F}`],
