@@ -21,7 +21,8 @@ export interface RequestSnapshot {
 
 function bodySnapshot(body: unknown, maxBodyBytes: number, scrubber: Scrubber): unknown {
   if (body === undefined || body === null) return undefined;
-  if (Buffer.isBuffer(body)) return `[binary body, ${body.length} bytes]`;
+  // serverless-http gives every request a Buffer, empty when there was no body.
+  if (Buffer.isBuffer(body)) return body.length === 0 ? undefined : `[binary body, ${body.length} bytes]`;
   if (typeof body === 'string') {
     if (body.length <= maxBodyBytes && Buffer.byteLength(body) <= maxBodyBytes) return scrubber.scrubString(body);
     // Scrubbed before the final cut: a card number or token across it would otherwise leave part of

@@ -126,6 +126,14 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.ok(reads() < 200, `${reads()} of 20000 fields read`);
     });
 
+    it('an empty Buffer (what serverless-http sets for a request without a body) is no body; a non-empty one is described', async () => {
+      await request(appWithBody(Buffer.alloc(0), {})).post('/payments').expect(500);
+      assert.equal((await kit.waitForEvents(1))[0].request?.data, undefined);
+      kit.reset();
+      await request(appWithBody(Buffer.from('%PDF-1.7'), {})).post('/payments').expect(500);
+      assert.equal((await kit.waitForEvents(1))[0].request?.data, '[binary body, 8 bytes]');
+    });
+
     it('body: false never reads the body', async () => {
       const { body, reads } = countingBody(1_000);
       await request(appWithBody(body, { body: false })).post('/payments').expect(500);
