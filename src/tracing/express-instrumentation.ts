@@ -4,6 +4,8 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, ty
 import { contributes, isFailure, layerPathOf, mountPathOf, type RouteSpanInfo } from './express-route';
 import { enterMount, finish, RouteRecord, routeSlotsOf, watchResponse, type Request, type Response } from './express-request';
 import { endQuietly, type RouteSlots } from './request-record';
+import { runOutsideServer } from './http-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The instrumentation scope of Express spans (exported spans name it). */
 export const EXPRESS_SCOPE = 'express-otel-sentry/express';
@@ -34,6 +36,14 @@ interface RouterPrototype {
 
 interface ExpressModule {
   Router?: { prototype?: { route?: unknown } } & Partial<RouterPrototype>;
+  application?: { handle: AppHandle };
+}
+type AppHandle = (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: unknown) => unknown;
+
+function patchHandle(original: AppHandle): AppHandle {
+  return function handle(this: unknown, req, res, callback) {
+    return runOutsideServer(req, res, () => original.call(this, req, res, callback));
+  };
 }
 
 const PATCHED = Symbol('express-otel-sentry.express-layer');
@@ -138,9 +148,16 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
             if (isWrapped(proto.use)) this._unwrap(proto, 'use');
             this._wrap(proto, 'use', (original) => this.patchUse(original));
           }
+          // Serverless adapters call `app.handle(req, res)` with no server's 'request' (runOutsideServer).
+          const application = exports?.application;
+          if (typeof application?.handle === 'function') {
+            if (isWrapped(application.handle)) this._unwrap(application, 'handle');
+            this._wrap(application, 'handle', patchHandle);
+          }
           return exports;
         },
         (exports: ExpressModule | undefined) => {
+          if (exports?.application) this._unwrap(exports.application, 'handle');
           const proto = exports && routerPrototype(exports);
           if (!proto) return;
           this._unwrap(proto, 'route');

@@ -7,6 +7,7 @@ import { setRPCMetadata } from '@opentelemetry/core';
 import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { methodForName, normalizedMethod, parseHost, requestUrlParts } from './http-attributes';
 import { RequestRecord } from './request-record';
+import { watchQueuedResponse, type PipelinedSocket } from './pipelined-responses';
 import { REQUEST_ROOT_CONTEXT } from './lean-context';
 import { handsOverRequest, requestServers, type Emit, type Scheme } from './request-servers';
 
@@ -138,46 +139,6 @@ function onResponseError(this: TracedResponse, error: unknown): void {
   if (record) failServerSpan(record.span, error);
 }
 
-const QUEUED = Symbol('express-otel-sentry.queued-responses');
-/** The pipelined responses of a connection still waiting for it, as flat pairs (record, response). */
-interface QueuedResponses {
-  pairs: unknown[];
-  /** Those already answered are let go when the list reaches this: twice what was left the last time. */
-  pruneAt: number;
-}
-type PipelinedSocket = { [QUEUED]?: QueuedResponses; once(event: 'close', listener: () => void): unknown };
-const MIN_PRUNE_AT = 32;
-
-/**
- * A pipelined request's response waits for those before it on the connection (Node gives it no socket
- * yet). When the connection goes first, Node closes the request (maybe long before: once its body was
- * read) but never that response, and its span stayed open for good. The connection's close ends them.
- */
-function watchQueuedResponse(socket: PipelinedSocket, record: RequestRecord, response: http.ServerResponse): void {
-  let queued = socket[QUEUED];
-  if (queued === undefined) {
-    queued = socket[QUEUED] = { pairs: [], pruneAt: MIN_PRUNE_AT };
-    socket.once('close', endQueuedSpans);
-  } else if (queued.pairs.length >= queued.pruneAt) {
-    // A client that keeps pipelining on one connection: those answered are let go, at most once per
-    // doubling (a filter on every request was quadratic while the earlier ones were still open).
-    const pairs = queued.pairs;
-    queued.pairs = pairs.filter((_, i) => !(pairs[i - (i % 2)] as RequestRecord).serverSpanEnded);
-    queued.pruneAt = Math.max(MIN_PRUNE_AT, queued.pairs.length * 2);
-  }
-  queued.pairs.push(record, response);
-}
-
-function endQueuedSpans(this: PipelinedSocket): void {
-  const queued = this[QUEUED]?.pairs ?? [];
-  this[QUEUED] = undefined;
-  for (let i = 0; i < queued.length; i += 2) {
-    const record = queued[i] as RequestRecord;
-    record.closeRoute();
-    if (takeOpenRecord(record)) endServerSpan(record, queued[i + 1] as http.ServerResponse);
-  }
-}
-
 /**
  * One server span per incoming request, made where the request is handed to the app
  * (`Server#emit('request')`, or 'checkContinue' / 'checkExpectation': see handsOverRequest). It replaces HttpInstrumentation's incoming side, which computes the same
@@ -193,23 +154,8 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [string]);
     }
-    const request = req as http.IncomingMessage;
-    const response = res as TracedResponse;
-    const method = methodForName(request.method || 'GET');
-    const parent = propagation.extract(REQUEST_ROOT_CONTEXT, request.headers);
-    // Attributes are added after sampling: an unexported request never computes them (the sampler
-    // does not read them), and the SDK validates each once instead of twice.
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-    if (span.isRecording()) span.setAttributes(requestAttributes(request, scheme));
-    // Set before Express gives the response its new prototype, so that adding it stays cheap.
-    const record = new RequestRecord(span, method);
-    response[RECORD] = record;
-    response.on('close', onResponseClose);
-    response.on(errorMonitor, onResponseError);
-    if (!response.socket && request.socket) watchQueuedResponse(request.socket as unknown as PipelinedSocket, record, response);
-    const traced = setRPCMetadata(trace.setSpan(parent, span), record);
-    const active = hook.extend ? hook.extend(traced, request, response) : traced;
-    bindRequestContext(request, response, active);
+    const active = startRequest(req as http.IncomingMessage, res as TracedResponse, scheme, tracer, hook);
+    const record = (res as TracedResponse)[RECORD]!;
     return context.with(active, () => {
       try {
         return original.call(this, event, req, res);
@@ -222,6 +168,60 @@ function tracedEmit(original: Emit, scheme: Scheme, tracer: Tracer, hook: Reques
   };
   (wrapped as unknown as Record<symbol, Emit>)[PATCHED] = original;
   return wrapped;
+}
+
+/** Starts the request's server span (its record set on the response) and returns the context the app runs in. */
+function startRequest(request: http.IncomingMessage, response: TracedResponse, scheme: Scheme, tracer: Tracer, hook: RequestContextHook): Context {
+  const method = methodForName(request.method || 'GET');
+  const parent = propagation.extract(REQUEST_ROOT_CONTEXT, request.headers);
+  // Attributes are added after sampling: an unexported request never computes them (the sampler
+  // does not read them), and the SDK validates each once instead of twice.
+  const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+  if (span.isRecording()) span.setAttributes(requestAttributes(request, scheme));
+  // Set before Express gives the response its new prototype, so that adding it stays cheap.
+  const record = new RequestRecord(span, method);
+  response[RECORD] = record;
+  response.on('close', onResponseClose);
+  response.on(errorMonitor, onResponseError);
+  if (!response.socket && request.socket) watchQueuedResponse(request.socket as unknown as PipelinedSocket, record, response, onResponseClose);
+  const traced = setRPCMetadata(trace.setSpan(parent, span), record);
+  const active = hook.extend ? hook.extend(traced, request, response) : traced;
+  bindRequestContext(request, response, active);
+  return active;
+}
+
+/** The tracer and hook of the running tracing (traceIncomingRequests), for requests no server hands over. */
+let running: { tracer: Tracer; hook: RequestContextHook } | undefined;
+
+/**
+ * A request handed to Express with no http server emitting 'request': serverless adapters
+ * (serverless-http, @codegenie/serverless-express) call the app themselves. It gets its server span and
+ * isolation here, as the emit would have given them (without, no span at all, and one invocation's user
+ * and breadcrumbs reached another's events). Such a response may never emit 'close' (@codegenie's does
+ * not): 'finish' ends it too. A request that has its span (from the server, or a mounting app) just runs.
+ */
+export function runOutsideServer(request: http.IncomingMessage, response: http.ServerResponse, run: () => unknown): unknown {
+  const traced = response as TracedResponse;
+  const current = running;
+  if (current === undefined || traced[RECORD] !== undefined) return run();
+  let active: Context;
+  try {
+    const encrypted = (request.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;
+    active = startRequest(request, traced, encrypted ? 'https' : 'http', current.tracer, current.hook);
+    traced.on('finish', onResponseClose);
+  } catch {
+    return run(); // an adapter's odd request: served untraced rather than not at all
+  }
+  const record = traced[RECORD]!;
+  return context.with(active, () => {
+    try {
+      return run();
+    } catch (error) {
+      const open = takeOpenRecord(record);
+      if (open) failServerSpan(open.span, error);
+      throw error;
+    }
+  });
 }
 
 /**
@@ -246,5 +246,10 @@ export function traceIncomingRequests(tracer: Tracer, hook: RequestContextHook =
     installEmitterContext(),
     ...requestServers().map(({ proto, scheme }) => patch(proto, scheme, tracer, hook)),
   ];
-  return () => undo.forEach((fn) => fn());
+  const started = { tracer, hook };
+  running = started;
+  return () => {
+    undo.forEach((fn) => fn());
+    if (running === started) running = undefined;
+  };
 }
