@@ -1,9 +1,10 @@
+import { ServerResponse } from 'node:http';
 import type * as http from 'node:http';
 import { errorMonitor } from 'node:events';
 import {
   context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer,
 } from '@opentelemetry/api';
-import { setRPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, setRPCMetadata } from '@opentelemetry/core';
 import { bindRequestContext, installEmitterContext } from './emitter-context';
 import { methodForName, normalizedMethod, parseHost, requestUrlParts } from './http-attributes';
 import { RequestRecord } from './request-record';
@@ -190,6 +191,16 @@ function startRequest(request: http.IncomingMessage, response: TracedResponse, s
   return active;
 }
 
+/**
+ * Whether a request reaching Express with no server span is an invocation of its own. Not: a sub-request
+ * the app runs inside a traced request (express-batch calls `app(req, res)` per batched call: its spans and
+ * events belong to the outer request), a fake response (not Node's ServerResponse: a sub-request or a
+ * test's mock), or a WebSocket express-ws hands to the app with a dummy response (answered 101 long before).
+ */
+function isInvocation(request: http.IncomingMessage, response: http.ServerResponse): boolean {
+  return response instanceof ServerResponse && request.headers?.upgrade === undefined && !(getRPCMetadata(context.active()) instanceof RequestRecord);
+}
+
 /** The tracer and hook of the running tracing (traceIncomingRequests), for requests no server hands over. */
 let running: { tracer: Tracer; hook: RequestContextHook } | undefined;
 
@@ -203,7 +214,7 @@ let running: { tracer: Tracer; hook: RequestContextHook } | undefined;
 export function runOutsideServer(request: http.IncomingMessage, response: http.ServerResponse, run: () => unknown): unknown {
   const traced = response as TracedResponse;
   const current = running;
-  if (current === undefined || traced[RECORD] !== undefined) return run();
+  if (current === undefined || traced[RECORD] !== undefined || !isInvocation(request, response)) return run();
   let active: Context;
   try {
     const encrypted = (request.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;

@@ -4,14 +4,16 @@
  * request data, and one invocation's user and breadcrumbs on another's events.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { trace } from '@opentelemetry/api';
 import express from 'express';
 import knexFactory, { type Knex } from 'knex';
 import serverless from 'serverless-http';
-import { addBreadcrumb, setUserContext } from '../../src';
+import request from 'supertest';
+import { addBreadcrumb, captureException, setUserContext } from '../../src';
 import { observability } from '../../middleware';
 import { getTestDatabase } from '../support/database';
 import { kit } from '../support/setup';
@@ -109,6 +111,61 @@ describe('an Express app served through a serverless adapter (serverless-http)',
     const [server] = await kit.waitForSpans((span) => span.kind === 'SERVER' && span.name === 'GET /ping');
     assert.equal(server.attributes['http.response.status_code'], 200);
     await kit.waitForSpans((span) => span.traceId === server.traceId && span.scope === 'express-otel-sentry/express');
+  });
+
+  describe('what is not an invocation of its own (found by a review of the serverless change)', () => {
+    /** A sub-request as express-batch makes one: a plain request object and a response that is no ServerResponse. */
+    function subRequest(app: express.Express, url: string): Promise<void> {
+      return new Promise((resolve) => {
+        const res = Object.assign(new EventEmitter(), {
+          statusCode: 200,
+          setHeader: () => undefined,
+          getHeader: () => undefined,
+          end(this: EventEmitter) {
+            this.emit('end');
+            resolve();
+          },
+        });
+        (app as unknown as (req: unknown, res: unknown, next: () => void) => void)({ url, method: 'GET', headers: {} }, res, () => resolve());
+      });
+    }
+
+    it("a sub-request run inside a traced request belongs to it: its query spans are under the request's span, its event has the request's user", async () => {
+      const inner = express();
+      inner.get('/n/:id', async (req, res) => {
+        await db.raw('select ?::int as id', [Number(req.params.id)]);
+        captureException(new Error('inner call failed'));
+        res.end('done');
+      });
+      const outer = express();
+      outer.use(observability({ user: () => ({ id: 'alice' }) }).request);
+      outer.get('/batch', async (_req, res) => {
+        await subRequest(inner, '/n/1');
+        res.json({ ok: true });
+      });
+      await request(outer).get('/batch').expect(200);
+      const event = await kit.waitForEvent({ message: 'inner call failed' });
+      assert.equal(event.user?.id, 'alice');
+      // One server span: the outer request's (named after the last route matched, the inner one's, as before).
+      const [server] = await kit.waitForSpans((span) => span.kind === 'SERVER' && span.attributes['url.path'] === '/batch');
+      assert.equal(kit.spans().filter((span) => span.kind === 'SERVER').length, 1);
+      await kit.waitForSpans((span) => span.scope.endsWith('pg') && span.traceId === server.traceId);
+      assert.equal(event.contexts?.trace?.trace_id, server.traceId);
+    });
+
+    it('a WebSocket express-ws hands to the app (an upgrade request, a dummy response): no server span', async () => {
+      const app = express();
+      let active: unknown = 'not run';
+      app.get('/chat/.websocket', (_req, res) => {
+        active = trace.getActiveSpan();
+        res.end();
+      });
+      const req = new http.IncomingMessage(new Socket());
+      Object.assign(req, { method: 'GET', url: '/chat/.websocket', headers: { host: 'chat.example', upgrade: 'websocket', connection: 'Upgrade' } });
+      const res = new http.ServerResponse(req);
+      (app as unknown as { handle(req: http.IncomingMessage, res: http.ServerResponse, next: () => void): void }).handle(req, res, () => undefined);
+      assert.equal(active, undefined, 'the route ran in a server span of its own');
+    });
   });
 });
 
