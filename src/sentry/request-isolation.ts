@@ -152,6 +152,27 @@ function requestedUrl(request: http.IncomingMessage): string | undefined {
   return typeof original === 'string' ? original : request.url;
 }
 
+/**
+ * The request as Sentry's request data has it, or undefined when it cannot be read: a request with no
+ * socket (an app's sub-request, an adapter's) throws from Express's `protocol` getter, and an event
+ * processor that throws makes Sentry drop the event. The protocol is then the socket's, or http.
+ */
+function normalizedRequest(request: http.IncomingMessage): Record<string, unknown> | undefined {
+  const view = (protocol?: string) => Object.create(request, {
+    url: { value: requestedUrl(request) },
+    ...(protocol === undefined ? {} : { protocol: { value: protocol } }),
+  }) as http.IncomingMessage;
+  for (const protocol of [undefined, (request.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true ? 'https' : 'http']) {
+    try {
+      const { data: _body, ...withoutBody } = httpRequestToRequestData(view(protocol));
+      return withoutBody;
+    } catch {
+      // the next view, or no request data
+    }
+  }
+  return undefined;
+}
+
 /** Request data for an event, built only when an event is (what the Http integration did on every request). */
 function addRequestData(event: Event): Event {
   const metadata = event.sdkProcessingMetadata as RequestMetadata | undefined;
@@ -163,8 +184,8 @@ function addRequestData(event: Event): Event {
     // The parsed body (req.body) is left out: RequestData attaches any body it finds, whatever
     // dataCollection says. Bodies reach events only through the scrubbing middleware, the opt-in. The URL
     // is the one the client asked for: inside a mounted router or sub-app, Express has cut `url` short.
-    const { data: _body, ...withoutBody } = httpRequestToRequestData(Object.create(request, { url: { value: requestedUrl(request) } }) as http.IncomingMessage);
-    metadata.normalizedRequest = withoutBody;
+    const normalized = normalizedRequest(request);
+    if (normalized) metadata.normalizedRequest = normalized;
   }
   metadata.ipAddress ??= request.socket?.remoteAddress;
   if (!event.transaction && event.type === undefined) {

@@ -153,6 +153,25 @@ describe('an Express app served through a serverless adapter (serverless-http)',
       assert.equal(event.contexts?.trace?.trace_id, server.traceId);
     });
 
+    it("an event captured in an invocation whose request has no socket is sent, with its request data (Express's protocol getter threw, and Sentry dropped the event)", async () => {
+      const app = express();
+      app.get('/e', (_req, res) => {
+        captureException(new Error('captured without a socket'));
+        res.end('x');
+      });
+      const req = new http.IncomingMessage(null as unknown as Socket);
+      Object.assign(req, { method: 'GET', url: '/e', headers: { host: 'lambda.example' } });
+      req.push(null);
+      const res = new http.ServerResponse(req);
+      res.assignSocket(new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as Socket);
+      const finished = once(res, 'finish');
+      (app as unknown as { handle(req: http.IncomingMessage, res: http.ServerResponse): void }).handle(req, res);
+      await finished;
+      const event = await kit.waitForEvent({ message: 'captured without a socket' });
+      assert.equal(event.request?.url, 'http://lambda.example/e');
+      assert.equal(event.transaction, 'GET /e');
+    });
+
     it('a WebSocket express-ws hands to the app (an upgrade request, a dummy response): no server span', async () => {
       const app = express();
       let active: unknown = 'not run';
