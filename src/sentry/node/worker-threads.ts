@@ -4,7 +4,7 @@
  * to its parent: see global-handlers.ts). Node publishes every new Worker on the `worker_threads`
  * diagnostics channel. An app that does not listen for the worker's errors still crashes with it.
  */
-import { channel, type Channel } from 'node:diagnostics_channel';
+import { channel, subscribe, unsubscribe, type Channel } from 'node:diagnostics_channel';
 import type { Worker } from 'node:worker_threads';
 import { captureException, defineIntegration, isObjectLike, type Client } from '@sentry/core';
 
@@ -40,11 +40,11 @@ export const workerThreadsIntegration = defineIntegration(() => {
         // closes: each held its client, and under jest a whole test file's module graph, for good.
         const workers = channel('worker_threads') as WorkerChannel;
         const previous = workers[CURRENT];
-        if (previous) workers.unsubscribe(previous);
-        workers.subscribe(onWorker);
+        if (previous) unsubscribe('worker_threads', previous);
+        subscribe('worker_threads', onWorker);
         workers[CURRENT] = onWorker;
         client.on('close', () => {
-          workers.unsubscribe(onWorker);
+          unsubscribe('worker_threads', onWorker);
           if (workers[CURRENT] === onWorker) delete workers[CURRENT];
         });
       } catch {
