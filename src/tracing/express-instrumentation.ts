@@ -4,7 +4,7 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, ty
 import { contributes, isFailure, layerPathOf, mountPathOf, type RouteSpanInfo } from './express-route';
 import { enterMount, finish, RouteRecord, routeSlotsOf, watchResponse, type Request, type Response } from './express-request';
 import { endQuietly, type RouteSlots } from './request-record';
-import { runOutsideServer } from './http-server';
+import { hasServerSpan, runOutsideServer } from './http-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The instrumentation scope of Express spans (exported spans name it). */
@@ -42,6 +42,8 @@ type AppHandle = (this: unknown, req: IncomingMessage, res: ServerResponse, call
 
 function patchHandle(original: AppHandle): AppHandle {
   return function handle(this: unknown, req, res, callback) {
+    // Every request served by a server has its span: no closure is made for it.
+    if (hasServerSpan(res)) return original.call(this, req, res, callback);
     return runOutsideServer(req, res, () => original.call(this, req, res, callback));
   };
 }

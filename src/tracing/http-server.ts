@@ -88,6 +88,11 @@ type TracedResponse = http.ServerResponse & { [RECORD]?: RequestRecord };
 
 const RECORD = Symbol('express-otel-sentry.request-record');
 
+/** Whether this response's request has its server span already (from a server's emit, or from `runOutsideServer`). */
+export function hasServerSpan(response: http.ServerResponse): boolean {
+  return (response as TracedResponse)[RECORD] !== undefined;
+}
+
 /** The route template Express matched for this response's request (the server span's `http.route`), if any yet. */
 export function routeOf(response: http.ServerResponse): string | undefined {
   return (response as TracedResponse)[RECORD]?.route;
