@@ -163,7 +163,6 @@ function resolveOtlpEndpoint(options: TelemetryOptions, env: Env, problems: Conf
   return undefined;
 }
 
-/** Strings and RegExps only (a JavaScript caller may pass `[process.env.UNSET]` or one string); the rest is dropped and reported. */
 function checkShutdownTimeout(env: Env, problems: ConfigError[]): void {
   const raw = nonEmpty(env[SHUTDOWN_TIMEOUT_VARIABLE]);
   if (raw !== undefined && parseShutdownTimeout(raw) === undefined) {
@@ -171,6 +170,7 @@ function checkShutdownTimeout(env: Env, problems: ConfigError[]): void {
   }
 }
 
+/** Strings and RegExps only (a JavaScript caller may pass `[process.env.UNSET]` or one string); the rest is dropped and reported. */
 function resolveIgnoreErrors(value: unknown, problems: ConfigError[]): ReadonlyArray<string | RegExp> {
   if (value === undefined) return [];
   const list: unknown[] = Array.isArray(value) ? value : [value];
