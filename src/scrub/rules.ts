@@ -179,7 +179,7 @@ export const PEM_BEGIN_SOURCE = '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,1
  * at least one: PEM/xox/glpat/sk- need '-'; sk_/gh*_/npm_ need '_'; URLs and pairs need ':' or '=';
  * cards need 4 consecutive digits; the rest are listed literally.
  */
-export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|SG\\.|ya29\\.|bearer|basic|</|invalid input|failing row|out of range|invalid value';
+export const TRIGGER_SOURCE = '[:=@_-]|\\d{4}|eyJ|AKIA|ASIA|AIza|SG\\.|ya29\\.|bearer|basic|</|invalid input|failing row|out of range|invalid value|at or near';
 
 /** An XML element's text (`<password>…</password>`); the tag is matched as a key, namespace prefix aside. */
 export const XML_ELEMENT_SOURCE = '<([A-Za-z_][A-Za-z0-9_.:-]{0,127})((?:\\s[^<>]{0,2048})?)>([^<]{1,65536})</\\1\\s*>';
@@ -205,6 +205,13 @@ export const DATABASE_VALUE_SOURCES: readonly string[] = [
 export const DATABASE_KEY_MARKER = 'Key (';
 export const DATABASE_KEY_SUFFIXES: readonly string[] = [') already exists', ') is not present in table', ') is still referenced from table'];
 export const DATABASE_ROW_MARKER = 'Failing row contains (';
+/**
+ * PostgreSQL's parser names the token it stopped at (`syntax error at or near "…"`, `unterminated quoted
+ * string at or near "…"`); when that token is a string literal, it is a value the app inlined.
+ */
+export const DATABASE_NEAR_MARKER = 'at or near "';
+/** A string literal's start: `'…`, `E'…`, `U&'…`, `$$…`, `$tag$…`. */
+export const SQL_LITERAL_START = /^(?:[EeNnXxBb]?'|[Uu]&'|\$(?:[A-Za-z_][A-Za-z_0-9]{0,62})?\$)/;
 
 /** Pair values that are placeholders, not data (SQL binds, printf formats). */
 export const PLACEHOLDER_SOURCE = '^(?:\\?|\\$\\d+|%[sdifjoO])$';

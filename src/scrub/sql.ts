@@ -102,7 +102,9 @@ export function replaceFailedQueryLiterals(text: string): string {
   const to = frame === -1 ? text.length : frame;
   const separator = text.lastIndexOf(KNEX_SEPARATOR, to);
   if (separator < from || !VALUE_LITERAL.test(text.slice(from, separator))) return text;
-  return text.slice(0, from) + replaceSqlLiterals(text.slice(from, to), (comment) => comment) + text.slice(to);
+  // Only the statement's: PostgreSQL's message after it may quote a broken literal, whose quote would
+  // open one here that swallows the message (`'pw'' - unterminated quoted string at or near "'pw''"`).
+  return text.slice(0, from) + replaceSqlLiterals(text.slice(from, separator), (comment) => comment) + text.slice(separator);
 }
 
 /** `pin = 4829`, `c.cvv <> 123`, `"otp" != 1`: a number compared with a column whose name is sensitive. */

@@ -5,12 +5,14 @@ import {
   AUTH_SCHEME_SOURCE,
   DATABASE_KEY_MARKER,
   DATABASE_KEY_SUFFIXES,
+  DATABASE_NEAR_MARKER,
   DATABASE_ROW_MARKER,
   DATABASE_VALUE_SOURCES,
   PAIR_KEY_SOURCE,
   PEM_BEGIN_SOURCE,
   PLACEHOLDER_SOURCE,
   TOKEN_SOURCES,
+  SQL_LITERAL_START,
   TRIGGER_SOURCE,
   USERINFO_SOURCE,
   XML_ELEMENT_SOURCE,
@@ -134,11 +136,26 @@ function valueBounds(s: string, pos: number, wholeLine: boolean): { from: number
 }
 
 /**
- * PostgreSQL's `Key (cols)=(values) already exists` and `Failing row contains (values)`: the values
- * become FILTERED. Each line is searched once for each marker (linear on any input).
+ * Where a string literal PostgreSQL's parser stopped at ends: at the last '"' of its line, which closes
+ * the message's quote (the literal may hold quotes of its own); an unterminated literal over several lines
+ * runs to the first line ending in '"', else to the end of the text.
+ */
+function nearLiteralEnd(s: string, from: number, lineEnd: number): number {
+  const onLine = s.lastIndexOf('"', lineEnd - 1);
+  if (onLine >= from) return onLine;
+  for (let end = s.indexOf('\n', lineEnd + 1); ; end = s.indexOf('\n', end + 1)) {
+    if (end === -1) return s.endsWith('"') && s.length - 1 > lineEnd ? s.length - 1 : s.length;
+    if (s.charCodeAt(end - 1) === 34 /* " */) return end - 1;
+  }
+}
+
+/**
+ * PostgreSQL's `Key (cols)=(values) already exists`, `Failing row contains (values)` and a string
+ * literal it stopped at (`at or near "'…"`): the values become FILTERED. Each line is searched once for
+ * each marker (linear on any input; an unterminated literal's search goes on from where it starts).
  */
 function scrubDatabaseValues(s: string): string {
-  if (!s.includes(DATABASE_KEY_MARKER) && !s.includes(DATABASE_ROW_MARKER)) return s;
+  if (!s.includes(DATABASE_KEY_MARKER) && !s.includes(DATABASE_ROW_MARKER) && !s.includes(DATABASE_NEAR_MARKER)) return s;
   let out = '';
   let last = 0;
   for (let lineStart = 0; lineStart < s.length; ) {
@@ -157,12 +174,20 @@ function scrubDatabaseValues(s: string): string {
     const sentenceEnd = row === -1 ? -1 : line.lastIndexOf(').');
     const rowEnd = row === -1 ? -1 : sentenceEnd !== -1 ? sentenceEnd : line.lastIndexOf(')');
     if (rowEnd > row + DATABASE_ROW_MARKER.length) ranges.push([row + DATABASE_ROW_MARKER.length, rowEnd]);
+    let next = lineEnd + 1;
+    const near = line.indexOf(DATABASE_NEAR_MARKER);
+    const literal = near === -1 ? -1 : near + DATABASE_NEAR_MARKER.length;
+    if (literal !== -1 && SQL_LITERAL_START.test(line.slice(literal, literal + 66))) {
+      const end = nearLiteralEnd(s, lineStart + literal, lineEnd);
+      ranges.push([literal, end - lineStart]);
+      if (end > lineEnd) next = s.indexOf('\n', end) + 1 || s.length;
+    }
     for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
       if (lineStart + from < last) continue;
       out += s.slice(last, lineStart + from) + FILTERED;
       last = lineStart + to;
     }
-    lineStart = lineEnd + 1;
+    lineStart = next;
   }
   return last === 0 ? s : out + s.slice(last);
 }
