@@ -5,6 +5,7 @@ import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { LeanExpressInstrumentation } from './express-instrumentation';
+import { pgQuerySpanName } from './pg-span-name';
 
 /** Where the telemetry itself is sent: requests there are never traced (no spans about spans). */
 export class OwnEndpoints {
@@ -67,7 +68,14 @@ export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
     new LeanExpressInstrumentation(),
     // Queries with no span around them (a start-up migration, a timer's job, the pool's own work) are not
     // traced, as @sentry/node's integrations do: each would be a trace and a Sentry transaction of its own.
-    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
+    new PgInstrumentation({
+      enhancedDatabaseReporting: false,
+      requireParentSpan: true,
+      requestHook: (span, { connection, query }) => {
+        const name = pgQuerySpanName(query.text, query.name, connection.database);
+        if (name !== undefined) span.updateName(name);
+      },
+    }),
     new KnexInstrumentation({ requireParentSpan: true }),
   ];
 }

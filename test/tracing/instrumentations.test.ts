@@ -23,6 +23,16 @@ describe('pg and knex queries: traced inside a span, not on their own (as @sentr
     assert.deepEqual(kit.spans().map((span) => span.name), []);
   });
 
+  it('a query laid out with tabs and newlines: named by its first word, not by the statement and its values', async () => {
+    await trace.getTracer('jobs').startActiveSpan('layout', async (job) => {
+      await pool.query("SELECT\trolname\nFROM\tpg_roles\nWHERE\trolname = 'jane.doe@corp.example'");
+      job.end();
+    });
+    const [query] = await kit.waitForSpans((span) => span.attributes['db.query.text'] !== undefined && String(span.attributes['db.query.text']).includes('pg_roles'));
+    assert.equal(query.name, `pg.query:SELECT ${String(query.attributes['db.namespace'])}`);
+    assert.doesNotMatch(JSON.stringify(query), /jane\.doe/i);
+  });
+
   it('inside a span of the app\'s (a job): each query is a child of it, knex over pg', async () => {
     await trace.getTracer('jobs').startActiveSpan('nightly cleanup', async (job) => {
       await db.raw('select 1 as in_job_knex');
