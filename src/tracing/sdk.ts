@@ -12,6 +12,7 @@ import { proxyFor } from '../sentry/transport';
 import type { PropagatorName, ResolvedConfig } from '../config/types';
 import type { Scrubber } from '../scrub';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
+import { instrumentCommonJsImports } from './imported-commonjs';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { OtlpJsonTraceExporter } from './otlp-exporter';
 import { createTrailSampler } from './sampler';
@@ -136,6 +137,7 @@ export function startTracing(
 ): TracingHandle {
   const instrumentations = createInstrumentations(own);
   const unregister = registerInstrumentations({ instrumentations });
+  const unwatchImports = instrumentCommonJsImports(instrumentations);
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: createPropagators(config, scrubber) }));
@@ -163,6 +165,7 @@ export function startTracing(
       // Their patches and channel subscriptions would otherwise keep this provider (and all it holds) alive,
       // and an enabled AsyncLocalStorage hands its last values to every async resource made after.
       unregister();
+      unwatchImports();
       contextManager.disable();
       await provider.shutdown();
     },

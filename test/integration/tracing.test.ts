@@ -57,6 +57,21 @@ describe('tracing layer (child processes, --import express-otel-sentry/register)
     });
   });
 
+  for (const entry of ['express5/imports-express.cjs', 'express4/imports-express.cjs']) {
+    it(`${entry}: a CommonJS app whose express an ES module imports (Nest 12's adapter) gets its routes traced`, async () => {
+      const app = await startChildApp({ entry, env: env() });
+      try {
+        assert.equal((await app.fetch('/db/5')).status, 200);
+        const spans = await backend.fake.waitForSpans((all) => all.some((s) => s.kind === 'SERVER'), { source: 'sentry' });
+        const server = spans.find((s) => s.kind === 'SERVER')!;
+        assert.equal(server.name, 'GET /db/:id');
+        await backend.fake.waitForSpans((all) => all.some((s) => s.traceId === server.traceId && s.scope.includes('express')), { source: 'sentry' });
+      } finally {
+        await app.stop();
+      }
+    });
+  }
+
   for (const variant of VARIANTS) {
     describe(variant, () => {
       let app: ChildApp;
