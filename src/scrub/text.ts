@@ -107,6 +107,16 @@ function valueBounds(s: string, pos: number, wholeLine: boolean): { from: number
     const end = structureEnd(s, pos);
     return { from: pos, to: end, next: end };
   }
+  if (c === QUOTE) {
+    // A GraphQL block string (`password: """…"""`, `\"\"\"…\"\"\"` inside a JSON string), over lines.
+    const fence = escapedQuote ? '\\"\\"\\"' : '"""';
+    if (s.startsWith(fence, pos - (escapedQuote ? 1 : 0))) {
+      const from = pos - (escapedQuote ? 1 : 0) + fence.length;
+      const close = s.indexOf(fence, from);
+      // Unclosed: fail closed to the end of the text (scanning stops there, so this stays linear).
+      return close === -1 ? { from, to: n, next: n } : { from, to: close, next: close + fence.length };
+    }
+  }
   if (c === QUOTE || c === APOS) {
     let i = pos + 1;
     for (; i < n; i++) {
