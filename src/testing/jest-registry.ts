@@ -1,30 +1,11 @@
-import { sep } from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { packageDir, requireHookable } from '../tracing/instrumentation-hooks';
 
-interface ModuleFile {
-  name: string;
-}
-interface ModuleDefinition {
-  name: string;
-  files?: ModuleFile[];
-}
-/** What OpenTelemetry's Node instrumentations have beyond the public interface: their require hook's work. */
-interface Hookable {
-  getModuleDefinitions?(): ModuleDefinition[];
-  _onRequire?(definition: ModuleDefinition, exports: unknown, name: string, baseDir: string): unknown;
-}
 type RegistryRequire = NodeJS.Require;
 
 /** jest sets it in every worker (and in-band, in the one process). */
 export function underJest(): boolean {
   return process.env.JEST_WORKER_ID !== undefined;
-}
-
-/** The folder of package `name` that `main` (a file of it, resolved) lies in. */
-function packageDir(main: string, name: string): string | undefined {
-  const marker = `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`;
-  const at = main.lastIndexOf(marker);
-  return at === -1 ? undefined : main.slice(0, at + marker.length - 1);
 }
 
 /**
@@ -38,8 +19,8 @@ function packageDir(main: string, name: string): string | undefined {
 export function instrumentRegistryModules(instrumentations: readonly Instrumentation[], registryRequire: RegistryRequire, cwd = process.cwd()): string[] {
   const patched: string[] = [];
   for (const instrumentation of instrumentations) {
-    const hookable = instrumentation as unknown as Hookable;
-    if (typeof hookable.getModuleDefinitions !== 'function' || typeof hookable._onRequire !== 'function') continue;
+    const hookable = requireHookable(instrumentation);
+    if (hookable === undefined) continue;
     for (const definition of hookable.getModuleDefinitions()) {
       try {
         const main = registryRequire.resolve(definition.name, { paths: [cwd] });

@@ -1,15 +1,8 @@
 import Module from 'node:module';
-import { isAbsolute, sep } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { packageDir, requireHookable } from './instrumentation-hooks';
 
-interface ModuleDefinition {
-  name: string;
-}
-/** What OpenTelemetry's Node instrumentations have beyond the public interface: their require hook's work. */
-interface Hookable {
-  getModuleDefinitions?(): ModuleDefinition[];
-  _onRequire?(definition: ModuleDefinition, exports: unknown, name: string, baseDir: string): unknown;
-}
 type Load = (request: string, parent: unknown, isMain: boolean, ...rest: unknown[]) => unknown;
 interface LoaderInternals {
   _load: Load;
@@ -18,12 +11,10 @@ interface LoaderInternals {
 
 const loader = Module as unknown as LoaderInternals;
 
-/** The folder of package `name` that `file` lies in, when `file` is that package's main file. */
+/** The folder of package `name` whose main file `file` is, if it is one. */
 function packageOfMain(file: string, name: string): string | undefined {
-  const marker = `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`;
-  const at = file.lastIndexOf(marker);
-  if (at === -1) return undefined;
-  const baseDir = file.slice(0, at + marker.length - 1);
+  const baseDir = packageDir(file, name);
+  if (baseDir === undefined) return undefined;
   try {
     return require.resolve(baseDir) === file ? baseDir : undefined;
   } catch {
@@ -36,17 +27,18 @@ function packageOfMain(file: string, name: string): string | undefined {
  * Express adapter is ESM only), or the app awaits `import('express')`. Node then loads the package's main
  * file with `Module._load(path)`, not through the `require` that OpenTelemetry's hook patches, so Express
  * went unpatched: requests named just `GET`, no route span, no word. (pg and knex were patched anyway:
- * their instrumentations patch files the main file requires.) Without the ES-module loader hook (an ES
- * module app's, which costs a thread and start-up time), such a load is seen here and each
- * instrumentation patches the package as its require hook would. Returns the undo.
+ * their instrumentations patch files the main file requires.) Such a load is seen here and each
+ * instrumentation patches the package as its require hook would, with no ES-module loader hook (its
+ * thread and start-up time); beside one, the second patch is harmless (each unwraps before it wraps).
+ * Returns the undo.
  */
 export function instrumentCommonJsImports(instrumentations: readonly Instrumentation[]): () => void {
   const original = loader._load;
   let active = true;
   const patchIfInstrumented = (file: string, exports: unknown): void => {
     for (const instrumentation of instrumentations) {
-      const hookable = instrumentation as unknown as Hookable;
-      if (typeof hookable.getModuleDefinitions !== 'function' || typeof hookable._onRequire !== 'function') continue;
+      const hookable = requireHookable(instrumentation);
+      if (hookable === undefined) continue;
       for (const definition of hookable.getModuleDefinitions()) {
         const baseDir = packageOfMain(file, definition.name);
         if (baseDir === undefined) continue;
