@@ -41,8 +41,12 @@ function namesOf(error: unknown): string[] {
   return names;
 }
 
-function looksLikeDatabaseError(error: unknown, names: string[]): boolean {
+/** Whether an error is a failure to reach the app's database (a socket error names only an address). */
+export type DatabaseOutageTest = (error: unknown) => boolean;
+
+function looksLikeDatabaseError(error: unknown, names: string[], isDatabaseOutage: DatabaseOutageTest | undefined): boolean {
   if (names.some((name) => DATABASE_NAME.test(name))) return true;
+  if (isDatabaseOutage?.(error) === true) return true;
   const code = safeGet(error, 'code');
   // pg's DatabaseError carries a SQLSTATE `code` and a `severity`; knex rethrows it unchanged.
   if (typeof code === 'string' && SQLSTATE.test(code) && typeof safeGet(error, 'severity') === 'string') return true;
@@ -65,17 +69,17 @@ export function statusOf(error: unknown): number | undefined {
  * when the answer was a 4xx: an error's own status may be an upstream's, see `categoryOfAnswer`). Pure and total: any value,
  * including null, strings and objects with throwing getters, gets a category.
  */
-export function categorizeError(error: unknown): ErrorCategory {
+export function categorizeError(error: unknown, isDatabaseOutage?: DatabaseOutageTest): ErrorCategory {
   const names = namesOf(error);
   if (names.some((name) => PAYMENT_NAME.test(name))) return 'payment';
-  if (looksLikeDatabaseError(error, names)) return 'database';
+  if (looksLikeDatabaseError(error, names, isDatabaseOutage)) return 'database';
   const status = statusOf(error);
   if (status === 401 || status === 403 || names.some((name) => AUTH_NAME.test(name))) return 'auth';
   return 'http_5xx';
 }
 
 /** The user's classifier first (guarded: a throwing classifier falls back to the built-in rules). */
-export function classifyWith(classifier: ((error: unknown) => string | undefined) | undefined, error: unknown): ErrorCategory {
+export function classifyWith(classifier: ((error: unknown) => string | undefined) | undefined, error: unknown, isDatabaseOutage?: DatabaseOutageTest): ErrorCategory {
   if (classifier) {
     try {
       const custom = classifier(error);
@@ -84,7 +88,7 @@ export function classifyWith(classifier: ((error: unknown) => string | undefined
       // fall through to the built-in rules
     }
   }
-  return categorizeError(error);
+  return categorizeError(error, isDatabaseOutage);
 }
 
 /**

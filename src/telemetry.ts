@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as Sentry from '@sentry/core';
 import { classifyWith } from './classify';
+import { DatabaseEndpoints } from './tracing/database-endpoints';
 import { entryIsEsm, isLoaderHooksThread, registerEsmHook } from './esm-hook';
 import { resolveTelemetryOptions } from './config/resolve';
 import { OTEL_BOOLEAN_WORDS, parseSwitch } from './config/switch';
@@ -138,7 +139,9 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   const logger = safeLogger(options.logger ?? createConsoleLogger());
   const { scrubber, scrubRules } = buildScrubber(options, logger, config.strict);
   const envelopeSinks = new Set<EnvelopeSink>();
-  const categorize = (error: unknown) => classifyWith(options.classifyError, error);
+  const databases = new DatabaseEndpoints();
+  const isDatabaseOutage = (error: unknown) => databases.refused(error);
+  const categorize = (error: unknown) => classifyWith(options.classifyError, error, isDatabaseOutage);
   const spanProcessor = new SentryOtlpSpanProcessor({ scrubber, logger, maxQueueSize: config.maxQueuedSpans, ...config.batch });
   const own = new OwnEndpoints();
   addConfiguredExporters(config, spanProcessor, own, logger);
@@ -165,7 +168,7 @@ export function startTelemetry(given: TelemetryOptions, startedBy: StartedBy): T
   attachRequestTrail(spanProcessor);
   if (config.localView) attachLocalView(spanProcessor, envelopeSinks, scrubber);
   let sdk: TracingHandle | undefined;
-  if (tracing) sdk = startTracing(config, spanProcessor, own, scrubber, requestContext);
+  if (tracing) sdk = startTracing(config, spanProcessor, own, scrubber, requestContext, databases);
   logStartup(config, logger, startedBy);
   const tooEarly = loadedTooEarlyWarning(loadedBefore);
   if (tooEarly) logger.warn(tooEarly);

@@ -4,6 +4,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import type { DatabaseEndpoints } from './database-endpoints';
 import { LeanExpressInstrumentation } from './express-instrumentation';
 import { pgQuerySpanName } from './pg-span-name';
 
@@ -46,7 +47,7 @@ function isOwnHttpRequest(own: OwnEndpoints, request: RequestOptions): boolean {
  * Only what matters for an Express app: outgoing HTTP (node:http and fetch/undici),
  * Express routes, pg and knex. `getNodeAutoInstrumentations()` would load ~40 packages for this.
  */
-export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
+export function createInstrumentations(own: OwnEndpoints, databases?: DatabaseEndpoints): Instrumentation[] {
   return [
     // Outgoing calls only: server spans come from traceIncomingRequests (http-server.ts), which is cheaper.
     new HttpInstrumentation({
@@ -71,6 +72,8 @@ export function createInstrumentations(own: OwnEndpoints): Instrumentation[] {
     new PgInstrumentation({
       enhancedDatabaseReporting: false,
       requireParentSpan: true,
+      // Where the database is, so that failing to reach it is told from other socket errors (classify.ts).
+      connectionHook: (_span, { connection }) => databases?.add(connection.host, connection.port),
       requestHook: (span, { connection, query }) => {
         const name = pgQuerySpanName(query.text, query.name, connection.database);
         if (name !== undefined) span.updateName(name);

@@ -12,6 +12,7 @@ import { proxyFor } from '../sentry/transport';
 import type { PropagatorName, ResolvedConfig } from '../config/types';
 import type { Scrubber } from '../scrub';
 import { HTTP_SERVER_SCOPE, traceIncomingRequests, type RequestContextHook } from './http-server';
+import type { DatabaseEndpoints } from './database-endpoints';
 import { instrumentCommonJsImports } from './imported-commonjs';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { OtlpJsonTraceExporter } from './otlp-exporter';
@@ -133,9 +134,9 @@ export interface TracingHandle {
  * Incoming requests get their server spans from `traceIncomingRequests`, not HttpInstrumentation.
  */
 export function startTracing(
-  config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, scrubber: Scrubber, requestContext?: RequestContextHook,
+  config: ResolvedConfig, processor: SentryOtlpSpanProcessor, own: OwnEndpoints, scrubber: Scrubber, requestContext?: RequestContextHook, databases?: DatabaseEndpoints,
 ): TracingHandle {
-  const instrumentations = createInstrumentations(own);
+  const instrumentations = createInstrumentations(own, databases);
   const unregister = registerInstrumentations({ instrumentations });
   const unwatchImports = instrumentCommonJsImports(instrumentations);
   const contextManager = new LeanContextManager().enable();

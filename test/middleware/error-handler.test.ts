@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import request from 'supertest';
 import * as Sentry from '@sentry/node';
 import { captureException, setUserContext } from '../../src';
@@ -17,6 +21,26 @@ class UnauthorizedError extends Error {
 for (const { name, express } of EXPRESS_VERSIONS) {
   describe(`errorHandler (${name})`, () => {
     beforeEach(() => kit.reset());
+
+    // A database that is down: a port nothing listens on (a closed listener's).
+    let downPool: pg.Pool;
+    let downKnex: Knex;
+    let closedPort = 0;
+    let closedServicePort = 0;
+    const portNobodyListensOn = async (): Promise<number> => {
+      const listener = http.createServer();
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const { port } = listener.address() as AddressInfo;
+      await new Promise((resolve) => listener.close(resolve));
+      return port;
+    };
+    before(async () => {
+      closedPort = await portNobodyListensOn();
+      closedServicePort = await portNobodyListensOn();
+      downPool = new pg.Pool({ host: '127.0.0.1', port: closedPort, user: 'postgres', database: 'test' });
+      downKnex = knexFactory({ client: 'pg', connection: { host: '127.0.0.1', port: closedPort, user: 'postgres', database: 'test' }, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 });
+    });
+    after(async () => Promise.all([downPool?.end(), downKnex?.destroy()]));
 
     let reportedFirst = '';
     // One error object that fails every request awaiting it (a cached promise that rejected).
@@ -37,6 +61,12 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       });
       instance.get('/next', (_req, _res, next) => next(new UnauthorizedError('bad token')));
       instance.get('/db', (_req, _res, next) => next(Object.assign(new Error('relation "bookings" does not exist'), { code: '42P01', severity: 'ERROR' })));
+      instance.get('/db-down/pg', (_req, res, next) => downPool.query('select 1').then(() => res.end(), next));
+      instance.get('/db-down/knex', (_req, res, next) => downKnex.raw('select 1').then(() => res.end(), next));
+      // Refused too, but by no database: another service.
+      instance.get('/service-down', (_req, _res, next) => {
+        http.get({ host: '127.0.0.1', port: closedServicePort, path: '/rates' }).on('error', next);
+      });
       instance.get('/middleware-error', (_req, _res, next) => next());
       instance.get('/exposed', (_req, _res, next) => next(Object.assign(new Error('Maintenance until 10:00'), { status: 503, expose: true })));
       instance.get('/not-found', (_req, _res, next) => next(Object.assign(new Error('Booking 9 not found'), { status: 404 })));
@@ -90,7 +120,11 @@ for (const { name, express } of EXPRESS_VERSIONS) {
       assert.ok(events[0].exception?.values?.[0].stacktrace?.frames?.length);
     });
 
-    for (const [path, category] of [['/async', 'payment'], ['/next', 'auth'], ['/db', 'database']] as const) {
+    for (const [path, category] of [
+      ['/async', 'payment'], ['/next', 'auth'], ['/db', 'database'],
+      // The database refusing connections: a bare socket error, told by where pg was connecting.
+      ['/db-down/pg', 'database'], ['/db-down/knex', 'database'], ['/service-down', 'http_5xx'],
+    ] as const) {
       it(`tags ${path} with error.category=${category}`, async () => {
         await request(app()).get(path).expect(500);
         await kit.waitForEvents(1);
