@@ -4,7 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import { spawnSync } from 'node:child_process';
 import { trace } from '@opentelemetry/api';
-import { captureMessage, setUserContext } from '../src';
+import { addBreadcrumb, captureMessage, setUserContext } from '../src';
 import { createTestkit } from '../src/testing';
 import { observability } from '../middleware';
 import { getTestDatabase } from './support/database';
@@ -36,6 +36,8 @@ describe('test kit (express-otel-sentry/testing)', () => {
       const span = trace.getTracer('late-work').startSpan('late work');
       res.json({ ok: true });
       setTimeout(() => {
+        // Started after the next test's reset(), under this request's span: an audit call, a webhook.
+        trace.getTracer('late-work').startSpan('late child').end();
         captureMessage('late message of a previous test');
         span.end();
         lateWorkDone();
@@ -128,7 +130,22 @@ describe('test kit (express-otel-sentry/testing)', () => {
     await request(app).get('/late').set('traceparent', traceparent).expect(200);
     await kit.waitForEvents(1);
     await kit.waitForSpans((span) => span.name === 'late work');
-    assert.deepEqual(kit.spans().map((span) => span.name).sort(), ['GET', 'GET /late', 'late work', 'request handler']);
+    await kit.waitForSpans((span) => span.name === 'late child');
+    assert.deepEqual(kit.spans().map((span) => span.name).sort(), ['GET', 'GET /late', 'late child', 'late work', 'request handler']);
+  });
+
+  it('a wait whose predicate throws on a span arriving later fails with that error, within its timeout', async () => {
+    const outcome = assert.rejects(kit.waitForSpans((span) => (span.attributes['db.query.text'] as string).includes('select'), { timeout: 2000 }), TypeError);
+    await request(app).get('/crash').expect(500);
+    await outcome;
+  });
+
+  it('expectNoSecrets finds a value a URL carried percent- or form-encoded', async () => {
+    await request(app).get('/bookings/1?phrase=correct+horse+battery&q=jane.doe%40example.com').expect(200);
+    await kit.waitForSpans((span) => span.kind === 'SERVER');
+    await assert.rejects(kit.expectNoSecrets(['correct horse battery']), /"correct horse battery" in payload \d+ \(OTLP spans\): …/);
+    await assert.rejects(kit.expectNoSecrets(['jane.doe@example.com']), /left the process/);
+    await kit.expectNoSecrets(['jane.doe@example.org']);
   });
 
   it('waitForEvent(expected) waits for a matching event right after a request; expectEvent there says to', async () => {
@@ -169,6 +186,22 @@ describe('test kit (express-otel-sentry/testing)', () => {
     const quiet = spawnSync(process.execPath, ['-e', "require('./dist/src/testing').createTestkit()"], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production', SENTRY_DSN: 'http://key@127.0.0.1:9/1' } });
     assert.match(quiet.stdout + quiet.stderr, /Test kit: events and spans are captured in memory; nothing is sent\./);
     assert.doesNotMatch(quiet.stdout + quiet.stderr, /sample rate|SENTRY_DSN|dsn option/);
+  });
+
+  it('reset() clears a user and breadcrumbs a test set outside any request (a handler called with fake req/res)', async () => {
+    setUserContext({ id: 'user-of-test-a' });
+    addBreadcrumb({ message: 'crumb of test a' });
+    kit.reset();
+    captureMessage('event of test b');
+    const [event] = await kit.waitForEvents(1);
+    assert.equal(event.user, undefined);
+    assert.deepEqual(kit.breadcrumbsOf(event).map((crumb) => crumb.message), []);
+  });
+
+  it('says which settings of telemetry started before it stay: a sample rate below 1, the local view', () => {
+    const script = "require('./dist/src').initTelemetry({ tracesSampleRate: 0.2, localView: true }); require('./dist/src/testing').createTestkit()";
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SENTRY_DSN: '' } });
+    assert.match(result.stdout + result.stderr, /createTestkit: telemetry started earlier samples 0\.2 of traces \(span assertions pass or fail by the sampler's draw\) and prints every trace and event \(the local view\)\. Create the kit first/);
   });
 
   it('reset() forgets everything', async () => {

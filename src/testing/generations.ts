@@ -15,7 +15,11 @@ export class SpanGenerations {
   /** A span listener: every recorded span starts here, before it can end or an event can name it. */
   readonly listener = {
     onStart: (span: Span): void => {
-      this.current.add(span.spanContext().spanId);
+      // A child of a previous test's span (its request's work after the response: an audit call, a
+      // webhook) is that test's too, whenever it starts.
+      const parent = span.parentSpanContext;
+      const generation = parent !== undefined && !parent.isRemote && this.previous.has(parent.spanId) ? this.previous : this.current;
+      generation.add(span.spanContext().spanId);
     },
   };
 

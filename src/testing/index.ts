@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
+import { getCurrentScope, getIsolationScope, parseEnvelope, serializeEnvelope, type Envelope } from '@sentry/core';
 import { getTelemetry, startTelemetry, type Telemetry } from '../telemetry';
 import { tracesRequestJson } from '../tracing/otlp-json';
 import { isMessageEvent } from '../sentry/event-kind';
@@ -126,21 +126,34 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
     if (first !== undefined) return first;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
+      // A predicate that throws (on a span without the attribute it reads) fails the wait with its
+      // error, at once: thrown from an arrival, it would leave the wait hanging past its timeout.
+      const checked = (): { result: T | undefined } | undefined => {
+        try {
+          return { result: check() };
+        } catch (error) {
+          cleanup();
+          reject(error);
+          return undefined;
+        }
+      };
       const wake = () => {
         if (settled) return;
-        const result = check();
-        if (result === undefined) {
+        const outcome = checked();
+        if (outcome === undefined) return;
+        if (outcome.result === undefined) {
           void flush();
           return;
         }
         cleanup();
-        resolve(result);
+        resolve(outcome.result);
       };
       const giveUp = () => {
         if (settled) return;
+        const outcome = checked();
+        if (outcome === undefined) return;
         cleanup();
-        const last = check();
-        if (last !== undefined) resolve(last);
+        if (outcome.result !== undefined) resolve(outcome.result);
         else reject(new AssertionError({ message: `timed out after ${timeout} ms waiting for ${what()}` }));
       };
       // The global timer holds the process open while it waits (the real-time one does not); fake timers hold it back.
@@ -220,6 +233,12 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
     flush,
     reset: () => {
       generations.next();
+      // A user and breadcrumbs a test set outside any request (a handler called with fake req/res, a
+      // job) sit on the process's scope: not the next test's. (`{}`, not null: null leaves `user: {}`.)
+      for (const scope of [getIsolationScope(), getCurrentScope()]) {
+        scope.setUser({});
+        scope.clearBreadcrumbs();
+      }
       events = [];
       spans = [];
       payloads = [];
@@ -231,11 +250,21 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
 
 const KIT = Symbol.for('express-otel-sentry.testkit');
 
-/** Telemetry started before the kit (the register preload, the app's own call) keeps its destinations. */
+/**
+ * Telemetry started before the kit (the register preload, the app's own `initTelemetry()` at import)
+ * keeps its settings: its destinations, its sample rate, its local view.
+ */
 function warnAboutDestinations(telemetry: Telemetry): void {
   const destinations = [telemetry.config.dsn ? 'Sentry' : '', telemetry.config.otlpEndpoint ? 'the OTLP collector' : ''].filter(Boolean);
   if (destinations.length > 0) {
     telemetry.logger.warn(`createTestkit: telemetry started earlier sends to ${destinations.join(' and ')} as well as to the kit. Run tests without the register preload (and without SENTRY_DSN) so that nothing leaves the process.`);
+  }
+  const kept = [
+    telemetry.config.tracesSampleRate < 1 ? `samples ${telemetry.config.tracesSampleRate} of traces (span assertions pass or fail by the sampler's draw)` : '',
+    telemetry.config.localView ? 'prints every trace and event (the local view)' : '',
+  ].filter(Boolean);
+  if (kept.length > 0) {
+    telemetry.logger.warn(`createTestkit: telemetry started earlier ${kept.join(' and ')}. Create the kit first (a --require or --import setup file, jest's or vitest's setupFiles), before the app calls initTelemetry().`);
   }
 }
 

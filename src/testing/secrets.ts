@@ -1,16 +1,27 @@
 /**
  * Where each secret appears in the captured payloads. Payloads are JSON text, where `"`, `\` and control
- * characters are escaped, so a value is searched as written and as JSON writes it.
+ * characters are escaped, and URLs carry values percent- or form-encoded (`jane.doe%40example.com`,
+ * `correct+horse`), so a value is searched as written, as JSON writes it and as a URL encodes it.
  */
 export function findSecrets(payloads: ReadonlyArray<string>, values: ReadonlyArray<string>): string[] {
   const leaks: string[] = [];
   for (const value of values) {
     if (!value) continue;
-    const escaped = JSON.stringify(value).slice(1, -1);
-    const index = payloads.findIndex((payload) => payload.includes(value) || payload.includes(escaped));
-    if (index >= 0) leaks.push(`${JSON.stringify(value)} in payload ${index} (${describePayload(payloads[index])}): ${excerpt(payloads[index], value, escaped)}`);
+    const forms = writtenForms(value);
+    for (let index = 0; index < payloads.length; index++) {
+      const form = forms.find((each) => payloads[index].includes(each));
+      if (form === undefined) continue;
+      leaks.push(`${JSON.stringify(value)} in payload ${index} (${describePayload(payloads[index])}): ${excerpt(payloads[index], form)}`);
+      break;
+    }
   }
   return leaks;
+}
+
+function writtenForms(value: string): string[] {
+  const percent = encodeURIComponent(value);
+  const forms = [value, JSON.stringify(value).slice(1, -1), percent, percent.replace(/%20/g, '+')];
+  return forms.filter((form, at) => forms.indexOf(form) === at);
 }
 
 function describePayload(payload: string): string {
@@ -20,8 +31,7 @@ function describePayload(payload: string): string {
 }
 
 /** Up to 60 characters on either side of the first occurrence. */
-function excerpt(payload: string, value: string, escaped: string): string {
-  const at = payload.includes(value) ? payload.indexOf(value) : payload.indexOf(escaped);
-  const length = payload.includes(value) ? value.length : escaped.length;
-  return `…${payload.slice(Math.max(0, at - 60), at + length + 60)}…`;
+function excerpt(payload: string, form: string): string {
+  const at = payload.indexOf(form);
+  return `…${payload.slice(Math.max(0, at - 60), at + form.length + 60)}…`;
 }
