@@ -209,7 +209,7 @@ export const DATABASE_ROW_MARKER = 'Failing row contains (';
  * PostgreSQL's parser names the token it stopped at (`syntax error at or near "…"`, `unterminated quoted
  * string at or near "…"`); when that token is a string literal, it is a value the app inlined.
  */
-export const DATABASE_NEAR_MARKER = 'at or near "';
+export const DATABASE_NEAR_MARKER = 'at or near ';
 /** A string literal's start: `'…`, `E'…`, `U&'…`, `$$…`, `$tag$…`. */
 export const SQL_LITERAL_START = /^(?:[EeNnXxBb]?'|[Uu]&'|\$(?:[A-Za-z_][A-Za-z_0-9]{0,62})?\$)/;
 

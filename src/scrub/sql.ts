@@ -82,6 +82,7 @@ export function replaceSqlLiterals(sql: string, scrubComment: (text: string) => 
  */
 const FAILED_QUERY_START = /^(?:[\w$.]{1,64}: )?(?=\s*(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy|call|grant|revoke|explain|refresh|values)\s)/i;
 const KNEX_SEPARATOR = ' - ';
+const PARSER_STOPPED_AT = ' at or near ';
 const FIRST_STACK_FRAME = '\n    at ';
 /**
  * A string literal where SQL puts values (`= '…'`, `('…'`, `like '…'`): what there is to remove, and
@@ -100,11 +101,16 @@ export function replaceFailedQueryLiterals(text: string): string {
   const from = start[0].length;
   const frame = text.indexOf(FIRST_STACK_FRAME, from);
   const to = frame === -1 ? text.length : frame;
-  const separator = text.lastIndexOf(KNEX_SEPARATOR, to);
+  // PostgreSQL's message after the statement may repeat the statement's rest, ` - ` and all, from where
+  // its parser stopped (`… - unterminated quoted string at or near "'pw - x"`): the separator is then the
+  // one before that message, and only the statement's literals are replaced (the message's quote would
+  // open one that swallows it; the text scrubber filters the literal it names).
+  const near = text.indexOf(PARSER_STOPPED_AT, from);
+  const separator = text.lastIndexOf(KNEX_SEPARATOR, near !== -1 && near < to ? near : to);
   if (separator < from || !VALUE_LITERAL.test(text.slice(from, separator))) return text;
-  // Only the statement's: PostgreSQL's message after it may quote a broken literal, whose quote would
-  // open one here that swallows the message (`'pw'' - unterminated quoted string at or near "'pw''"`).
-  return text.slice(0, from) + replaceSqlLiterals(text.slice(from, separator), (comment) => comment) + text.slice(separator);
+  // Otherwise the message's too: a value the database's own message quotes (`token 'tok-1' revoked`).
+  const end = near !== -1 && near < to ? separator : to;
+  return text.slice(0, from) + replaceSqlLiterals(text.slice(from, end), (comment) => comment) + text.slice(end);
 }
 
 /** `pin = 4829`, `c.cvv <> 123`, `"otp" != 1`: a number compared with a column whose name is sensitive. */

@@ -112,7 +112,9 @@ function valueBounds(s: string, pos: number, wholeLine: boolean): { from: number
     const fence = escapedQuote ? '\\"\\"\\"' : '"""';
     if (s.startsWith(fence, pos - (escapedQuote ? 1 : 0))) {
       const from = pos - (escapedQuote ? 1 : 0) + fence.length;
-      const close = s.indexOf(fence, from);
+      let close = s.indexOf(fence, from);
+      // `\"""` inside a block string is an escaped fence, not its end.
+      while (!escapedQuote && close > 0 && s.charCodeAt(close - 1) === BACKSLASH) close = s.indexOf(fence, close + 1);
       // Unclosed: fail closed to the end of the text (scanning stops there, so this stays linear).
       return close === -1 ? { from, to: n, next: n } : { from, to: close, next: close + fence.length };
     }
@@ -145,27 +147,57 @@ function valueBounds(s: string, pos: number, wholeLine: boolean): { from: number
   return { from: pos, to: i, next: i };
 }
 
+/** How far past its start a literal PostgreSQL's parser stopped at is looked for its closing quote. */
+const NEAR_LITERAL_MAX_LENGTH = 16 * 1024;
+
 /**
- * Where a string literal PostgreSQL's parser stopped at ends: at the last '"' of its line, which closes
- * the message's quote (the literal may hold quotes of its own); an unterminated literal over several lines
- * runs to the first line ending in '"', else to the end of the text.
+ * A string literal PostgreSQL's parser stopped at (`syntax error at or near "'…"`, `unterminated quoted
+ * string at or near "'…"`), also as JSON writes the message (`at or near \"'…\"`): filtered up to the
+ * message's closing quote, the last one before the stack's first frame or a blank line (the literal may
+ * hold quotes and lines of its own). Every marker is looked at; each search resumes past the last cut,
+ * and a cut reaches at most NEAR_LITERAL_MAX_LENGTH ahead (linear on any input).
  */
-function nearLiteralEnd(s: string, from: number, lineEnd: number): number {
-  const onLine = s.lastIndexOf('"', lineEnd - 1);
-  if (onLine >= from) return onLine;
-  for (let end = s.indexOf('\n', lineEnd + 1); ; end = s.indexOf('\n', end + 1)) {
-    if (end === -1) return s.endsWith('"') && s.length - 1 > lineEnd ? s.length - 1 : s.length;
-    if (s.charCodeAt(end - 1) === 34 /* " */) return end - 1;
+function scrubNearLiterals(s: string): string {
+  if (!s.includes(DATABASE_NEAR_MARKER)) return s;
+  // Where each stop next occurs at or after a position: searched forward only, so linear over all markers.
+  const finder = (needle: string) => {
+    let found = -2;
+    return (from: number): number => (found === -1 || found >= from ? found : (found = s.indexOf(needle, from)));
+  };
+  const stopsOf = { plain: [finder('\n    at '), finder('\n\n')], escaped: [finder('\\n    at '), finder('\\n\\n')] };
+  let out = '';
+  let last = 0;
+  for (let at = s.indexOf(DATABASE_NEAR_MARKER); at !== -1; ) {
+    let from = at + DATABASE_NEAR_MARKER.length;
+    const escaped = s.charCodeAt(from) === BACKSLASH && s.charCodeAt(from + 1) === QUOTE;
+    if (escaped) from += 2;
+    else if (s.charCodeAt(from) === QUOTE) from += 1;
+    else {
+      at = s.indexOf(DATABASE_NEAR_MARKER, from);
+      continue;
+    }
+    if (!SQL_LITERAL_START.test(s.slice(from, from + 66))) {
+      at = s.indexOf(DATABASE_NEAR_MARKER, from);
+      continue;
+    }
+    const limit = Math.min(s.length, from + NEAR_LITERAL_MAX_LENGTH);
+    const stops = (escaped ? stopsOf.escaped : stopsOf.plain).map((next) => next(from)).filter((stop) => stop !== -1 && stop < limit);
+    const blockEnd = stops.length > 0 ? Math.min(...stops) : limit;
+    const close = s.lastIndexOf(escaped ? '\\"' : '"', blockEnd - 1);
+    const end = close >= from ? close : blockEnd;
+    out += s.slice(last, from) + FILTERED;
+    last = end;
+    at = s.indexOf(DATABASE_NEAR_MARKER, Math.max(end, from));
   }
+  return last === 0 ? s : out + s.slice(last);
 }
 
 /**
- * PostgreSQL's `Key (cols)=(values) already exists`, `Failing row contains (values)` and a string
- * literal it stopped at (`at or near "'…"`): the values become FILTERED. Each line is searched once for
- * each marker (linear on any input; an unterminated literal's search goes on from where it starts).
+ * PostgreSQL's `Key (cols)=(values) already exists` and `Failing row contains (values)`: the values
+ * become FILTERED. Each line is searched once for each marker (linear on any input).
  */
 function scrubDatabaseValues(s: string): string {
-  if (!s.includes(DATABASE_KEY_MARKER) && !s.includes(DATABASE_ROW_MARKER) && !s.includes(DATABASE_NEAR_MARKER)) return s;
+  if (!s.includes(DATABASE_KEY_MARKER) && !s.includes(DATABASE_ROW_MARKER)) return s;
   let out = '';
   let last = 0;
   for (let lineStart = 0; lineStart < s.length; ) {
@@ -184,20 +216,12 @@ function scrubDatabaseValues(s: string): string {
     const sentenceEnd = row === -1 ? -1 : line.lastIndexOf(').');
     const rowEnd = row === -1 ? -1 : sentenceEnd !== -1 ? sentenceEnd : line.lastIndexOf(')');
     if (rowEnd > row + DATABASE_ROW_MARKER.length) ranges.push([row + DATABASE_ROW_MARKER.length, rowEnd]);
-    let next = lineEnd + 1;
-    const near = line.indexOf(DATABASE_NEAR_MARKER);
-    const literal = near === -1 ? -1 : near + DATABASE_NEAR_MARKER.length;
-    if (literal !== -1 && SQL_LITERAL_START.test(line.slice(literal, literal + 66))) {
-      const end = nearLiteralEnd(s, lineStart + literal, lineEnd);
-      ranges.push([literal, end - lineStart]);
-      if (end > lineEnd) next = s.indexOf('\n', end) + 1 || s.length;
-    }
     for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
       if (lineStart + from < last) continue;
       out += s.slice(last, lineStart + from) + FILTERED;
       last = lineStart + to;
     }
-    lineStart = next;
+    lineStart = lineEnd + 1;
   }
   return last === 0 ? s : out + s.slice(last);
 }
@@ -279,7 +303,7 @@ export function compileTextScrubber(
   function scrubStructuredText(s: string): string {
     let out = s.includes('</') ? s.replace(xmlRe, replaceXmlElement) : s;
     for (const re of databaseValueRes) out = out.replace(re, (_m: string, before: string, _value: string, after: string) => before + FILTERED + after);
-    return scrubDatabaseValues(out);
+    return scrubDatabaseValues(scrubNearLiterals(out));
   }
 
   function run(text: string, pairs: PairRule): string {
