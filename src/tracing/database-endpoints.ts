@@ -17,11 +17,16 @@ export class DatabaseEndpoints {
   add(host: unknown, port: unknown): void {
     if (typeof host !== 'string' || host === '' || typeof port !== 'number' || this.endpoints.size >= MAX_ENDPOINTS) return;
     this.endpoints.add(`${host} ${port}`);
-    if (host.startsWith('/')) this.socketPaths.add(host);
+    // pg's path for a socket directory: `<dir>/.s.PGSQL.<port>`.
+    if (host.startsWith('/')) this.socketPaths.add(`${host}/.s.PGSQL.${port}`);
     else if (isIP(host) === 0) this.names.set(host, (this.names.get(host) ?? new Set()).add(port));
   }
 
-  /** A socket error (or Node's AggregateError of several) connecting to one of them, or looking one up. */
+  /**
+   * A socket error (or Node's AggregateError of several) connecting to one of them, or looking one up.
+   * Given a host name, pg's addresses are not known: a refusal at any address on its port counts, and so
+   * does a failed lookup of that name by another client (a service sharing the database's host name).
+   */
   refused(error: unknown): boolean {
     if (this.endpoints.size === 0) return false;
     const inner = readSafely(error, 'errors');
@@ -38,8 +43,7 @@ export class DatabaseEndpoints {
     const address = readSafely(error, 'address');
     const port = readSafely(error, 'port');
     if (typeof address !== 'string') return false;
-    // A Unix socket's path (`/var/run/postgresql/.s.PGSQL.5432`) begins with the host pg was given.
-    if (port === undefined) return [...this.socketPaths].some((path) => address.startsWith(path));
+    if (port === undefined) return this.socketPaths.has(address);
     if (typeof port !== 'number') return false;
     // An address it was given, or any address of a name it was given (what the name resolved to is not known).
     return this.endpoints.has(`${address} ${port}`) || [...this.names.values()].some((ports) => ports.has(port));

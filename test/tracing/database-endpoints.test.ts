@@ -20,6 +20,7 @@ describe('DatabaseEndpoints: a socket error told as a failure to reach the datab
     ['the name pg was given not found', notFound('db.internal'), true],
     ['another name not found', notFound('rates.internal'), false],
     ['the Unix socket missing', refusedAt('/var/run/postgresql/.s.PGSQL.5432'), true],
+    ['another socket in the same folder', refusedAt('/var/run/postgresql/other-service.sock'), false],
     ['a timeout reading (no syscall connect)', Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT', syscall: 'read' }), false],
     ['not an error', 'connect ECONNREFUSED 10.0.0.5:5432', false],
     ['a value whose fields throw', hostile, false],
