@@ -47,6 +47,10 @@ function leadingKeyword(text: string): string | undefined {
  */
 export function pgQuerySpanName(text: unknown, statementName: unknown, database: unknown): string | undefined {
   if (typeof text !== 'string' || (typeof statementName === 'string' && statementName !== '')) return undefined;
+  // Nearly every query: a keyword from the first character, then a space (`select "id" from …`).
+  let letters = 0;
+  while (isLetter(text.charCodeAt(letters))) letters++;
+  if (letters > 0 && text.charCodeAt(letters) === 32) return undefined;
   const upstream = upstreamOperation(text);
   const keyword = leadingKeyword(text);
   if (keyword === upstream || (keyword === undefined && !/['"]/.test(upstream))) return undefined;
