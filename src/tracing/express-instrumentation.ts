@@ -17,8 +17,6 @@ type Method = (this: Router, ...args: unknown[]) => unknown;
 
 interface Layer {
   handle: Handle;
-  /** Set on match by Express 4's Layer only; upstream names the span after the route when it is set. */
-  path?: unknown;
   route?: unknown;
   /** The name of the function given to `use`/`route`, set by Express before any wrapper replaces the handle. */
   name?: unknown;
@@ -119,8 +117,9 @@ function routerPrototype(exports: ExpressModule): RouterPrototype | undefined {
  * path, which names the requests it answers (wrapMountedMiddleware); mounted routers and apps get one
  * push per request so that a route learns its full template (`/api/users/:id`).
  *
- * A route layer's span is named `request handler - <template>` (Express 4; `request handler` where
- * Express does not record the matched path, as upstream), carries `http.route`, `express.name` and
+ * A route layer's span is named `request handler - <template>` on Express 4 and `request handler` on
+ * Express 5, as upstream names them with the routers each installs today (upstream's name follows the
+ * matched path the router keeps: Express 5 with router 2.0 to 2.2 got the template), carries `http.route`, `express.name` and
  * `express.type` = 'request_handler', is active while the route's handlers run, and ends when they call
  * `next` (recording a failure passed to it) or when the response closes. The server span's `http.route`
  * comes from the RPC metadata (http-server.ts). No parent span, no span.
@@ -141,12 +140,15 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
       new InstrumentationNodeModuleDefinition(
         'express',
         ['>=4.0.0 <6'],
-        (exports: ExpressModule) => {
+        (exports: ExpressModule, moduleVersion?: string) => {
           const proto = routerPrototype(exports);
           if (proto) {
+            // Express 4 names a route's span by its template; Express 5 does not, whatever its router
+            // package (router 2.0 to 2.2 kept the matched path upstream reads, 2.3 does not).
+            const namedByTemplate = moduleVersion === undefined || moduleVersion.startsWith('4.');
             // `app.use` and `app.get/route` go through these, for the app's router as for any other.
             if (isWrapped(proto.route)) this._unwrap(proto, 'route');
-            this._wrap(proto, 'route', (original) => this.patchRoute(original));
+            this._wrap(proto, 'route', (original) => this.patchRoute(original, namedByTemplate));
             if (isWrapped(proto.use)) this._unwrap(proto, 'use');
             this._wrap(proto, 'use', (original) => this.patchUse(original));
           }
@@ -169,8 +171,8 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
     ];
   }
 
-  private patchRoute(original: Method): Method {
-    const wrapRoute = (layer: Layer, path: string | undefined) => this.wrapRoute(layer, path);
+  private patchRoute(original: Method, namedByTemplate: boolean): Method {
+    const wrapRoute = (layer: Layer, path: string | undefined) => this.wrapRoute(layer, path, namedByTemplate);
     return function route(this: Router) {
       // eslint-disable-next-line prefer-rest-params
       const result = original.apply(this, arguments as unknown as unknown[]);
@@ -277,7 +279,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
   }
 
   /** A route layer (its handle dispatches to the route's handlers): one span per dispatch. */
-  private wrapRoute(layer: Layer, ownPath: string | undefined): void {
+  private wrapRoute(layer: Layer, ownPath: string | undefined, namedByTemplate: boolean): void {
     const original = layer.handle;
     if (layer[PATCHED] || typeof original !== 'function' || original.length === 4) return;
     layer[PATCHED] = true;
@@ -303,7 +305,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
         const info = record.infoFor(slots, req);
         if (rpc?.type === RPCType.HTTP) rpc.route = info.httpRoute;
         if (wantsChildSpan(trace.getSpan(parent))) {
-          span = startSpan(layer.path ? info.name : 'request handler', info, parent);
+          span = startSpan(namedByTemplate ? info.name : 'request handler', info, parent);
           active = trace.setSpan(parent, span);
           watched = watchResponse(slots, span);
         }
