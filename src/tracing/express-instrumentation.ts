@@ -145,7 +145,7 @@ export class LeanExpressInstrumentation extends InstrumentationBase {
           if (proto) {
             // Express 4 names a route's span by its template; Express 5 does not, whatever its router
             // package (router 2.0 to 2.2 kept the matched path upstream reads, 2.3 does not).
-            const namedByTemplate = moduleVersion === undefined || moduleVersion.startsWith('4.');
+            const namedByTemplate = moduleVersion?.startsWith('4.') === true;
             // `app.use` and `app.get/route` go through these, for the app's router as for any other.
             if (isWrapped(proto.route)) this._unwrap(proto, 'route');
             this._wrap(proto, 'route', (original) => this.patchRoute(original, namedByTemplate));
