@@ -56,7 +56,7 @@ export function createTestkit(options: TestkitOptions = {}): Testkit {
     if (ignored) existing.logger.warn(ignored);
   }
   if (global[KIT]) return global[KIT];
-  if (existing) warnAboutDestinations(existing);
+  if (existing) warnAboutKeptSettings(existing);
   // ESM test files import express, pg and knex after this runs: they need the loader hook, as with the preload.
   if (!existing && testRunIsEsm()) registerEsmHook();
   // Every trace by default, whatever the environment: a test must not pass or fail by the sampler's draw.
@@ -254,7 +254,7 @@ const KIT = Symbol.for('express-otel-sentry.testkit');
  * Telemetry started before the kit (the register preload, the app's own `initTelemetry()` at import)
  * keeps its settings: its destinations, its sample rate, its local view.
  */
-function warnAboutDestinations(telemetry: Telemetry): void {
+function warnAboutKeptSettings(telemetry: Telemetry): void {
   const destinations = [telemetry.config.dsn ? 'Sentry' : '', telemetry.config.otlpEndpoint ? 'the OTLP collector' : ''].filter(Boolean);
   if (destinations.length > 0) {
     telemetry.logger.warn(`createTestkit: telemetry started earlier sends to ${destinations.join(' and ')} as well as to the kit. Run tests without the register preload (and without SENTRY_DSN) so that nothing leaves the process.`);
