@@ -1,12 +1,12 @@
 import type { RequestOptions } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { DatabaseEndpoints } from './database-endpoints';
 import { LeanExpressInstrumentation } from './express-instrumentation';
 import { pgQuerySpanName } from './pg-span-name';
+import { loadKnexInstrumentation } from './plain-api-namespace';
 
 /** Where the telemetry itself is sent: requests there are never traced (no spans about spans). */
 export class OwnEndpoints {
@@ -79,6 +79,6 @@ export function createInstrumentations(own: OwnEndpoints, databases?: DatabaseEn
         if (name !== undefined) span.updateName(name);
       },
     }),
-    new KnexInstrumentation({ requireParentSpan: true }),
+    new (loadKnexInstrumentation().KnexInstrumentation)({ requireParentSpan: true }),
   ];
 }

@@ -1,9 +1,10 @@
 import { INVALID_SPANID, INVALID_TRACEID, SpanKind, isSpanContextValid, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
-import {
-  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult,
-} from '@opentelemetry/sdk-trace';
+import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
 import { decisionSampleRand, incomingDsc, sampleRandOf, validRate } from './sentry-baggage';
 import { isDeferredParent } from './sentry-trace-propagator';
+import { loadSdkTrace } from './plain-api-namespace';
+
+type SdkTrace = ReturnType<typeof loadSdkTrace>;
 
 /** Options of {@link createTrailSampler}. */
 export interface TrailSamplerOptions {
@@ -31,7 +32,7 @@ export const SAMPLE_RATE_ATTRIBUTE = 'sentry.client_sample_rate';
  * floor(rate * (2^32 - 1)), ours rate * 2^32: at most two of the 2^32 folded values decide otherwise),
  * and the `sample_rand` our outgoing calls send in `baggage` agrees with the decision.
  */
-function sampleRandSampler(rate: number): Sampler {
+function sampleRandSampler(rate: number, { AlwaysOnSampler, AlwaysOffSampler, SamplingDecision }: SdkTrace): Sampler {
   if (rate >= 1) return new AlwaysOnSampler();
   if (rate <= 0) return new AlwaysOffSampler();
   const sampled: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
@@ -53,7 +54,9 @@ function sampleRandSampler(rate: number): Sampler {
  * this trace's) for one continued, the parent's for the rest.
  */
 export function createTrailSampler(options: TrailSamplerOptions): Sampler {
-  const delegate = new ParentBasedSampler({ root: sampleRandSampler(options.rate) });
+  const sdkTrace = loadSdkTrace();
+  const { SamplingDecision } = sdkTrace;
+  const delegate = new sdkTrace.ParentBasedSampler({ root: sampleRandSampler(options.rate, sdkTrace) });
   const recordAll = options.recordAll ?? false;
   // One result per rate, shared by every span (the SDK copies its attributes into the span's own).
   const sampledAt = new Map<number, SamplingResult>();

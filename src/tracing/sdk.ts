@@ -4,7 +4,6 @@ import {
 } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { getClient } from '@sentry/core';
 import type { Logger } from '../logger';
 import { getOtlpTracesEndpoint } from '../sentry/node/opentelemetry';
@@ -21,6 +20,7 @@ import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
 import { dscSettingsFrom, SentryBaggagePropagator } from './sentry-baggage-propagator';
 import type { SentryOtlpSpanProcessor } from './span-processor';
 import { LeanContextManager } from './lean-context';
+import { loadSdkTrace } from './plain-api-namespace';
 
 /**
  * OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry the collector's credentials, and the TLS variables its CA and
@@ -142,6 +142,7 @@ export function startTracing(
   const contextManager = new LeanContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: createPropagators(config, scrubber) }));
+  const { TracerProvider } = loadSdkTrace();
   const provider = new TracerProvider({
     // OpenTelemetry's default resource first (telemetry.sdk.*: Sentry sets a span's platform from
     // telemetry.sdk.language), as NodeSDK has it; our attributes win.
