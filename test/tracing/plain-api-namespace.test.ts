@@ -47,26 +47,35 @@ describe('plainNamespace: rolldown\'s __toESM namespace, with values instead of 
   }
 });
 
-describe('requireWithPlainApiNamespace: the SDK\'s files read the API as values, and rolldown\'s helper is put back', () => {
-  it('loads the SDK with the API copied, other namespaces left to rolldown, and spans still made', () => {
+describe('loadSdkTrace, loadKnexInstrumentation: their files read the API as values, and rolldown\'s helper is put back', () => {
+  it('loads both with the API copied, other namespaces left to rolldown, and spans still made', () => {
     const dist = join(__dirname, '..', '..', 'dist', 'src', 'tracing', 'plain-api-namespace.js');
-    // A fresh process: the SDK must not be loaded yet. rolldown's helper is wrapped to see what reaches it.
+    // A fresh process: neither package is loaded yet. Each package's rolldown helper is wrapped to see what reaches it.
     const script = `
       const path = require('node:path');
-      const runtime = require(path.join(path.dirname(require.resolve('@opentelemetry/sdk-trace')), '_virtual', '_rolldown', 'runtime.cjs'));
       const api = require('@opentelemetry/api');
       const seen = [];
-      const original = runtime.__toESM;
-      const spy = (mod, ...rest) => { seen.push(mod === api ? 'api' : 'other'); return original(mod, ...rest); };
-      runtime.__toESM = spy;
-      const sdk = require(${JSON.stringify(dist)}).loadSdkTrace();
-      const restored = runtime.__toESM === spy;
+      const spies = ['@opentelemetry/sdk-trace', '@opentelemetry/instrumentation-knex'].map((name) => {
+        const runtime = require(path.join(path.dirname(require.resolve(name)), '_virtual', '_rolldown', 'runtime.cjs'));
+        const original = runtime.__toESM;
+        const spy = (mod, ...rest) => { seen.push(mod === api ? 'api' : 'other'); return original(mod, ...rest); };
+        runtime.__toESM = spy;
+        return () => runtime.__toESM === spy;
+      });
+      const ours = require(${JSON.stringify(dist)});
+      const sdk = ours.loadSdkTrace();
+      const { KnexInstrumentation } = ours.loadKnexInstrumentation();
       const provider = new sdk.TracerProvider({});
       const span = provider.getTracer('t').startSpan('s', { kind: api.SpanKind.SERVER });
-      console.log(JSON.stringify({ seen, restored, recording: span.isRecording(), kind: span.kind, again: sdk === require(${JSON.stringify(dist)}).loadSdkTrace() }));
+      console.log(JSON.stringify({
+        seen, restored: spies.map((check) => check()), recording: span.isRecording(), kind: span.kind,
+        knex: new KnexInstrumentation({ enabled: false }).instrumentationName, again: sdk === ours.loadSdkTrace(),
+      }));
     `;
     const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
     assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), { seen: [], restored: true, recording: true, kind: 1, again: true });
+    assert.deepEqual(JSON.parse(run.stdout), {
+      seen: [], restored: [true, true], recording: true, kind: 1, knex: '@opentelemetry/instrumentation-knex', again: true,
+    });
   });
 });
