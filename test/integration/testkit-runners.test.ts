@@ -43,6 +43,10 @@ describe('the test kit under other runners', () => {
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     const heaps = [...result.stderr.matchAll(/\((?:[\d.]+ m?s, )?(\d+) MB heap size\)/g)].map((match) => Number(match[1]));
     assert.equal(heaps.length, 16, result.stderr);
-    assert.ok(heaps[15] - heaps[11] < 12, `the heap after each file, in MB: ${heaps.join(', ')}`);
+    // The lowest reading of the last four files against that of the four before: a collection can come a
+    // file or two late (85, 85, 93, 101 MB in a CI run with two suites at once), while a leak of ~6 MB a
+    // file raises the lowest reading by ~24 MB.
+    const lowest = (from: number, to: number) => Math.min(...heaps.slice(from, to));
+    assert.ok(lowest(12, 16) - lowest(8, 12) < 12, `the heap after each file, in MB: ${heaps.join(', ')}`);
   });
 });
