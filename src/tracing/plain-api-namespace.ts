@@ -6,10 +6,6 @@ type ToEsm = (mod: unknown, isNodeMode?: unknown, target?: unknown) => unknown;
 
 const RUNTIME_FILE = path.join('_virtual', '_rolldown', 'runtime.cjs');
 
-function hasOwn(object: object, key: PropertyKey): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key);
-}
-
 /** Whether every own property is a value (CommonJS exports set once), so that a copy reads as the original. */
 function onlyValues(mod: object): boolean {
   return Object.getOwnPropertyNames(mod).every((key) => 'value' in Object.getOwnPropertyDescriptor(mod, key)!);
@@ -21,11 +17,11 @@ function onlyValues(mod: object): boolean {
  */
 export function plainNamespace(mod: object, isNodeMode?: unknown): object {
   const target = Object.create(Object.getPrototypeOf(mod)) as object;
-  if (isNodeMode || !(mod as { __esModule?: unknown }).__esModule || !hasOwn(mod, 'default')) {
+  if (isNodeMode || !(mod as { __esModule?: unknown }).__esModule || !Object.hasOwn(mod, 'default')) {
     Object.defineProperty(target, 'default', { value: mod, enumerable: true });
   }
   for (const key of Object.getOwnPropertyNames(mod)) {
-    if (hasOwn(target, key)) continue;
+    if (Object.hasOwn(target, key)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(mod, key);
     Object.defineProperty(target, key, { value: (mod as Record<string, unknown>)[key], enumerable: !descriptor || descriptor.enumerable === true });
   }
