@@ -15,6 +15,7 @@ import type { DatabaseEndpoints } from './database-endpoints';
 import { instrumentCommonJsImports } from './imported-commonjs';
 import { createInstrumentations, OwnEndpoints } from './instrumentations';
 import { OtlpJsonTraceExporter } from './otlp-exporter';
+import { BatchedIdGenerator } from './id-generator';
 import { createTrailSampler } from './sampler';
 import { SentryTraceHeaderPropagator } from './sentry-trace-propagator';
 import { dscSettingsFrom, SentryBaggagePropagator } from './sentry-baggage-propagator';
@@ -154,6 +155,7 @@ export function startTracing(
       'deployment.environment.name': config.environment,
     })),
     sampler: createTrailSampler({ rate: config.tracesSampleRate, recordAll: config.localView }),
+    idGenerator: new BatchedIdGenerator(),
     // OTEL_SPAN_* / OTEL_ATTRIBUTE_*, validated by resolveConfig (NodeSDK's variables, in its order).
     spanLimits: { ...config.spanLimits },
     spanProcessors: [processor],

@@ -56,6 +56,30 @@ describe('compileAttributesScrubber: what each attribute key gets', () => {
     assert.equal(Object.getOwnPropertyDescriptor(input, 'url.full')?.value, 'https://x.test/?token=abc');
     assert.equal(Object.getOwnPropertyDescriptor(input, 'client.address')?.value, '203.0.113.7');
   });
+
+  it('always returns a copy, in the input key order, also when nothing needed scrubbing', () => {
+    const input: Attributes = { 'http.route': '/a', 'http.response.status_code': 200, 'app.flags': [true] };
+    for (const isServer of [true, false]) {
+      const out = scrub(input, isServer);
+      assert.notEqual(out, input);
+      assert.deepEqual(out, input);
+      out['http.route'] = '/changed';
+      assert.equal(input['http.route'], '/a');
+    }
+    const server = scrub({ 'url.path': '/x', 'client.address': '203.0.113.7', 'http.route': '/x' }, true);
+    assert.deepEqual(Object.keys(server), ['url.path', 'http.route']);
+  });
+
+  it('sends the value it checked: a getter read once per scrub, whatever it returns the next time', () => {
+    const values = ['harmless', 'password=p-secret-1'];
+    const input: Attributes = {};
+    let reads = 0;
+    Object.defineProperty(input, 'app.note', { enumerable: true, get: () => values[reads++ % 2] });
+    const out = scrub(input);
+    assert.equal(reads, 1);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(out, 'app.note'), { value: 'harmless', writable: true, enumerable: true, configurable: true });
+    assert.deepEqual(scrub(input), { 'app.note': 'password=[Filtered]' });
+  });
 });
 
 describe('compileSpanScrubber: a scrubbed copy of the whole span', () => {
