@@ -39,6 +39,8 @@ export class BatchedIdGenerator implements IdGenerator {
     return validId(id, INVALID_SPAN_ID);
   }
 
+  // Spelled out rather than two span ids joined: a joined 32-digit id is a cons string, which the API's
+  // validation (charCodeAt per digit) and the sampler first flatten, as they unwrap the sliced ones of item 53.
   generateTraceId(): string {
     const b = this.bytes;
     const i = this.take(TRACE_ID_BYTES);
