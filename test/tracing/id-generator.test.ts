@@ -51,7 +51,7 @@ describe('BatchedIdGenerator', () => {
     let batch = 0;
     const ids = new BatchedIdGenerator((bytes) => bytes.fill(++batch));
     const drawn = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? ids.generateTraceId() : ids.generateSpanId()));
-    // Each batch is one repeated byte, so an id that straddled two batches would mix two digits pairs.
+    // Each batch is one repeated byte, so an id that straddled two batches would mix two digit pairs.
     for (const id of drawn) assert.equal(new Set(id.match(/../g)).size, 1, id);
     assert.ok(batch > 1);
   });
