@@ -56,13 +56,21 @@ export class BatchedIdGenerator implements IdGenerator {
   /** Where the next `count` unused bytes start, drawing a new batch when too few are left. */
   private take(count: number): number {
     if (this.at + count > BATCH_BYTES) {
-      this.fill(this.bytes);
+      try {
+        this.fill(this.bytes);
+      } catch {
+        fillWithMathRandom(this.bytes); // what the SDK uses: a span must start even if the OS's generator fails
+      }
       this.at = 0;
     }
     const at = this.at;
     this.at += count;
     return at;
   }
+}
+
+function fillWithMathRandom(bytes: Buffer): void {
+  for (let k = 0; k + 4 <= bytes.length; k += 4) bytes.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, k);
 }
 
 /** As the SDK does: the all-zero id is invalid, so its last digit becomes 1 (the last digit is read first: cheap). */

@@ -47,6 +47,15 @@ describe('BatchedIdGenerator', () => {
     assert.equal(drawn.join(''), Buffer.concat(batches).toString('hex'));
   });
 
+  it("a failing random source does not stop spans: the batch is drawn from Math.random, as the SDK's are", () => {
+    const ids = new BatchedIdGenerator(() => {
+      throw new Error('no entropy');
+    });
+    const drawn = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? ids.generateTraceId() : ids.generateSpanId()));
+    for (const id of drawn) assert.ok(id.length === 32 ? isValidTraceId(id) : isValidSpanId(id), id);
+    assert.equal(new Set(drawn).size, drawn.length);
+  });
+
   it('trace and span ids drawn in turn share batches without overlapping', () => {
     let batch = 0;
     const ids = new BatchedIdGenerator((bytes) => bytes.fill(++batch));
