@@ -47,8 +47,12 @@ function durationMs(span: ReadableSpan): number {
   return Math.round((span.duration[0] * 1e3 + span.duration[1] / 1e6) * 100) / 100;
 }
 
-/** A breadcrumb from a finished client span; SQL and URLs are scrubbed when the event is sent. */
-export function breadcrumbFromSpan(span: ReadableSpan): Breadcrumb | undefined {
+/**
+ * A breadcrumb from a finished client span; SQL and URLs are scrubbed when the event is sent. Its
+ * `timestamp` is given here, in the literal: added to a spread copy instead, a property V8's object cloning
+ * did not see costs ~0.7 µs on Node 20 (bench/NOTES.md item 54).
+ */
+export function breadcrumbFromSpan(span: ReadableSpan, timestamp: number): Breadcrumb | undefined {
   const attributes = span.attributes;
   const failed = span.status.code === 2;
   if (isDatabaseSpan(span)) {
@@ -62,6 +66,7 @@ export function breadcrumbFromSpan(span: ReadableSpan): Breadcrumb | undefined {
       level: failed ? 'error' : 'info',
       message: typeof query === 'string' ? query : span.name,
       data: { 'db.system.name': attributes['db.system.name'] ?? attributes['db.system'], duration_ms: durationMs(span) },
+      timestamp,
     };
   }
   const url = attributes['url.full'] ?? attributes['http.url'];
@@ -76,6 +81,7 @@ export function breadcrumbFromSpan(span: ReadableSpan): Breadcrumb | undefined {
       status_code: status,
       duration_ms: durationMs(span),
     },
+    timestamp,
   };
 }
 
@@ -99,10 +105,9 @@ export function attachRequestTrail(processor: SentryOtlpSpanProcessor): void {
       const entry = (span as PendingSpan)[PENDING];
       if (!entry) return;
       (span as PendingSpan)[PENDING] = undefined;
-      const breadcrumb = breadcrumbFromSpan(span);
-      if (!breadcrumb) return;
-      if (breadcrumb.type === 'query' ? !entry.settings.queries : !entry.settings.http) return;
-      const crumb = { ...breadcrumb, timestamp: Date.now() / 1000 };
+      const crumb = breadcrumbFromSpan(span, Date.now() / 1000);
+      if (!crumb) return;
+      if (crumb.type === 'query' ? !entry.settings.queries : !entry.settings.http) return;
       const max = entry.settings.maxBreadcrumbs;
       writeTo(entry.target, (scope) => scope.addBreadcrumb(crumb, max));
     },

@@ -195,21 +195,22 @@ export function withCurrentMemory(contexts: Contexts, currentMemory: () => Memor
   return current;
 }
 
+// Object.assign rather than a spread followed by keys: on Node 20, a spread copy that gains a key the
+// copied object lacked costs V8 a fresh map, ~1 µs each (bench/NOTES.md item 54).
 function withCulture(contexts: Contexts, culture: CultureContext | undefined): Contexts {
-  return culture ? { ...contexts, culture } : contexts;
+  return culture ? Object.assign({}, contexts, { culture }) : contexts;
 }
 
 /** The event with `ours` under each context name, new objects each, the event's own fields winning. */
 function addContexts(event: Event, ours: Contexts): Event {
   const own = event.contexts;
-  event.contexts = {
-    ...own,
+  event.contexts = Object.assign({}, own, {
     app: { ...ours.app, ...own?.app },
     os: { ...ours.os, ...own?.os },
     device: { ...ours.device, ...own?.device },
     culture: { ...ours.culture, ...own?.culture },
     cloud_resource: { ...ours.cloud_resource, ...own?.cloud_resource },
-  };
+  });
   return event;
 }
 
