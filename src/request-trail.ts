@@ -50,7 +50,7 @@ function durationMs(span: ReadableSpan): number {
 /**
  * A breadcrumb from a finished client span; SQL and URLs are scrubbed when the event is sent. Its
  * `timestamp` is given here, in the literal: added to a spread copy instead, a property V8's object cloning
- * did not see costs ~0.7 µs on Node 20 (bench/NOTES.md item 54).
+ * did not see costs ~1 µs on Node 20 (bench/NOTES.md item 54).
  */
 export function breadcrumbFromSpan(span: ReadableSpan, timestamp: number): Breadcrumb | undefined {
   const attributes = span.attributes;
